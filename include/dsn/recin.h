@@ -1,0 +1,38 @@
+/*
+ * recin.h - reading records back: the input of dsn-classify, dsn-prune
+ * and dsn-report.
+ *
+ * A reader takes JSON Lines (one object a line) or CSV with a header row,
+ * told apart by the first byte that is not white space ('{' or not).
+ * Each record comes back as a Jansson object the caller owns (release it
+ * with json_decref).  CSV cells become strings, except that empty cells
+ * become null, the numeric fields (message, offset, reply_code) integers
+ * and "true"/"false" in hard_bounce booleans, so both inputs look alike.
+ */
+#ifndef DSN_RECIN_H
+#define DSN_RECIN_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+struct dsn_recin;
+
+/* Reader over fp (not closed by the reader); NULL on allocation failure. */
+struct dsn_recin	*dsn_recin_new(FILE *fp);
+
+/*
+ * Next record: 1 with *obj set, 0 at the end, -1 with a reason in err
+ * for a line that is not a record (the caller reports it, with
+ * dsn_recin_line(), and may go on), -2 on a read error.
+ */
+int		 dsn_recin_next(struct dsn_recin *, json_t **obj,
+		    char *err, size_t errlen);
+
+/* Line number of the record last returned (1-based). */
+long		 dsn_recin_line(const struct dsn_recin *);
+
+/* NULL is a no-op. */
+void		 dsn_recin_free(struct dsn_recin *);
+
+#endif

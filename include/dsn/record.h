@@ -1,0 +1,82 @@
+/*
+ * record.h - one recipient of one report: the output contract of dsn-parse.
+ *
+ * A record is a fixed array of owned UTF-8 strings indexed by enum
+ * dsn_field; NULL means absent (null in JSON, empty in CSV).  The order of
+ * the enum is the public field order of dsn-parse's output.  Numeric
+ * fields (message, offset, reply_code) are kept as decimal strings and
+ * written as JSON numbers.
+ */
+#ifndef DSN_RECORD_H
+#define DSN_RECORD_H
+
+#include <stddef.h>
+
+enum dsn_field {
+	DSN_F_SOURCE,
+	DSN_F_MESSAGE,
+	DSN_F_OFFSET,
+	DSN_F_REPORT_ID,
+	DSN_F_TYPE,
+	DSN_F_FORMAT,
+	DSN_F_DATE,
+	DSN_F_REPORTING_MTA,
+	DSN_F_REMOTE_MTA,
+	DSN_F_RECIPIENT,
+	DSN_F_ORIGINAL_RECIPIENT,
+	DSN_F_ACTION,
+	DSN_F_STATUS,
+	DSN_F_REPLY_CODE,
+	DSN_F_DIAGNOSTIC_TYPE,
+	DSN_F_DIAGNOSTIC,
+	DSN_F_LAST_ATTEMPT,
+	DSN_F_SENDER,
+	DSN_F_MESSAGE_ID,
+	DSN_F_SUBJECT,
+	DSN_F_LIST_ID,
+	DSN_F_FEEDBACK_TYPE,
+	DSN_F_BOUNCE_TO,
+	DSN_F_COUNT
+};
+
+struct dsn_record {
+	char	*v[DSN_F_COUNT];
+};
+
+/* Name of a field as written in output ("reply_code"), or NULL. */
+const char	*dsn_field_name(enum dsn_field);
+
+/* Field index for a name, or -1. */
+int		 dsn_field_lookup(const char *name);
+
+/* Non-zero when the field is written as a JSON number. */
+int		 dsn_field_is_number(enum dsn_field);
+
+/* New empty record; NULL on allocation failure. */
+struct dsn_record	*dsn_record_new(void);
+
+/* Deep copy; NULL on allocation failure. */
+struct dsn_record	*dsn_record_dup(const struct dsn_record *);
+
+/* Frees the record and its strings; NULL is a no-op. */
+void		 dsn_record_free(struct dsn_record *);
+
+/*
+ * Sets field f to a copy of the len bytes at s (s need not be
+ * NUL-terminated; NULL clears the field).  Invalid UTF-8 is repaired,
+ * control characters become spaces, white space runs are folded, and the
+ * value is trimmed; an empty result clears the field.  Returns 0, or -1
+ * on allocation failure.
+ */
+int		 dsn_record_set(struct dsn_record *, enum dsn_field,
+		    const char *s, size_t len);
+
+/* Same for a NUL-terminated string. */
+int		 dsn_record_sets(struct dsn_record *, enum dsn_field,
+		    const char *s);
+
+/* Sets f only when it is still absent; same return values. */
+int		 dsn_record_default(struct dsn_record *, enum dsn_field,
+		    const char *s);
+
+#endif
