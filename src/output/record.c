@@ -1,0 +1,192 @@
+/*
+ * record.c - the record type: field names, setters that clean values.
+ *
+ * A record owns its strings.  dsn_record_set() copies its input and
+ * repairs it on the way in (UTF-8, control characters, white space), so
+ * every later stage may trust that a field is clean one-line UTF-8.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsn/record.h"
+
+static const char *const field_names[DSN_F_COUNT] = {
+	"source", "message", "offset", "report_id", "type", "format",
+	"date", "reporting_mta", "remote_mta", "recipient",
+	"original_recipient", "action", "status", "reply_code",
+	"diagnostic_type", "diagnostic", "last_attempt", "sender",
+	"message_id", "subject", "list_id", "feedback_type", "bounce_to"
+};
+
+const char *
+dsn_field_name(enum dsn_field f)
+{
+	if ((int)f < 0 || f >= DSN_F_COUNT)
+		return NULL;
+	return field_names[f];
+}
+
+int
+dsn_field_lookup(const char *name)
+{
+	int	 i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < DSN_F_COUNT; i++)
+		if (strcmp(field_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int
+dsn_field_is_number(enum dsn_field f)
+{
+	return f == DSN_F_MESSAGE || f == DSN_F_OFFSET ||
+	    f == DSN_F_REPLY_CODE;
+}
+
+struct dsn_record *
+dsn_record_new(void)
+{
+	return calloc(1, sizeof(struct dsn_record));
+}
+
+struct dsn_record *
+dsn_record_dup(const struct dsn_record *r)
+{
+	struct dsn_record	*d;
+	int			 i;
+
+	if ((d = dsn_record_new()) == NULL)
+		return NULL;
+	for (i = 0; i < DSN_F_COUNT; i++) {
+		if (r->v[i] == NULL)
+			continue;
+		if ((d->v[i] = strdup(r->v[i])) == NULL) {
+			dsn_record_free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+void
+dsn_record_free(struct dsn_record *r)
+{
+	int	 i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < DSN_F_COUNT; i++)
+		free(r->v[i]);
+	free(r);
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
+ * the bytes there are not one: overlongs, surrogates and code points
+ * past U+10FFFF are refused.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t		 len, i;
+	unsigned long	 cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int
+dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
+    size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out;
+	size_t			 i, o, n;
+	int			 space;
+
+	if ((int)f < 0 || f >= DSN_F_COUNT)
+		return -1;
+	free(r->v[f]);
+	r->v[f] = NULL;
+	if (s == NULL)
+		return 0;
+
+	/* A bad byte may become three (U+FFFD): size for the worst case. */
+	if (len > (((size_t)-1) - 1) / 3 || (out = malloc(len * 3 + 1)) == NULL)
+		return -1;
+	o = 0;
+	space = 0;
+	for (i = 0; i < len; ) {
+		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == ' ') {
+			space = 1;
+			i++;
+			continue;
+		}
+		if (space && o > 0)
+			out[o++] = ' ';
+		space = 0;
+		if ((n = utf8_seq(p + i, len - i)) == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		/* C1 controls (U+0080..U+009F) are controls too. */
+		if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+			space = 1;
+			i += 2;
+			continue;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	if (o == 0) {
+		free(out);
+		return 0;
+	}
+	out[o] = '\0';
+	r->v[f] = out;
+	return 0;
+}
+
+int
+dsn_record_sets(struct dsn_record *r, enum dsn_field f, const char *s)
+{
+	return dsn_record_set(r, f, s, s == NULL ? 0 : strlen(s));
+}
+
+int
+dsn_record_default(struct dsn_record *r, enum dsn_field f, const char *s)
+{
+	if ((int)f < 0 || f >= DSN_F_COUNT)
+		return -1;
+	if (r->v[f] != NULL)
+		return 0;
+	return dsn_record_sets(r, f, s);
+}
