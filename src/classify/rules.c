@@ -1,0 +1,526 @@
+/*
+ * rules.c - ordered classification rules loaded from JSON, PCRE2 inside.
+ *
+ * Each rule names a reason and a set of conditions on record fields;
+ * the first rule whose conditions all hold decides.  Patterns are
+ * compiled once at load time (JIT when available) and matched under a
+ * match context with a low match limit, so a runaway pattern ends as
+ * "no match".  The rule set owns every string and compiled pattern.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "classify/classify.h"
+#include "dsn/record.h"
+
+#define DEFAULT_MATCH_LIMIT	100000
+#define DEPTH_LIMIT		1000
+#define EXPLAIN_TEXT		160
+
+enum cond_kind {
+	C_GLOB,		/* any of globs[], case-insensitive */
+	C_RE,		/* PCRE2 pattern */
+	C_ABSENT,	/* null, missing or empty */
+	C_PRESENT	/* any non-empty value */
+};
+
+struct cond {
+	char		*field;
+	int		 neg;
+	enum cond_kind	 kind;
+	char		**globs;
+	size_t		 nglobs;
+	pcre2_code	*re;
+};
+
+struct rule {
+	char			*id;
+	const struct dsn_reason	*reason;
+	struct cond		*conds;
+	size_t			 nconds;
+};
+
+struct dsn_rules {
+	struct rule		*rules;
+	size_t			 n, cap;
+	pcre2_match_context	*mctx;
+	pcre2_match_data	*md;
+	int			 limit_hits;
+};
+
+static const char *const rule_keys[] = { "id", "reason", "when", "note" };
+
+static void
+cond_clear(struct cond *c)
+{
+	size_t	 i;
+
+	free(c->field);
+	for (i = 0; i < c->nglobs; i++)
+		free(c->globs[i]);
+	free(c->globs);
+	pcre2_code_free(c->re);
+}
+
+static void
+rule_clear(struct rule *r)
+{
+	size_t	 i;
+
+	free(r->id);
+	for (i = 0; i < r->nconds; i++)
+		cond_clear(&r->conds[i]);
+	free(r->conds);
+}
+
+struct dsn_rules *
+dsn_rules_new(void)
+{
+	struct dsn_rules	*rs;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return NULL;
+	rs->mctx = pcre2_match_context_create(NULL);
+	rs->md = pcre2_match_data_create(8, NULL);
+	if (rs->mctx == NULL || rs->md == NULL) {
+		dsn_rules_free(rs);
+		return NULL;
+	}
+	dsn_rules_set_match_limit(rs, DEFAULT_MATCH_LIMIT);
+	pcre2_set_depth_limit(rs->mctx, DEPTH_LIMIT);
+	return rs;
+}
+
+void
+dsn_rules_set_match_limit(struct dsn_rules *rs, unsigned limit)
+{
+	pcre2_set_match_limit(rs->mctx, limit);
+}
+
+void
+dsn_rules_free(struct dsn_rules *rs)
+{
+	size_t	 i;
+
+	if (rs == NULL)
+		return;
+	for (i = 0; i < rs->n; i++)
+		rule_clear(&rs->rules[i]);
+	free(rs->rules);
+	pcre2_match_context_free(rs->mctx);
+	pcre2_match_data_free(rs->md);
+	free(rs);
+}
+
+size_t
+dsn_rules_count(const struct dsn_rules *rs)
+{
+	return rs->n;
+}
+
+const char *
+dsn_rules_id(const struct dsn_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i].id : NULL;
+}
+
+static int
+field_known(const char *name)
+{
+	return dsn_field_lookup(name) >= 0 || strcmp(name, "domain") == 0;
+}
+
+/* One glob from a JSON string or integer; NULL on a wrong type. */
+static char *
+glob_from(json_t *v)
+{
+	char	 buf[32];
+
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld",
+		    (long long)json_integer_value(v));
+		return strdup(buf);
+	}
+	return NULL;
+}
+
+static int
+cond_globs(struct cond *c, json_t *v, char *err, size_t errlen)
+{
+	size_t	 i, n;
+
+	n = json_is_array(v) ? json_array_size(v) : 1;
+	if (n == 0) {
+		snprintf(err, errlen, "\"%s\": empty list", c->field);
+		return -1;
+	}
+	if ((c->globs = calloc(n, sizeof(char *))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->kind = C_GLOB;
+	for (i = 0; i < n; i++) {
+		json_t	*e = json_is_array(v) ? json_array_get(v, i) : v;
+
+		if ((c->globs[i] = glob_from(e)) == NULL) {
+			snprintf(err, errlen, "\"%s\": want a string, number, "
+			    "list, {\"re\": ...}, true or null", c->field);
+			return -1;
+		}
+		c->nglobs++;
+	}
+	return 0;
+}
+
+static int
+cond_regex(struct cond *c, json_t *v, char *err, size_t errlen)
+{
+	json_t		*p = json_object_get(v, "re");
+	PCRE2_UCHAR	 msg[120];
+	PCRE2_SIZE	 off;
+	int		 ec;
+
+	if (!json_is_string(p) || json_object_size(v) != 1) {
+		snprintf(err, errlen, "\"%s\": an object must be "
+		    "{\"re\": \"pattern\"}", c->field);
+		return -1;
+	}
+	c->kind = C_RE;
+	c->re = pcre2_compile((PCRE2_SPTR)json_string_value(p),
+	    json_string_length(p), PCRE2_CASELESS | PCRE2_UTF |
+	    PCRE2_MATCH_INVALID_UTF, &ec, &off, NULL);
+	if (c->re == NULL) {
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		snprintf(err, errlen, "\"%s\": bad pattern at offset %zu: %s",
+		    c->field, (size_t)off, (char *)msg);
+		return -1;
+	}
+	/* Without JIT (unsupported CPU) the interpreter still works. */
+	(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+	return 0;
+}
+
+static int
+cond_parse(struct cond *c, const char *key, json_t *v, char *err,
+    size_t errlen)
+{
+	c->neg = key[0] == '!';
+	if ((c->field = strdup(key + c->neg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!field_known(c->field)) {
+		snprintf(err, errlen, "\"when\": unknown field \"%s\"",
+		    c->field);
+		return -1;
+	}
+	if (json_is_null(v))
+		c->kind = C_ABSENT;
+	else if (json_is_true(v))
+		c->kind = C_PRESENT;
+	else if (json_is_object(v))
+		return cond_regex(c, v, err, errlen);
+	else
+		return cond_globs(c, v, err, errlen);
+	return 0;
+}
+
+static int
+rule_check_keys(json_t *o, char *err, size_t errlen)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach(o, k, v) {
+		for (i = 0; i < sizeof(rule_keys) / sizeof(rule_keys[0]); i++)
+			if (strcmp(k, rule_keys[i]) == 0)
+				break;
+		if (i == sizeof(rule_keys) / sizeof(rule_keys[0])) {
+			snprintf(err, errlen, "unknown key \"%s\"", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+rule_parse(struct rule *r, json_t *o, char *err, size_t errlen)
+{
+	json_t		*id, *reason, *when, *v;
+	const char	*k;
+
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "a rule must be an object");
+		return -1;
+	}
+	id = json_object_get(o, "id");
+	reason = json_object_get(o, "reason");
+	when = json_object_get(o, "when");
+	if (!json_is_string(id) || json_string_length(id) == 0) {
+		snprintf(err, errlen, "\"id\" must be a non-empty string");
+		return -1;
+	}
+	if ((r->id = strdup(json_string_value(id))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (rule_check_keys(o, err, errlen) == -1)
+		return -1;
+	if (!json_is_string(reason) ||
+	    (r->reason = dsn_reason_lookup(json_string_value(reason))) ==
+	    NULL) {
+		snprintf(err, errlen, "unknown reason \"%.40s\" (see "
+		    "--list-reasons)", json_is_string(reason) ?
+		    json_string_value(reason) : "");
+		return -1;
+	}
+	if (when != NULL && !json_is_object(when)) {
+		snprintf(err, errlen, "\"when\" must be an object");
+		return -1;
+	}
+	if (when == NULL || json_object_size(when) == 0)
+		return 0;
+	r->conds = calloc(json_object_size(when), sizeof(*r->conds));
+	if (r->conds == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_object_foreach(when, k, v) {
+		if (cond_parse(&r->conds[r->nconds++], k, v, err,
+		    errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+rules_grow(struct dsn_rules *rs, size_t more)
+{
+	struct rule	*nr;
+	size_t		 cap;
+
+	if (rs->n + more <= rs->cap)
+		return 0;
+	cap = rs->n + more + 16;
+	if ((nr = realloc(rs->rules, cap * sizeof(*nr))) == NULL)
+		return -1;
+	rs->rules = nr;
+	rs->cap = cap;
+	return 0;
+}
+
+static int
+rules_dup_id(const struct dsn_rules *rs, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < rs->n; i++)
+		if (strcmp(rs->rules[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+int
+dsn_rules_load(struct dsn_rules *rs, const char *text, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	json_error_t	 je;
+	json_t		*root, *list, *id;
+	char		 why[300];
+	size_t		 i, n0 = rs->n;
+	int		 rc = -1;
+
+	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+	    &je)) == NULL) {
+		snprintf(err, errlen, "%s:%d:%d: %s", name, je.line,
+		    je.column, je.text);
+		return -1;
+	}
+	list = json_is_object(root) ? json_object_get(root, "rules") : root;
+	if (!json_is_array(list)) {
+		snprintf(err, errlen, "%s: want a list of rules or "
+		    "{\"rules\": [...]}", name);
+		goto out;
+	}
+	if (rules_grow(rs, json_array_size(list)) == -1) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(list); i++) {
+		struct rule	*r = &rs->rules[rs->n];
+
+		memset(r, 0, sizeof(*r));
+		if (rule_parse(r, json_array_get(list, i), why,
+		    sizeof(why)) == 0) {
+			if (!rules_dup_id(rs, r->id)) {
+				rs->n++;
+				continue;
+			}
+			snprintf(why, sizeof(why), "duplicate id");
+		}
+		id = json_object_get(json_array_get(list, i), "id");
+		snprintf(err, errlen, "%s: rule %zu (id \"%.60s\"): %s", name,
+		    i + 1, json_is_string(id) ? json_string_value(id) : "?",
+		    why);
+		rule_clear(r);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1) {
+		while (rs->n > n0)
+			rule_clear(&rs->rules[--rs->n]);
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* Case-insensitive glob: '*' any run, '?' any one byte, else literal. */
+static int
+glob_match(const char *p, const char *s)
+{
+	const char	*star = NULL, *resume = NULL;
+
+	while (*s != '\0') {
+		if (*p == '*') {
+			star = ++p;
+			resume = s;
+		} else if (*p != '\0' && (*p == '?' ||
+		    tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+			p++;
+			s++;
+		} else if (star != NULL) {
+			p = star;
+			s = ++resume;
+		} else
+			return 0;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+/* The text of field name in rec, or NULL; buf holds numbers. */
+static const char *
+field_text(json_t *rec, const char *name, char *buf, size_t len)
+{
+	const char	*s, *at;
+	json_t		*v;
+
+	if (strcmp(name, "domain") == 0) {
+		s = field_text(rec, "recipient", buf, len);
+		if (s == NULL || (at = strrchr(s, '@')) == NULL)
+			return NULL;
+		return at[1] != '\0' ? at + 1 : NULL;
+	}
+	v = json_object_get(rec, name);
+	if (json_is_string(v))
+		s = json_string_value(v);
+	else if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		s = buf;
+	} else if (json_is_boolean(v))
+		s = json_is_true(v) ? "true" : "false";
+	else
+		return NULL;
+	return s[0] != '\0' ? s : NULL;
+}
+
+/* Appends "field~text" to the explanation, cut short on a UTF-8 edge. */
+static void
+explain_add(struct dsn_verdict *v, const struct cond *c, const char *s,
+    size_t len)
+{
+	size_t	 used = strlen(v->explain);
+
+	if (len > EXPLAIN_TEXT) {
+		len = EXPLAIN_TEXT;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	snprintf(v->explain + used, sizeof(v->explain) - used, "%s%s%s%s%.*s",
+	    used ? "; " : "", c->neg ? "!" : "", c->field,
+	    c->kind == C_RE ? "~" : "=", (int)len, s);
+}
+
+static int
+cond_match(struct dsn_rules *rs, const struct cond *c, json_t *rec,
+    struct dsn_verdict *v)
+{
+	PCRE2_SIZE	*ov;
+	const char	*s;
+	char		 buf[32];
+	size_t		 i;
+	int		 rc, hit = 0;
+
+	s = field_text(rec, c->field, buf, sizeof(buf));
+	switch (c->kind) {
+	case C_ABSENT:
+		hit = s == NULL;
+		break;
+	case C_PRESENT:
+		hit = s != NULL;
+		break;
+	case C_GLOB:
+		for (i = 0; s != NULL && i < c->nglobs && !hit; i++)
+			hit = glob_match(c->globs[i], s);
+		if (hit != c->neg && s != NULL)
+			explain_add(v, c, s, strlen(s));
+		return hit != c->neg;
+	case C_RE:
+		if (s == NULL)
+			break;
+		rc = pcre2_match(c->re, (PCRE2_SPTR)s, strlen(s), 0, 0,
+		    rs->md, rs->mctx);
+		if (rc == PCRE2_ERROR_MATCHLIMIT ||
+		    rc == PCRE2_ERROR_DEPTHLIMIT ||
+		    rc == PCRE2_ERROR_JIT_STACKLIMIT)
+			rs->limit_hits++;
+		if ((hit = rc >= 0) && !c->neg) {
+			ov = pcre2_get_ovector_pointer(rs->md);
+			explain_add(v, c, s + ov[0], ov[1] - ov[0]);
+		}
+		break;
+	}
+	return hit != c->neg;
+}
+
+int
+dsn_rules_classify(struct dsn_rules *rs, json_t *rec,
+    struct dsn_verdict *v)
+{
+	char		 b1[32], b2[32];
+	const char	*status, *action;
+	size_t		 i, j;
+
+	rs->limit_hits = 0;
+	v->reason = "undefined";
+	v->rule = NULL;
+	for (i = 0; i < rs->n; i++) {
+		const struct rule	*r = &rs->rules[i];
+
+		v->explain[0] = '\0';
+		for (j = 0; j < r->nconds; j++)
+			if (!cond_match(rs, &r->conds[j], rec, v))
+				break;
+		if (j == r->nconds) {
+			v->reason = r->reason->name;
+			v->rule = r->id;
+			break;
+		}
+	}
+	if (v->rule == NULL)
+		v->explain[0] = '\0';
+	status = field_text(rec, "status", b1, sizeof(b1));
+	action = field_text(rec, "action", b2, sizeof(b2));
+	v->hard = dsn_reason_is_hard(v->reason, status, action);
+	return rs->limit_hits;
+}
