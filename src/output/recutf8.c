@@ -1,0 +1,92 @@
+/*
+ * recutf8.c - UTF-8 validation and repair for src/output/.
+ *
+ * Jansson refuses strings that are not valid UTF-8 (and a refused value
+ * silently drops its key), so every string the readers and writers hand
+ * on goes through here first.  recutf8_repair() returns a new string the
+ * caller frees.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "recutf8.h"
+
+size_t
+recutf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned int c = s[0];
+	size_t len, i;
+	unsigned long cp;
+
+	if (c >= 0x01 && c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+int
+recutf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] >= 0x01 && p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = recutf8_seq(p + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+char *
+recutf8_repair(const char *s, size_t n, size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *o;
+	size_t i = 0, k;
+
+	/* Each bad byte becomes three bytes at most. */
+	if (n > ((size_t)-1 - 1) / 3 || (out = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	o = out;
+	while (i < n) {
+		if ((k = recutf8_seq(p + i, n - i)) == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(o, p + i, k);
+		o += k;
+		i += k;
+	}
+	*o = '\0';
+	if (outlen != NULL)
+		*outlen = (size_t)(o - out);
+	return out;
+}
