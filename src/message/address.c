@@ -1,0 +1,186 @@
+/*
+ * address.c - mail addresses pulled out of header and report fields.
+ *
+ * msg_addr() reads "rfc822; Name <local@domain> (comment)" and the like;
+ * msg_addr_find() spots an address in free text.  Addresses may carry
+ * UTF-8 (RFC 6531).  Strings returned live in the caller's arena.
+ */
+#include <string.h>
+
+#include "message/message.h"
+
+static int
+is_local(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80)
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL;
+}
+
+static int
+is_domain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80 || c == '-' || c == '.' ||
+	    c == '_';
+}
+
+int
+msg_addr_valid(const char *s, size_t len)
+{
+	const char	*at;
+	size_t		 i, l;
+
+	if ((at = memchr(s, '@', len)) == NULL)
+		return 0;
+	l = (size_t)(at - s);
+	if (l == 0 || l + 1 >= len)
+		return 0;
+	for (i = 0; i < l; i++)
+		if (!is_local((unsigned char)s[i]))
+			return 0;
+	if (s[l + 1] == '[')
+		return s[len - 1] == ']';
+	for (i = l + 1; i < len; i++)
+		if (!is_domain((unsigned char)s[i]))
+			return 0;
+	return s[l + 1] != '.' && s[l + 1] != '-';
+}
+
+int
+msg_addr_find(const char *s, size_t len, size_t *start, size_t *alen)
+{
+	const char	*at, *p = s, *end = s + len;
+	size_t		 b, e, a;
+
+	while ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
+		a = (size_t)(at - s);
+		for (b = a; b > 0 && is_local((unsigned char)s[b - 1]); b--)
+			;
+		for (e = a + 1; e < len && is_domain((unsigned char)s[e]);
+		    e++)
+			;
+		/* A sentence may end right after the address. */
+		while (e > a + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
+			e--;
+		while (b < a && s[b] == '.')
+			b++;
+		if (b < a && e > a + 1 && memchr(s + a + 1, '.', e - a - 1)) {
+			*start = b;
+			*alen = e - b;
+			return 1;
+		}
+		p = at + 1;
+	}
+	return 0;
+}
+
+/* s without comments, outside quotes, into out (len bytes); length. */
+static size_t
+strip_comments(const char *s, size_t len, char *out)
+{
+	size_t	 i, o = 0;
+	int	 depth = 0, quote = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '\\' && i + 1 < len && (quote || depth)) {
+			if (!depth) {
+				out[o++] = c;
+				out[o++] = s[i + 1];
+			}
+			i++;
+			continue;
+		}
+		if (!depth && c == '"')
+			quote = !quote;
+		else if (!quote && c == '(') {
+			depth++;
+			continue;
+		} else if (!quote && depth && c == ')') {
+			depth--;
+			continue;
+		}
+		if (!depth)
+			out[o++] = c;
+	}
+	return o;
+}
+
+/* Drops a "type;" prefix such as "rfc822;" from s[0..*len). */
+static const char *
+drop_type(const char *s, size_t *len)
+{
+	size_t	 i;
+
+	for (i = 0; i < *len && s[i] == ' '; i++)
+		;
+	for (; i < *len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == ';') {
+			*len -= i + 1;
+			return s + i + 1;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			break;
+	}
+	return s;
+}
+
+static int
+trimchar(char c)
+{
+	return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '<' ||
+	    c == '>' || c == ',' || c == ';' || c == ':' || c == '[' ||
+	    c == ']' || c == '.' || c == '\r' || c == '\n';
+}
+
+char *
+msg_addr(struct arena *a, const char *s, size_t len)
+{
+	char		*buf;
+	const char	*p, *lt, *gt;
+	size_t		 n, st, al;
+
+	if (s == NULL || (buf = arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	p = drop_type(s, &len);
+	n = strip_comments(p, len, buf);
+	buf[n] = '\0';
+
+	/* Prefer an address in angle brackets. */
+	if ((lt = memchr(buf, '<', n)) != NULL &&
+	    (gt = memchr(lt, '>', n - (size_t)(lt - buf))) != NULL &&
+	    memchr(lt, '@', (size_t)(gt - lt)) != NULL) {
+		p = lt + 1;
+		n = (size_t)(gt - p);
+	} else if (msg_addr_find(buf, n, &st, &al)) {
+		p = buf + st;
+		n = al;
+	} else
+		p = buf;
+	if (n >= 7 && msg_startcase(p, n, "mailto:")) {
+		p += 7;
+		n -= 7;
+	}
+	while (n > 0 && trimchar(*p)) {
+		p++;
+		n--;
+	}
+	while (n > 0 && trimchar(p[n - 1]))
+		n--;
+	if (n == 0)
+		return NULL;
+	/* Without '@' keep the first word only ("postmaster"). */
+	if (memchr(p, '@', n) == NULL) {
+		const char *sp = memchr(p, ' ', n);
+
+		if (sp != NULL)
+			n = (size_t)(sp - p);
+	}
+	return arena_strndup(a, p, n);
+}

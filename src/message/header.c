@@ -1,0 +1,112 @@
+/*
+ * header.c - RFC 5322 header fields read in place.
+ *
+ * msg_field_next() walks a header block one field at a time, folding
+ * continuation lines in, for any of the three line endings.  Fields are
+ * views into the caller's buffer; only msg_unfold() allocates, in the
+ * arena it is given.
+ */
+#include <string.h>
+
+#include "message/message.h"
+
+/* Length of a field name at line[0..len) ending in ':', or 0. */
+static size_t
+field_name_len(const char *line, size_t len, size_t *colon)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == ':')
+			break;
+		if (c <= 32 || c >= 127)
+			break;
+	}
+	n = i;
+	/* Tolerate white space between the name and the colon. */
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (n == 0 || i >= len || line[i] != ':')
+		return 0;
+	*colon = i;
+	return n;
+}
+
+int
+msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
+{
+	const char	*line;
+	size_t		 linelen, p, colon, nl, start;
+
+	for (;;) {
+		start = *pos;
+		p = start;
+		if (!msg_line_next(buf, len, &p, &line, &linelen))
+			return 0;
+		if (linelen == 0) {
+			*pos = p;
+			return 0;
+		}
+		/* An mbox separator or a stray continuation: skip it. */
+		if ((start == 0 && linelen > 5 &&
+		    memcmp(line, "From ", 5) == 0) ||
+		    (start == 0 && line[0] == '>') ||
+		    line[0] == ' ' || line[0] == '\t') {
+			*pos = p;
+			continue;
+		}
+		break;
+	}
+	if ((nl = field_name_len(line, linelen, &colon)) == 0)
+		return 0;
+	f->name = line;
+	f->namelen = nl;
+	f->value = line + colon + 1;
+	f->valuelen = linelen - colon - 1;
+	*pos = p;
+	/* Take in the continuation lines. */
+	while (p < len && (buf[p] == ' ' || buf[p] == '\t')) {
+		if (!msg_line_next(buf, len, &p, &line, &linelen))
+			break;
+		*pos = p;
+		f->valuelen = (size_t)(line + linelen - f->value);
+	}
+	return 1;
+}
+
+int
+msg_field_is(const struct msg_field *f, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	return f->namelen == n && msg_startcase(f->name, n, name);
+}
+
+char *
+msg_unfold(struct arena *a, const char *v, size_t len)
+{
+	char	*out;
+	size_t	 i, o;
+	int	 space;
+
+	if ((out = arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	o = 0;
+	space = 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c <= ' ' || c == 0x7f) {
+			space = 1;
+			continue;
+		}
+		if (space && o > 0)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -1,0 +1,234 @@
+/*
+ * message.h - one RFC 5322 message parsed in place over its buffer.
+ *
+ * msg_parse() reads the header fields and the MIME tree of a message
+ * without copying it: fields and parts are views (pointer + length) into
+ * the caller's buffer, which must outlive the struct msg.  Everything
+ * decoded (unfolded header values, base64/QP bodies, UTF-8 text) lives in
+ * the message's arena and is freed by msg_free(); callers never free a
+ * pointer they got from this API.  CRLF, LF and bare CR line endings are
+ * all accepted; nothing is normalised in place.
+ */
+#ifndef DSN_MESSAGE_H
+#define DSN_MESSAGE_H
+
+#include <stddef.h>
+
+#include "dsn/limits.h"
+
+/* ---- arena.c: bump allocator, one per message ---- */
+
+struct arena;
+
+/* New arena; NULL on allocation failure. */
+struct arena	*arena_new(void);
+
+/* Frees every block; NULL is a no-op. */
+void		 arena_free(struct arena *);
+
+/* Forgets every allocation but keeps the first block for reuse. */
+void		 arena_reset(struct arena *);
+
+/* n bytes aligned for any type; NULL on allocation failure. */
+void		*arena_alloc(struct arena *, size_t n);
+
+/* NUL-terminated copy of len bytes at s; NULL on allocation failure. */
+char		*arena_strndup(struct arena *, const char *s, size_t len);
+
+/* ---- lines.c: line iteration over all three line endings ---- */
+
+/*
+ * Next line of buf[0..len) starting at *pos: sets *line and *linelen
+ * (without its ending), advances *pos past the ending (CRLF, LF or CR)
+ * and returns 1; returns 0 when *pos >= len.
+ */
+int	msg_line_next(const char *buf, size_t len, size_t *pos,
+	    const char **line, size_t *linelen);
+
+/* Case-insensitive search of needle in hay; pointer or NULL. */
+const char	*msg_memcasemem(const char *hay, size_t haylen,
+		    const char *needle, size_t nlen);
+
+/* Case-insensitive prefix test: 1 when s[0..len) starts with prefix. */
+int	msg_startcase(const char *s, size_t len, const char *prefix);
+
+/* ---- header.c: header fields ---- */
+
+struct msg_field {
+	const char	*name;		/* view, not NUL-terminated */
+	size_t		 namelen;
+	const char	*value;		/* raw view after ':', folded */
+	size_t		 valuelen;
+};
+
+/*
+ * Reads one header field of the block buf[0..len) at *pos, folding
+ * continuation lines in.  Returns 1 with *f filled and *pos advanced,
+ * or 0 at the end of the block: a blank line (*pos is then after it),
+ * the end of the buffer, or a line that is neither a field nor a
+ * continuation (*pos is then at that line, which starts the body).
+ */
+int	msg_field_next(const char *buf, size_t len, size_t *pos,
+	    struct msg_field *f);
+
+/* 1 when field f is named name (case-insensitive). */
+int	msg_field_is(const struct msg_field *f, const char *name);
+
+/*
+ * Unfolded value of a raw field value: line endings followed by white
+ * space removed, other controls turned into spaces, trimmed.  No 2047
+ * decoding.  Arena string; NULL on allocation failure.
+ */
+char	*msg_unfold(struct arena *, const char *v, size_t len);
+
+/* ---- mime.c: the message and its MIME tree ---- */
+
+enum msg_cte {
+	MSG_CTE_IDENTITY = 0,		/* 7bit, 8bit, binary, unknown */
+	MSG_CTE_BASE64,
+	MSG_CTE_QP
+};
+
+struct msg_part {
+	const char	*hdr;		/* header block view */
+	size_t		 hdrlen;
+	const char	*body;		/* raw (still encoded) body view */
+	size_t		 bodylen;
+	size_t		 field0;	/* first field in msg->fields */
+	size_t		 nfields;
+	const char	*type;		/* "type/subtype", lowercase, arena */
+	const char	*boundary;	/* multipart boundary or NULL */
+	const char	*charset;	/* lowercase or NULL */
+	enum msg_cte	 cte;
+	int		 depth;		/* 0 for the top message */
+	int		 parent;	/* index in msg->parts, -1 for the top */
+	int		 child;		/* first child or -1 */
+	int		 next;		/* next sibling or -1 */
+	int		 is_message;	/* the root of a (nested) message */
+	const char	*dec;		/* cache of msg_part_body() */
+	size_t		 declen;
+	const char	*text;		/* cache of msg_part_text() */
+	size_t		 textlen;
+};
+
+struct msg {
+	const char		*buf;
+	size_t			 len;
+	struct msg_field	*fields;	/* all header fields, by part */
+	size_t			 nfields, capfields;
+	struct msg_part		*parts;		/* parts[0] is the message */
+	int			 nparts, capparts;
+	int			 truncated;	/* a limit cut the tree */
+	struct arena		*arena;
+	const struct dsn_limits	*limits;
+};
+
+/*
+ * Parses the message in buf[0..len): its header fields and MIME tree,
+ * with message/rfc822, message/global and text/rfc822-headers parts
+ * parsed as nested messages.  Limits (borrowed, must outlive the msg)
+ * bound header bytes, fields, depth and parts; past them the tree is
+ * cut and msg->truncated set.  Returns NULL with a reason in err only
+ * on allocation failure.  buf must outlive the msg.
+ */
+struct msg	*msg_parse(const char *buf, size_t len,
+		    const struct dsn_limits *, char *err, size_t errlen);
+
+/* Frees the message and its arena; NULL is a no-op. */
+void		 msg_free(struct msg *);
+
+/*
+ * First raw field named name in part p (p NULL: the top message), or
+ * NULL.  Borrowed from the msg.
+ */
+const struct msg_field	*msg_field_get(const struct msg *,
+			    const struct msg_part *p, const char *name);
+
+/*
+ * Value of the first field named name in part p (NULL: top message),
+ * unfolded, RFC 2047 decoded and converted to UTF-8; NULL when absent.
+ * Arena string.
+ */
+const char	*msg_header(struct msg *, const struct msg_part *p,
+		    const char *name);
+
+/*
+ * Depth-first search from part from (NULL: the whole message) for the
+ * first part whose type is type ("message/delivery-status"), skipping
+ * from itself; NULL when none.
+ */
+struct msg_part	*msg_find_type(struct msg *, const struct msg_part *from,
+		    const char *type);
+
+/* Index of p in msg->parts. */
+int		 msg_part_index(const struct msg *, const struct msg_part *p);
+
+/*
+ * Body of p with its Content-Transfer-Encoding undone.  For identity
+ * encodings this is the view itself, no copy.  Sets *len; returns NULL
+ * only on allocation failure.
+ */
+const char	*msg_part_body(struct msg *, const struct msg_part *p,
+		    size_t *len);
+
+/*
+ * Body of a text part decoded and converted from its charset to UTF-8
+ * (unknown charsets are passed through; bad bytes are left for the
+ * record setter to repair).  Sets *len; NULL on allocation failure.
+ */
+const char	*msg_part_text(struct msg *, const struct msg_part *p,
+		    size_t *len);
+
+/* ---- decode.c: transfer encodings ---- */
+
+/*
+ * Decode base64 / quoted-printable from in[0..len) into out, which must
+ * hold len bytes (the output is never longer).  Returns the output
+ * length.  Bad input is skipped (base64) or kept literally (QP).  With
+ * q set, QP is decoded as RFC 2047 "Q" ('_' is a space).
+ */
+size_t	msg_base64_decode(const char *in, size_t len, char *out);
+size_t	msg_qp_decode(const char *in, size_t len, char *out, int q);
+
+/* ---- charset.c: charset conversion ---- */
+
+/*
+ * in[0..len) converted from charset cs to UTF-8 in the arena, NUL-
+ * terminated, *outlen set.  UTF-8, US-ASCII, NULL or an unknown charset
+ * give a plain copy; bytes iconv cannot convert become U+FFFD.  NULL on
+ * allocation failure.
+ */
+char	*msg_to_utf8(struct arena *, const char *cs, const char *in,
+	    size_t len, size_t *outlen);
+
+/* ---- rfc2047.c: encoded words ---- */
+
+/*
+ * Header value v[0..len) unfolded, with RFC 2047 encoded words (B and
+ * Q) decoded to UTF-8; white space between adjacent encoded words is
+ * dropped.  Arena string; NULL on allocation failure.
+ */
+char	*msg_decode_header(struct arena *, const char *v, size_t len);
+
+/* ---- address.c: addresses in header and report fields ---- */
+
+/*
+ * The first mail address in s[0..len): an "rfc822;" (any case) or other
+ * type prefix is dropped, comments in parentheses are skipped, an
+ * address in angle brackets is preferred, quotes and trailing dots are
+ * trimmed.  Returns an arena string of the form local@domain (or the
+ * bare token when there is no '@'), or NULL when none is found.
+ */
+char	*msg_addr(struct arena *, const char *s, size_t len);
+
+/*
+ * Scans s[0..len) for something that looks like an address
+ * (local@domain.tld) anywhere in free text; sets *start and *alen and
+ * returns 1, or returns 0.  Used by the free-text formats.
+ */
+int	msg_addr_find(const char *s, size_t len, size_t *start, size_t *alen);
+
+/* 1 when s[0..len) is a plausible local@domain address. */
+int	msg_addr_valid(const char *s, size_t len);
+
+#endif

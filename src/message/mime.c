@@ -1,0 +1,434 @@
+/*
+ * mime.c - the message and its MIME tree, parsed in place.
+ *
+ * Parts are views into the caller's buffer (or, for an encapsulated
+ * message that was itself base64-encoded, into the arena), kept in one
+ * array in depth-first order.  The struct msg owns its field and part
+ * arrays and the arena; the caller keeps the buffer alive.
+ */
+#define _GNU_SOURCE	/* memmem */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "message/message.h"
+
+static int	parse_entity(struct msg *, const char *, size_t, int, int,
+		    int, const char *);
+
+static int
+add_field(struct msg *m, const struct msg_field *f)
+{
+	struct msg_field	*nf;
+	size_t			 cap;
+
+	if (m->nfields == m->capfields) {
+		cap = m->capfields ? m->capfields * 2 : 64;
+		if ((nf = realloc(m->fields, cap * sizeof(*nf))) == NULL)
+			return -1;
+		m->fields = nf;
+		m->capfields = cap;
+	}
+	m->fields[m->nfields++] = *f;
+	return 0;
+}
+
+static int
+add_part(struct msg *m)
+{
+	struct msg_part	*np;
+	int		 cap;
+
+	if (m->nparts == m->capparts) {
+		cap = m->capparts ? m->capparts * 2 : 16;
+		if ((np = realloc(m->parts, (size_t)cap * sizeof(*np))) == NULL)
+			return -1;
+		m->parts = np;
+		m->capparts = cap;
+	}
+	memset(&m->parts[m->nparts], 0, sizeof(struct msg_part));
+	return m->nparts++;
+}
+
+/* Lowercased copy of s[0..n) in the arena. */
+static char *
+lowdup(struct arena *a, const char *s, size_t n)
+{
+	char	*d;
+	size_t	 i;
+
+	if ((d = arena_strndup(a, s, n)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			d[i] += 32;
+	return d;
+}
+
+/*
+ * Value of parameter name in an unfolded Content-Type value, or NULL.
+ * Quoted values lose their quotes.
+ */
+static char *
+ct_param(struct arena *a, const char *v, const char *name, int lower)
+{
+	const char	*p, *e, *s;
+	size_t		 nl = strlen(name);
+
+	for (p = strchr(v, ';'); p != NULL; p = strchr(p, ';')) {
+		p++;
+		while (*p == ' ')
+			p++;
+		if (!msg_startcase(p, strlen(p), name))
+			continue;
+		s = p + nl;
+		while (*s == ' ')
+			s++;
+		if (*s != '=')
+			continue;
+		s++;
+		while (*s == ' ')
+			s++;
+		if (*s == '"') {
+			s++;
+			if ((e = strchr(s, '"')) == NULL)
+				e = s + strlen(s);
+		} else
+			for (e = s; *e != '\0' && *e != ';' && *e != ' '; e++)
+				;
+		return lower ? lowdup(a, s, (size_t)(e - s)) :
+		    arena_strndup(a, s, (size_t)(e - s));
+	}
+	return NULL;
+}
+
+/* Fills type, boundary, charset and cte of part pi from its fields. */
+static int
+part_types(struct msg *m, int pi, const char *deftype)
+{
+	struct msg_part		*p = &m->parts[pi];
+	const struct msg_field	*f;
+	char			*v;
+	size_t			 n;
+
+	p->type = deftype;
+	if ((f = msg_field_get(m, p, "Content-Type")) != NULL) {
+		if ((v = msg_unfold(m->arena, f->value, f->valuelen)) == NULL)
+			return -1;
+		n = strcspn(v, "; ");
+		if (n > 0 && memchr(v, '/', n) != NULL &&
+		    (p->type = lowdup(m->arena, v, n)) == NULL)
+			return -1;
+		p = &m->parts[pi];
+		p->boundary = ct_param(m->arena, v, "boundary", 0);
+		p->charset = ct_param(m->arena, v, "charset", 1);
+	}
+	if ((f = msg_field_get(m, p, "Content-Transfer-Encoding")) != NULL) {
+		if (msg_memcasemem(f->value, f->valuelen, "base64", 6))
+			p->cte = MSG_CTE_BASE64;
+		else if (msg_memcasemem(f->value, f->valuelen, "quoted", 6))
+			p->cte = MSG_CTE_QP;
+	}
+	return 0;
+}
+
+/*
+ * Finds the next delimiter line "--boundary" in b[*pos..len) that starts
+ * a line; sets *start (where the line ending before it begins, i.e. the
+ * end of the previous part), *after (start of the next part) and *close.
+ */
+static int
+next_delim(const char *b, size_t len, const char *bd, size_t *pos,
+    size_t *start, size_t *after, int *close)
+{
+	size_t		 bl = strlen(bd), i, e;
+	const char	*p;
+
+	while (*pos + bl + 2 <= len) {
+		p = memmem(b + *pos + 2, len - *pos - 2, bd, bl);
+		if (p == NULL)
+			return 0;
+		i = (size_t)(p - b) - 2;
+		*pos = i + 1;
+		if (b[i] != '-' || b[i + 1] != '-')
+			continue;
+		if (i > 0 && b[i - 1] != '\n' && b[i - 1] != '\r')
+			continue;
+		e = i + 2 + bl;
+		*close = e + 1 < len && b[e] == '-' && b[e + 1] == '-';
+		if (*close)
+			e += 2;
+		while (e < len && (b[e] == ' ' || b[e] == '\t'))
+			e++;
+		if (e < len && b[e] != '\r' && b[e] != '\n')
+			continue;
+		if (e < len && b[e] == '\r') {
+			e++;
+			if (e < len && b[e] == '\n')
+				e++;
+		} else if (e < len && b[e] == '\n')
+			e++;
+		*after = e;
+		/* The line ending before the delimiter belongs to it. */
+		*start = i;
+		if (i > 0 && b[i - 1] == '\n') {
+			*start = i - 1;
+			if (*start > 0 && b[*start - 1] == '\r')
+				(*start)--;
+		} else if (i > 0 && b[i - 1] == '\r')
+			*start = i - 1;
+		*pos = e;
+		return 1;
+	}
+	return 0;
+}
+
+/* Splits the body of multipart pi into children. */
+static int
+parse_multipart(struct msg *m, int pi, int depth)
+{
+	const char	*b = m->parts[pi].body, *bd = m->parts[pi].boundary;
+	const char	*deftype;
+	size_t		 len = m->parts[pi].bodylen, pos = 0, s, a, cs;
+	int		 close = 0, prev = -1, c, n = 0;
+
+	deftype = strcmp(m->parts[pi].type, "multipart/digest") == 0 ?
+	    "message/rfc822" : "text/plain";
+	if (bd == NULL || *bd == '\0' ||
+	    !next_delim(b, len, bd, &pos, &s, &a, &close))
+		return 0;
+	while (!close) {
+		cs = a;
+		if (!next_delim(b, len, bd, &pos, &s, &a, &close)) {
+			/* XXX MIME: a missing closing delimiter is tolerated. */
+			s = len;
+			close = 1;
+		}
+		if (m->nparts >= m->limits->mime_parts) {
+			m->truncated = 1;
+			break;
+		}
+		c = parse_entity(m, b + cs, s - cs, depth + 1, pi, 0, deftype);
+		if (c < 0)
+			return -1;
+		if (prev < 0)
+			m->parts[pi].child = c;
+		else
+			m->parts[prev].next = c;
+		prev = c;
+		n++;
+	}
+	return n;
+}
+
+static int
+is_encapsulated(const char *t)
+{
+	return strcmp(t, "message/rfc822") == 0 ||
+	    strcmp(t, "message/global") == 0 ||
+	    strcmp(t, "text/rfc822-headers") == 0 ||
+	    strcmp(t, "message/rfc822-headers") == 0 ||
+	    strcmp(t, "message/global-headers") == 0;
+}
+
+/* Parses one entity (headers + body); returns its part index or -1. */
+static int
+parse_entity(struct msg *m, const char *buf, size_t len, int depth,
+    int parent, int is_message, const char *deftype)
+{
+	struct msg_field	 f;
+	struct msg_part		*p;
+	const char		*b;
+	size_t			 pos = 0, hlen, n = 0, bl;
+	int			 pi, c;
+
+	if ((pi = add_part(m)) < 0)
+		return -1;
+	p = &m->parts[pi];
+	p->parent = parent;
+	p->child = p->next = -1;
+	p->depth = depth;
+	p->is_message = is_message;
+	p->hdr = buf;
+	p->field0 = m->nfields;
+	hlen = len < m->limits->header_bytes ? len : m->limits->header_bytes;
+	while (msg_field_next(buf, hlen, &pos, &f)) {
+		if (n >= m->limits->header_count) {
+			m->truncated = 1;
+			continue;
+		}
+		if (add_field(m, &f) < 0)
+			return -1;
+		n++;
+	}
+	if (hlen < len && pos == hlen)
+		m->truncated = 1;
+	p = &m->parts[pi];
+	p->nfields = n;
+	p->hdrlen = pos;
+	p->body = buf + pos;
+	p->bodylen = len - pos;
+	if (part_types(m, pi, deftype) < 0)
+		return -1;
+	p = &m->parts[pi];
+	if (depth >= m->limits->mime_depth) {
+		m->truncated = 1;
+		return pi;
+	}
+	if (strncmp(p->type, "multipart/", 10) == 0) {
+		if (parse_multipart(m, pi, depth) < 0)
+			return -1;
+	} else if (is_encapsulated(p->type) && p->bodylen > 0) {
+		if (m->nparts >= m->limits->mime_parts) {
+			m->truncated = 1;
+			return pi;
+		}
+		if ((b = msg_part_body(m, p, &bl)) == NULL)
+			return -1;
+		if ((c = parse_entity(m, b, bl, depth + 1, pi, 1,
+		    "text/plain")) < 0)
+			return -1;
+		m->parts[pi].child = c;
+	}
+	return pi;
+}
+
+struct msg *
+msg_parse(const char *buf, size_t len, const struct dsn_limits *lim,
+    char *err, size_t errlen)
+{
+	struct msg	*m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->arena = arena_new()) == NULL) {
+		free(m);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->buf = buf;
+	m->len = len;
+	m->limits = lim;
+	if (parse_entity(m, buf, len, 0, -1, 1, "text/plain") < 0) {
+		msg_free(m);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return m;
+}
+
+void
+msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return;
+	arena_free(m->arena);
+	free(m->fields);
+	free(m->parts);
+	free(m);
+}
+
+const struct msg_field *
+msg_field_get(const struct msg *m, const struct msg_part *p,
+    const char *name)
+{
+	size_t	 i;
+
+	if (p == NULL)
+		p = &m->parts[0];
+	for (i = p->field0; i < p->field0 + p->nfields; i++)
+		if (msg_field_is(&m->fields[i], name))
+			return &m->fields[i];
+	return NULL;
+}
+
+const char *
+msg_header(struct msg *m, const struct msg_part *p, const char *name)
+{
+	const struct msg_field	*f;
+
+	if ((f = msg_field_get(m, p, name)) == NULL)
+		return NULL;
+	return msg_decode_header(m->arena, f->value, f->valuelen);
+}
+
+int
+msg_part_index(const struct msg *m, const struct msg_part *p)
+{
+	return (int)(p - m->parts);
+}
+
+/* 1 when part j lies below part i. */
+static int
+below(const struct msg *m, int j, int i)
+{
+	while (j >= 0) {
+		j = m->parts[j].parent;
+		if (j == i)
+			return 1;
+	}
+	return 0;
+}
+
+struct msg_part *
+msg_find_type(struct msg *m, const struct msg_part *from, const char *type)
+{
+	int	 i, j;
+
+	i = from == NULL ? -1 : msg_part_index(m, from);
+	for (j = i + 1; j < m->nparts; j++) {
+		if (i >= 0 && !below(m, j, i))
+			break;
+		if (strcmp(m->parts[j].type, type) == 0)
+			return &m->parts[j];
+	}
+	if (i < 0 && strcmp(m->parts[0].type, type) == 0)
+		return &m->parts[0];
+	return NULL;
+}
+
+const char *
+msg_part_body(struct msg *m, const struct msg_part *cp, size_t *len)
+{
+	struct msg_part	*p = &m->parts[msg_part_index(m, cp)];
+	char		*out;
+
+	if (p->cte == MSG_CTE_IDENTITY) {
+		*len = p->bodylen;
+		return p->body;
+	}
+	if (p->dec == NULL) {
+		if ((out = arena_alloc(m->arena, p->bodylen + 1)) == NULL)
+			return NULL;
+		if (p->cte == MSG_CTE_BASE64)
+			p->declen = msg_base64_decode(p->body, p->bodylen, out);
+		else
+			p->declen = msg_qp_decode(p->body, p->bodylen, out, 0);
+		out[p->declen] = '\0';
+		p->dec = out;
+	}
+	*len = p->declen;
+	return p->dec;
+}
+
+const char *
+msg_part_text(struct msg *m, const struct msg_part *cp, size_t *len)
+{
+	struct msg_part	*p = &m->parts[msg_part_index(m, cp)];
+	const char	*b;
+	size_t		 bl;
+
+	if (p->text == NULL) {
+		if ((b = msg_part_body(m, p, &bl)) == NULL)
+			return NULL;
+		if (p->charset == NULL || strcmp(p->charset, "utf-8") == 0 ||
+		    strcmp(p->charset, "us-ascii") == 0) {
+			*len = bl;
+			return b;
+		}
+		if ((p->text = msg_to_utf8(m->arena, p->charset, b, bl,
+		    &p->textlen)) == NULL)
+			return NULL;
+	}
+	*len = p->textlen;
+	return p->text;
+}
