@@ -1,0 +1,192 @@
+/*
+ * mbox.c - telling mbox envelope lines from body text, finding message
+ * boundaries, and cleaning a message in place (CRLF to LF, ">From "
+ * unescaping).  Works on the reader's buffer with memchr/memmem; owns
+ * nothing.
+ */
+#define _GNU_SOURCE	/* memmem */
+#include <string.h>
+
+#include "mbox.h"
+
+static int
+isdig(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Non-zero when s[0..n) holds "hh:mm" somewhere. */
+static int
+has_time(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 2; i + 2 < n; i++)
+		if (s[i] == ':' && isdig(s[i - 1]) && isdig(s[i - 2]) &&
+		    isdig(s[i + 1]) && isdig(s[i + 2]))
+			return 1;
+	return 0;
+}
+
+static int
+is_name(const char *s, const char *names)
+{
+	const char *p;
+
+	for (p = names; *p != '\0'; p += 3)
+		if (strncmp(s, p, 3) == 0)
+			return 1;
+	return 0;
+}
+
+/* "Www Mmm dd hh:mm" at s, the start of a ctime date. */
+static int
+is_ctime(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 16 || !is_name(s, "MonTueWedThuFriSatSun") || s[3] != ' ')
+		return 0;
+	for (i = 4; i < n && s[i] == ' '; i++)
+		;
+	if (i + 3 > n || !is_name(s + i, "JanFebMarAprMayJunJulAugSepOctNovDec"))
+		return 0;
+	for (i += 3; i < n && s[i] == ' '; i++)
+		;
+	if (i >= n || !isdig(s[i]))
+		return 0;
+	while (i < n && isdig(s[i]))
+		i++;
+	return i < n && s[i] == ' ' && has_time(s + i, n - i);
+}
+
+int
+mbox_is_envelope(const char *s, size_t n, int strict)
+{
+	size_t i = 5;
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (n < 6 || n > 1000 || memcmp(s, "From ", 5) != 0)
+		return 0;
+	/* The address: one token, sometimes more spaces after it. */
+	if (s[i] == ' ')
+		return 0;
+	while (i < n && s[i] != ' ')
+		i++;
+	while (i < n && s[i] == ' ')
+		i++;
+	if (!strict)
+		return has_time(s + i, n - i);
+	return is_ctime(s + i, n - i);
+}
+
+/* Non-zero when the line ending at buf[nl] ('\n') follows a blank line. */
+static int
+after_blank(const char *buf, size_t start, size_t nl)
+{
+	if (nl == 0 || nl < start)
+		return 1;
+	if (buf[nl - 1] == '\n')
+		return 1;
+	return nl >= 2 && buf[nl - 1] == '\r' && buf[nl - 2] == '\n';
+}
+
+size_t
+mbox_find_boundary(const char *buf, size_t start, size_t from, size_t len,
+    int eof, int *found)
+{
+	const char *p, *eol;
+	size_t nl, f, end;
+
+	*found = 0;
+	if (from < start)
+		from = start;
+	/* The newline before "From " may sit just before from. */
+	nl = from > start ? from - 1 : from;
+	while (nl < len &&
+	    (p = memmem(buf + nl, len - nl, "\nFrom ", 6)) != NULL) {
+		nl = (size_t)(p - buf);
+		f = nl + 1;
+		eol = memchr(buf + f, '\n', len - f);
+		if (eol == NULL && !eof && len - f <= 1000)
+			return nl;	/* resume here with more data */
+		end = eol ? (size_t)(eol - buf) : len;
+		if (mbox_is_envelope(buf + f, end - f,
+		    !after_blank(buf, start, nl))) {
+			*found = 1;
+			return f;
+		}
+		nl = f;
+	}
+	/* Keep the last 5 bytes: "\nFrom" may straddle the refill. */
+	if (eof || len < start + 5)
+		return eof ? len : start;
+	return len - 5;
+}
+
+/*
+ * Removes the bytes at the offsets that next() yields, moving the rest
+ * down; a generic in-place compaction.
+ */
+static size_t
+crlf_to_lf(char *buf, size_t len)
+{
+	char *r, *w, *cr, *end = buf + len;
+
+	if ((cr = memchr(buf, '\r', len)) == NULL)
+		return len;
+	r = w = cr;
+	while (cr != NULL) {
+		memmove(w, r, (size_t)(cr - r));
+		w += cr - r;
+		r = cr;
+		if (cr + 1 < end && cr[1] == '\n')
+			r = cr + 1;	/* drop the CR */
+		else {
+			*w++ = '\r';	/* a bare CR stays */
+			r = cr + 1;
+		}
+		cr = memchr(cr + 1, '\r', (size_t)(end - cr - 1));
+	}
+	memmove(w, r, (size_t)(end - r));
+	return (size_t)(w - buf) + (size_t)(end - r);
+}
+
+/* Non-zero when s (at a line start) is ">+From ". */
+static int
+escaped_from(const char *s, const char *end)
+{
+	while (s < end && *s == '>')
+		s++;
+	return end - s >= 5 && memcmp(s, "From ", 5) == 0;
+}
+
+static size_t
+unescape(char *buf, size_t len)
+{
+	char *end = buf + len, *r = buf, *w = buf, *g;
+
+	g = buf;
+	while (g != NULL && g < end) {
+		if (*g == '>' && escaped_from(g, end)) {
+			memmove(w, r, (size_t)(g - r));
+			w += g - r;
+			r = g + 1;	/* drop one '>' */
+		}
+		g = memmem(g, (size_t)(end - g), "\n>", 2);
+		if (g != NULL)
+			g++;
+	}
+	memmove(w, r, (size_t)(end - r));
+	return (size_t)(w - buf) + (size_t)(end - r);
+}
+
+size_t
+mbox_clean(char *buf, size_t len, int unescape_from)
+{
+	len = crlf_to_lf(buf, len);
+	if (unescape_from)
+		len = unescape(buf, len);
+	return len;
+}

@@ -1,0 +1,37 @@
+/*
+ * mbox.h - the pure parts of mbox handling: envelope lines, message
+ * boundaries, ">From " unescaping and line-ending repair, all over a
+ * caller's buffer.  Private to src/input/; nothing here allocates.
+ */
+#ifndef MBOX_H
+#define MBOX_H
+
+#include <stddef.h>
+
+/*
+ * Non-zero when the line at s (n bytes, no newline) is an mbox envelope
+ * line "From addr date".  Loose: after a blank line, a time (hh:mm) must
+ * follow the address.  Strict: elsewhere, a full ctime-style date must
+ * ("Mon Apr 27 17:34:04 2009"), so that body text is not split.
+ */
+int	mbox_is_envelope(const char *s, size_t n, int strict);
+
+/*
+ * Looks for the next envelope line in buf[from, len), where buf[start]
+ * begins the current message body (lines before it are not looked at
+ * backwards).  Returns the offset of its 'F' and sets *found; when the
+ * buffer ends before a decision, returns the offset at which to resume
+ * once more data has been read, with *found 0.  At eof every candidate
+ * is decided.
+ */
+size_t	mbox_find_boundary(const char *buf, size_t start, size_t from,
+	    size_t len, int eof, int *found);
+
+/*
+ * Rewrites the message at buf in place: CRLF becomes LF and one '>' is
+ * removed from lines matching ">+From " (mboxrd; mboxo's ">From " too).
+ * Returns the new length.
+ */
+size_t	mbox_clean(char *buf, size_t len, int unescape);
+
+#endif

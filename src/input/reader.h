@@ -1,0 +1,33 @@
+/*
+ * reader.h - one input file (or stdin) split into messages.
+ *
+ * reader_open() reads the first bytes (through zlib, so gzip files are
+ * decompressed), decides from them what the file holds - an mbox, one
+ * message, nothing, or something else (then reader_next() reports it) -
+ * and reader_next() yields the messages one at a time from a buffer
+ * that grows only to the largest message.  Private to src/input/.
+ */
+#ifndef READER_H
+#define READER_H
+
+#include "dsn/limits.h"
+#include "dsn/source.h"
+
+struct reader;
+
+/*
+ * Opens path ("-": stdin).  NULL with "path: reason" in err when it
+ * cannot be opened.  *magic is the caller's libmagic handle (a magic_t),
+ * opened here when first needed and closed by the caller; when libmagic
+ * cannot load, files are judged by structure alone.
+ */
+struct reader	*reader_open(const char *path, const struct dsn_limits *,
+		    void **magic, char *err, size_t errlen);
+
+/* As dsn_source_next(); after -1 the next call returns 0. */
+int		 reader_next(struct reader *, struct dsn_input_msg *,
+		    char *err, size_t errlen);
+
+void		 reader_close(struct reader *);
+
+#endif
