@@ -60,6 +60,18 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdsn.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# dsn-classify carries data/rules.json built in, as a generated C array.
+$(BUILD)/gen/rules-default.c: data/rules.json scripts/embed
+	@mkdir -p $(@D)
+	scripts/embed dsn_rules_default < data/rules.json > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/rules-default.o: $(BUILD)/gen/rules-default.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/dsn-classify: $(BUILD)/cmd/dsn-classify.o \
+	    $(BUILD)/gen/rules-default.o $(BUILD)/libdsn.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
 .PRECIOUS: $(BUILD)/%.o $(BUILD)/cmd/%.o $(BUILD)/tests/unit/%.o
 
 check: all $(UNITS)
