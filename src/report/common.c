@@ -1,0 +1,308 @@
+/*
+ * common.c - what every recogniser shares: making, completing and
+ * appending records, the report's text, the returned message.
+ *
+ * The shared fields of a message are built once into ctx->base (owned
+ * by the context, freed by dsn_report_scan()); each record is a copy
+ * owned by the output list once report_add() succeeds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/recog.h"
+
+/* A stable digest of the message bytes, line endings left out. */
+static void
+digest(const char *buf, size_t len, char *out, size_t outlen)
+{
+	unsigned long long	 h1 = 1469598103934665603ULL, h2 = 7;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\r' || c == '\n')
+			continue;
+		h1 = (h1 ^ c) * 1099511628211ULL;
+		h2 = h2 * 31 + c + (h2 >> 29);
+	}
+	snprintf(out, outlen, "digest-%016llx%016llx", h1, h2);
+}
+
+/* s without surrounding angle brackets and spaces, into rec field f. */
+static int
+set_msgid(struct dsn_record *r, enum dsn_field f, const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL)
+		return 0;
+	while (*s == ' ' || *s == '<')
+		s++;
+	n = strcspn(s, "> ");
+	return dsn_record_set(r, f, s, n);
+}
+
+const char *
+report_strip_type(const char *v)
+{
+	const char	*semi;
+
+	if (v == NULL)
+		return NULL;
+	if ((semi = strchr(v, ';')) != NULL &&
+	    strcspn(v, " <@\"") >= (size_t)(semi - v))
+		v = semi + 1;
+	while (*v == ' ')
+		v++;
+	return v;
+}
+
+int
+report_set_addr(struct report_ctx *ctx, struct dsn_record *r,
+    enum dsn_field f, const char *s, size_t len)
+{
+	char	*a;
+
+	if (s == NULL || (a = msg_addr(ctx->msg->arena, s, len)) == NULL)
+		return 0;
+	return dsn_record_sets(r, f, a) < 0 ? -1 : (r->v[f] != NULL);
+}
+
+int
+report_set_date(struct dsn_record *r, enum dsn_field f, const char *s)
+{
+	char	 d[32];
+
+	if (s == NULL || report_date(s, d, sizeof(d)) < 0)
+		return 0;
+	return dsn_record_sets(r, f, d);
+}
+
+struct msg_part *
+report_returned(struct report_ctx *ctx)
+{
+	struct msg	*m = ctx->msg;
+	int		 i;
+
+	for (i = 1; i < m->nparts; i++)
+		if (m->parts[i].is_message)
+			return &m->parts[i];
+	return NULL;
+}
+
+/* 1 when part i lies inside a returned message. */
+static int
+in_returned(const struct msg *m, int i)
+{
+	for (; i > 0; i = m->parts[i].parent)
+		if (m->parts[i].is_message)
+			return 1;
+	return 0;
+}
+
+const char *
+report_text(struct report_ctx *ctx, size_t *len)
+{
+	struct msg	*m = ctx->msg;
+	int		 i;
+
+	for (i = 0; i < m->nparts; i++) {
+		if (strcmp(m->parts[i].type, "text/plain") != 0 ||
+		    in_returned(m, i))
+			continue;
+		if (i > 0 && m->parts[i].bodylen == 0)
+			continue;
+		return msg_part_text(m, &m->parts[i], len);
+	}
+	if (m->parts[0].child < 0 && strncmp(m->parts[0].type, "text/", 5) == 0)
+		return msg_part_text(m, &m->parts[0], len);
+	return NULL;
+}
+
+static const char *const orig_names[] = {
+	"From", "To", "Subject", "Message-ID", "Date", "Received",
+	"Return-Path", "List-Id", NULL
+};
+
+static int
+orig_field(const struct msg_field *f)
+{
+	int	 i;
+
+	for (i = 0; orig_names[i] != NULL; i++)
+		if (msg_field_is(f, orig_names[i]))
+			return i;
+	return -1;
+}
+
+/* Fills the original message's fields from a header block at t[pos..). */
+static int
+orig_from_block(struct report_ctx *ctx, struct dsn_record *b, const char *t,
+    size_t len, size_t pos)
+{
+	struct arena		*a = ctx->msg->arena;
+	struct msg_field	 f;
+	char			*v;
+	int			 k;
+
+	while (msg_field_next(t, len, &pos, &f)) {
+		if ((k = orig_field(&f)) < 0 || k == 1 || (k >= 4 && k != 7))
+			continue;
+		if ((v = msg_decode_header(a, f.value, f.valuelen)) == NULL)
+			return -1;
+		if (k == 0 && b->v[DSN_F_SENDER] == NULL &&
+		    report_set_addr(ctx, b, DSN_F_SENDER, v, strlen(v)) < 0)
+			return -1;
+		if (k == 2 && b->v[DSN_F_SUBJECT] == NULL &&
+		    dsn_record_sets(b, DSN_F_SUBJECT, v) < 0)
+			return -1;
+		if (k == 3 && b->v[DSN_F_MESSAGE_ID] == NULL &&
+		    set_msgid(b, DSN_F_MESSAGE_ID, v) < 0)
+			return -1;
+		if (k == 7 && b->v[DSN_F_LIST_ID] == NULL &&
+		    dsn_record_sets(b, DSN_F_LIST_ID, v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Finds an inline copy of the original headers in text: the first line
+ * that starts a block of at least two of the usual header fields.
+ */
+static int
+orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
+    size_t len)
+{
+	struct msg_field	 f;
+	const char		*line;
+	size_t			 pos = 0, start, p, ll;
+	int			 known;
+
+	while (start = pos, msg_line_next(t, len, &pos, &line, &ll)) {
+		if (ll < 5 || memchr(line, ':', ll) == NULL)
+			continue;
+		p = start;
+		known = 0;
+		while (msg_field_next(t, len, &p, &f) && known < 2)
+			if (orig_field(&f) >= 0)
+				known++;
+			else
+				break;
+		if (known >= 2)
+			return orig_from_block(ctx, b, t, len, start);
+	}
+	return 0;
+}
+
+/* The fields every record of the message shares. */
+static int
+build_base(struct report_ctx *ctx)
+{
+	struct msg		*m = ctx->msg;
+	struct dsn_record	*b;
+	struct msg_part		*ret;
+	const char		*v, *t;
+	char			 id[64];
+	size_t			 tl;
+
+	if ((b = ctx->base = dsn_record_new()) == NULL)
+		return -1;
+	if ((v = msg_header(m, NULL, "Message-ID")) != NULL &&
+	    set_msgid(b, DSN_F_REPORT_ID, v) < 0)
+		return -1;
+	if (b->v[DSN_F_REPORT_ID] == NULL) {
+		digest(m->buf, m->len, id, sizeof(id));
+		if (dsn_record_sets(b, DSN_F_REPORT_ID, id) < 0)
+			return -1;
+	}
+	if (report_set_date(b, DSN_F_DATE, msg_header(m, NULL, "Date")) < 0)
+		return -1;
+	if ((v = msg_header(m, NULL, "To")) != NULL &&
+	    report_set_addr(ctx, b, DSN_F_BOUNCE_TO, v, strlen(v)) < 0)
+		return -1;
+	if ((ret = report_returned(ctx)) != NULL &&
+	    orig_from_block(ctx, b, ret->hdr, ret->hdrlen, 0) < 0)
+		return -1;
+	if (b->v[DSN_F_MESSAGE_ID] == NULL &&
+	    (t = report_text(ctx, &tl)) != NULL &&
+	    orig_inline(ctx, b, t, tl) < 0)
+		return -1;
+	return 0;
+}
+
+struct dsn_record *
+report_new(struct report_ctx *ctx, const char *type)
+{
+	struct dsn_record	*r;
+
+	if (ctx->base == NULL && build_base(ctx) < 0)
+		return NULL;
+	if ((r = dsn_record_dup(ctx->base)) == NULL)
+		return NULL;
+	if (dsn_record_sets(r, DSN_F_TYPE, type) < 0 ||
+	    dsn_record_sets(r, DSN_F_FORMAT, ctx->cur->name) < 0) {
+		dsn_record_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Status, reply code and action completed from what the record has. */
+static int
+complete_dsn(struct dsn_record *r)
+{
+	const char	*diag = r->v[DSN_F_DIAGNOSTIC], *st, *act;
+	char		 ds[16], fs[16], rc[4], gen[8];
+	size_t		 dl = diag != NULL ? strlen(diag) : 0;
+	int		 hasds, hasfs;
+
+	hasds = status_find(diag, dl, ds, sizeof(ds));
+	hasfs = r->v[DSN_F_STATUS] != NULL && status_find(r->v[DSN_F_STATUS],
+	    strlen(r->v[DSN_F_STATUS]), fs, sizeof(fs));
+	if (r->v[DSN_F_REPLY_CODE] == NULL && status_reply_find(diag, dl, rc) &&
+	    dsn_record_sets(r, DSN_F_REPLY_CODE, rc) < 0)
+		return -1;
+	st = status_choose(hasfs ? fs : NULL, hasds ? ds : NULL);
+	act = r->v[DSN_F_ACTION];
+	if (st == NULL && r->v[DSN_F_REPLY_CODE] != NULL) {
+		snprintf(gen, sizeof(gen), "%c.0.0", r->v[DSN_F_REPLY_CODE][0]);
+		st = gen;
+	}
+	if (st == NULL && act != NULL) {
+		if (strcmp(act, "failed") == 0)
+			st = "5.0.0";
+		else if (strcmp(act, "delayed") == 0)
+			st = "4.0.0";
+		else
+			st = "2.0.0";
+	}
+	if (dsn_record_sets(r, DSN_F_STATUS, st) < 0)
+		return -1;
+	if (act == NULL && st != NULL)
+		return dsn_record_sets(r, DSN_F_ACTION, st[0] == '5' ?
+		    "failed" : st[0] == '4' ? "delayed" : "delivered");
+	return 0;
+}
+
+int
+report_add(struct report_ctx *ctx, struct dsn_record *r)
+{
+	if (r->v[DSN_F_RECIPIENT] == NULL || ctx->full) {
+		dsn_record_free(r);
+		return 0;
+	}
+	if (ctx->out->n - ctx->first >= (size_t)ctx->limits->recipients) {
+		ctx->full = 1;
+		dsn_record_free(r);
+		return 0;
+	}
+	if (r->v[DSN_F_TYPE] != NULL && strcmp(r->v[DSN_F_TYPE], "dsn") == 0 &&
+	    complete_dsn(r) < 0) {
+		dsn_record_free(r);
+		return -1;
+	}
+	return dsn_reclist_add(ctx->out, r) < 0 ? -1 : 1;
+}

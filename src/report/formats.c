@@ -1,0 +1,25 @@
+/*
+ * formats.c - the ordered table of recognisers.
+ *
+ * dsn_report_scan() tries them top to bottom; the first that yields
+ * records wins (RECOG_REFINE entries also run after it).  Standard
+ * reports come first, free-text formats (src/report/formats/) next, the
+ * auto-reply test and any catch-all scanner last.  Adding a format: one
+ * file defining `const struct recog recog_NAME`, its extern in recog.h,
+ * and one line here.
+ */
+#include <stddef.h>
+
+#include "report/recog.h"
+
+const struct recog *const report_table[] = {
+	/* Standard reports. */
+	&recog_rfc3464,
+	&recog_arf,
+
+	/* Free-text formats, most specific first. */
+
+	/* Last: auto-replies, then catch-all scanners. */
+	&recog_rfc3834,
+	NULL
+};

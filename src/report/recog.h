@@ -1,0 +1,143 @@
+/*
+ * recog.h - the recogniser interface and the helpers recognisers share.
+ *
+ * A recogniser is a name (written as the record's `format`), a cheap test
+ * on the parsed message (headers, part types: no body scans with
+ * patterns) and a parse function that appends records.  The ordered
+ * table lives in formats.c.  To add a free-text format: write
+ * src/report/formats/NAME.c defining `const struct recog recog_NAME`,
+ * declare it in the list below and add one line to the table in
+ * formats.c.  Records are made with report_new() and handed over with
+ * report_add(), which fills what can be derived (status from the
+ * diagnostic, action from the status) and enforces the limits.
+ */
+#ifndef DSN_REPORT_RECOG_H
+#define DSN_REPORT_RECOG_H
+
+#include <stddef.h>
+
+#include "dsn/limits.h"
+#include "dsn/record.h"
+#include "dsn/report.h"
+#include "message/message.h"
+
+struct recog;
+
+/* What a recogniser sees of one message; owned by dsn_report_scan(). */
+struct report_ctx {
+	struct msg		*msg;		/* the parsed message */
+	const struct dsn_limits	*limits;
+	struct dsn_reclist	*out;		/* records are appended here */
+	size_t			 first;		/* this message's first record */
+	const struct recog	*cur;		/* recogniser now running */
+	struct dsn_record	*base;		/* shared fields, lazily built */
+	int			 full;		/* limits->recipients reached */
+};
+
+#define RECOG_REFINE	0x01	/* also run when records already exist */
+
+struct recog {
+	const char	*name;		/* record `format`: "rfc3464" */
+	int		 flags;		/* RECOG_* */
+	/* 1 when the message may hold this format; must be cheap. */
+	int		(*test)(struct report_ctx *);
+	/*
+	 * Appends records with report_new()/report_add(); returns how many
+	 * it appended (0: not this format after all) or -1 on allocation
+	 * failure.  With RECOG_REFINE it may instead improve the records
+	 * from ctx->first on (returning 0).
+	 */
+	int		(*parse)(struct report_ctx *);
+};
+
+/* formats.c: the ordered table, terminated by a NULL name. */
+extern const struct recog *const report_table[];
+
+/* The recognisers (one per file). */
+extern const struct recog recog_rfc3464;
+extern const struct recog recog_arf;
+extern const struct recog recog_rfc3834;
+
+/* ---- common.c ---- */
+
+/*
+ * New record for the running recogniser: a copy of the message's shared
+ * fields (report_id, date, bounce_to, and the returned message's
+ * sender, message_id, subject, list_id) with type and format set.
+ * NULL on allocation failure.
+ */
+struct dsn_record	*report_new(struct report_ctx *, const char *type);
+
+/*
+ * Completes rec (status and reply code from the diagnostic, action from
+ * the status class) and appends it, taking ownership.  Returns 1 when
+ * added, 0 when dropped (no recipient, or the recipient limit is
+ * reached: ctx->full), -1 on allocation failure.
+ */
+int	report_add(struct report_ctx *, struct dsn_record *rec);
+
+/*
+ * Sets field f of rec to the address found in s[0..len) (msg_addr()
+ * rules).  Returns 1 when an address was set, 0 when none, -1 on
+ * allocation failure.
+ */
+int	report_set_addr(struct report_ctx *, struct dsn_record *,
+	    enum dsn_field f, const char *s, size_t len);
+
+/*
+ * Sets field f of rec to the date in s (RFC 5322, obsolete forms too)
+ * as RFC 3339 UTC; nothing when s does not parse.  -1 on ENOMEM.
+ */
+int	report_set_date(struct dsn_record *, enum dsn_field f, const char *s);
+
+/*
+ * The human-readable text of the report: the first text/plain part
+ * that is not inside a returned message (or the body of a single-part
+ * message), decoded to UTF-8.  Sets *len; NULL when there is none.
+ */
+const char	*report_text(struct report_ctx *, size_t *len);
+
+/* Root part of the returned original message, or NULL. */
+struct msg_part	*report_returned(struct report_ctx *);
+
+/* Value of an RFC 3464-style "type; value" field without the type. */
+const char	*report_strip_type(const char *v);
+
+/* ---- date.c ---- */
+
+/*
+ * Parses an RFC 5322 date (day name optional, obsolete zones, two-digit
+ * years, missing seconds) into "YYYY-MM-DDTHH:MM:SSZ" in out (at least
+ * 21 bytes).  Returns 0, or -1 when s is not a date.
+ */
+int	report_date(const char *s, char *out, size_t outlen);
+
+/* ---- status.c ---- */
+
+/*
+ * Finds the first enhanced status code X.Y.Z (class 2, 4 or 5) in
+ * s[0..len) that stands alone (not inside a longer dotted number) and
+ * writes it to out (at least 12 bytes).  Returns 1 or 0 (none).
+ */
+int	status_find(const char *s, size_t len, char *out, size_t outlen);
+
+/*
+ * Finds an SMTP reply code (2xx, 4xx or 5xx standing alone, the way
+ * SMTP servers write it: at the start, after "smtp;" or a colon, or
+ * followed by '-' or a status code) in s[0..len); writes three digits
+ * and a NUL to out.  Returns 1 or 0.
+ */
+int	status_reply_find(const char *s, size_t len, char *out);
+
+/* 1 when s is a valid enhanced status code with class 2, 4 or 5. */
+int	status_valid(const char *s);
+
+/*
+ * Chooses between a Status field value and a code found in the
+ * diagnostic: the more specific wins when both have the same class
+ * (5.1.1 beats 5.0.0); a missing or invalid field yields to the
+ * diagnostic.  Returns the chosen one (either argument) or NULL.
+ */
+const char	*status_choose(const char *field, const char *diag);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * scan.c - dsn_report_scan(): one message in, its records out.
+ *
+ * Parses the message once and runs the format table in order; the
+ * first recogniser that yields records wins, and RECOG_REFINE entries
+ * may then improve them.  Records belong to the caller's list; the
+ * parsed message and the shared base record are freed before return.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "report/recog.h"
+
+int
+dsn_reclist_add(struct dsn_reclist *l, struct dsn_record *rec)
+{
+	struct dsn_record	**nv;
+	size_t			  cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 16;
+		if ((nv = realloc(l->v, cap * sizeof(*nv))) == NULL) {
+			dsn_record_free(rec);
+			return -1;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = rec;
+	return 0;
+}
+
+void
+dsn_reclist_clear(struct dsn_reclist *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		dsn_record_free(l->v[i]);
+	l->n = 0;
+}
+
+/* Drops the records appended since index first. */
+static void
+drop_since(struct dsn_reclist *l, size_t first)
+{
+	while (l->n > first)
+		dsn_record_free(l->v[--l->n]);
+}
+
+int
+dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
+    struct dsn_reclist *out, char *err, size_t errlen)
+{
+	struct dsn_limits	 def;
+	struct report_ctx	 ctx;
+	const struct recog	*r;
+	int			 i, n, got = 0;
+
+	if (lim == NULL) {
+		dsn_limits_default(&def);
+		lim = &def;
+	}
+	if (len > lim->message_bytes)
+		len = lim->message_bytes;
+	ctx.msg = msg_parse(buf, len, lim, err, errlen);
+	if (ctx.msg == NULL)
+		return -1;
+	ctx.limits = lim;
+	ctx.out = out;
+	ctx.first = out->n;
+	ctx.base = NULL;
+	ctx.full = 0;
+	for (i = 0; (r = report_table[i]) != NULL; i++) {
+		if (got > 0 && !(r->flags & RECOG_REFINE))
+			continue;
+		ctx.cur = r;
+		if (!r->test(&ctx))
+			continue;
+		if ((n = r->parse(&ctx)) < 0) {
+			drop_since(out, ctx.first);
+			snprintf(err, errlen, "%s: out of memory", r->name);
+			got = -1;
+			break;
+		}
+		got += n;
+	}
+	dsn_record_free(ctx.base);
+	msg_free(ctx.msg);
+	return got;
+}

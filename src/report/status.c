@@ -1,0 +1,156 @@
+/*
+ * status.c - enhanced status codes (RFC 3463) and SMTP reply codes.
+ *
+ * Finds codes in diagnostic text and chooses the more specific of a
+ * Status field and a code from the text.  Pure functions over the
+ * caller's bytes; nothing is allocated.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report/recog.h"
+
+static int
+isdig(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+isalnumc(int c)
+{
+	return isdig(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Length of the status code at s[i..len), or 0. */
+static size_t
+status_at(const char *s, size_t len, size_t i)
+{
+	size_t	 j, d;
+
+	if (s[i] != '2' && s[i] != '4' && s[i] != '5')
+		return 0;
+	if (i > 0 && (isalnumc((unsigned char)s[i - 1]) || s[i - 1] == '.'))
+		return 0;
+	/* Class, a one-digit subject 0..7, a detail of 1..3 digits. */
+	if (i + 4 >= len || s[i + 1] != '.' || s[i + 2] < '0' ||
+	    s[i + 2] > '7' || s[i + 3] != '.')
+		return 0;
+	for (j = i + 4, d = 0; j < len && isdig((unsigned char)s[j]); j++)
+		d++;
+	if (d == 0 || d > 3)
+		return 0;
+	if (j < len && (isalnumc((unsigned char)s[j]) || (s[j] == '.' &&
+	    j + 1 < len && isdig((unsigned char)s[j + 1]))))
+		return 0;
+	return j - i;
+}
+
+int
+status_find(const char *s, size_t len, char *out, size_t outlen)
+{
+	const char	*p;
+	size_t		 i, n;
+
+	if (s == NULL)
+		return 0;
+	for (p = s; (p = memchr(p, '.', len - (size_t)(p - s))) != NULL;
+	    p++) {
+		i = (size_t)(p - s);
+		if (i == 0)
+			continue;
+		if ((n = status_at(s, len, i - 1)) > 0 && n < outlen) {
+			memcpy(out, s + i - 1, n);
+			out[n] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+status_valid(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	return n >= 5 && status_at(s, n, 0) == n;
+}
+
+/* 1 when the three digits at s[i] form a plausible reply code. */
+static int
+reply_at(const char *s, size_t len, size_t i)
+{
+	size_t	 j, k;
+	char	 c = s[i];
+	char	 st[16];
+
+	if ((c != '2' && c != '4' && c != '5') || i + 3 > len ||
+	    !isdig((unsigned char)s[i + 1]) || s[i + 1] > '5' ||
+	    !isdig((unsigned char)s[i + 2]))
+		return 0;
+	if (i > 0 && (isalnumc((unsigned char)s[i - 1]) || s[i - 1] == '.' ||
+	    s[i - 1] == '-' || s[i - 1] == '/' || s[i - 1] == '+'))
+		return 0;
+	j = i + 3;
+	if (j < len && s[j] != ' ' && s[j] != '-' && s[j] != '\t' &&
+	    s[j] != ';' && s[j] != ')' && s[j] != '"' && s[j] != ']' &&
+	    s[j] != ',' && s[j] != '\r' && s[j] != '\n')
+		return 0;
+	/* "550 5.1.1" or "550-5.1.1": a status of the same class follows. */
+	k = j < len && (s[j] == ' ' || s[j] == '-') ? j + 1 : j;
+	if (k < len && status_find(s + k, len - k > 10 ? 10 : len - k, st,
+	    sizeof(st)) && st[0] == c && strncmp(s + k, st, strlen(st)) == 0)
+		return 1;
+	/* At the start, or after a colon, semicolon, '#', '(' or '<'. */
+	for (k = i; k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'); k--)
+		;
+	if (k == 0)
+		return 1;
+	c = s[k - 1];
+	return c == ':' || c == ';' || c == '#' || c == '(' || c == '<' ||
+	    c == '[' || c == '"' || c == '\n' || c == '\r' || c == '=';
+}
+
+int
+status_reply_find(const char *s, size_t len, char *out)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i + 3 <= len; i++)
+		if (reply_at(s, len, i)) {
+			memcpy(out, s + i, 3);
+			out[3] = '\0';
+			return 1;
+		}
+	return 0;
+}
+
+/* How specific a valid status is: 0 for X.0.0, 1 for X.Y.0, 2 else. */
+static int
+specificity(const char *s)
+{
+	const char	*d = s + 4;
+
+	if (s[2] == '0' && strcmp(d, "0") == 0)
+		return 0;
+	if (strcmp(d, "0") == 0)
+		return 1;
+	return 2;
+}
+
+const char *
+status_choose(const char *field, const char *diag)
+{
+	int	 fv = status_valid(field), dv = status_valid(diag);
+
+	if (!fv)
+		return dv ? diag : NULL;
+	if (!dv || field[0] != diag[0])
+		return field;
+	return specificity(diag) > specificity(field) ? diag : field;
+}
