@@ -56,7 +56,9 @@ clean_stale(const char *path)
 	struct dirent	*de;
 
 	split_path(path, dir, sizeof(dir), &base);
-	snprintf(pre, sizeof(pre), ".%s%s", base, TMP_TAG);
+	if (snprintf(pre, sizeof(pre), ".%s%s", base, TMP_TAG) >=
+	    (int)sizeof(pre))
+		return;
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
@@ -461,7 +463,12 @@ make_backup(const struct list *l, const char *dir, const char *base)
 
 	if ((bak = list_backup_path(l->path)) == NULL)
 		return -1;
-	snprintf(t, sizeof(t), "%s/.%s%sbak.XXXXXX", dir, base, TMP_TAG);
+	if (snprintf(t, sizeof(t), "%s/.%s%sbak.XXXXXX", dir, base,
+	    TMP_TAG) >= (int)sizeof(t)) {
+		free(bak);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	if ((rc = write_file(l, t, "", 0)) == 0) {
 		/*
 		 * The name is ours (and the lock is held): swap the empty
