@@ -1,0 +1,276 @@
+/*
+ * dsn-report - delivery monitoring over classified records: totals,
+ * failures by reason, domain, remote MTA and status, problems of our own
+ * sending, periods, and --alert conditions for cron.
+ *
+ * main() parses options and wires the reader (recin), the summary and
+ * one output format together; the summary owns everything it counts.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dsn/recin.h"
+#include "summary/alert.h"
+#include "summary/summary.h"
+
+#define EXIT_DATA	1
+#define EXIT_USAGE	2
+#define EXIT_ALERT	3
+#define MAX_WARN	10	/* bad lines reported per input without -v */
+
+static int	 verbose;
+
+static const struct {
+	const char	*name;
+	int		(*fn)(FILE *, const json_t *);
+} formats[] = {
+	{ "text", fmt_text },
+	{ "markdown", fmt_markdown },
+	{ "md", fmt_markdown },
+	{ "json", fmt_json },
+	{ "csv", fmt_csv },
+	{ "html", fmt_html },
+	{ NULL, NULL }
+};
+
+static void
+usage(FILE *fp)
+{
+	fputs("usage: dsn-report [-qv] [-f text|markdown|json|csv|html] "
+	    "[--by day|week|month]\n"
+	    "                  [--since WHEN] [--until WHEN] [--now DATE] "
+	    "[--top N]\n"
+	    "                  [--alert EXPR]... [--quiet-ok] [FILE|-]...\n"
+	    "WHEN is a date (2024-03-01, 2024-03-01T12:00:00Z) or a span "
+	    "before now (30m, 12h, 7d, 2w).\n"
+	    "EXPR is [reason|domain|mta|status|feedback:KEY:]METRIC OP "
+	    "NUMBER[%], e.g.\n"
+	    "  failed-rate>5%  hard>100  reason:authfailure>0  "
+	    "domain:example.com:failed-rate>20%\n"
+	    "Exit status: 0 ok, 1 some input lines were not records, "
+	    "2 usage or I/O error, 3 an alert fired.\n", fp);
+}
+
+/* Reads one input into the summary; -1 on an I/O error. */
+static int
+read_input(struct summary *s, const char *path, int *bad)
+{
+	struct dsn_recin	*in;
+	FILE			*fp;
+	json_t			*rec;
+	char			 why[256];
+	int			 rc, nbad = 0, ret = 0;
+
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "r")) == NULL) {
+		warn("%s", path);
+		return -1;
+	}
+	if ((in = dsn_recin_new(fp)) == NULL)
+		err(EXIT_USAGE, "%s", path);
+	while ((rc = dsn_recin_next(in, &rec, why, sizeof(why))) != 0) {
+		if (rc == 1) {
+			rc = summary_add(s, rec);
+			json_decref(rec);
+			if (rc == -1)
+				errx(EXIT_USAGE, "%s: out of memory", path);
+			continue;
+		}
+		if (rc == -2) {
+			warnx("%s: read error: %s", path, why);
+			ret = -1;
+			break;
+		}
+		summary_bad_line(s);
+		*bad = 1;
+		if (verbose || ++nbad <= MAX_WARN)
+			warnx("%s:%ld: not a record: %s", path,
+			    dsn_recin_line(in), why);
+		else if (nbad == MAX_WARN + 1)
+			warnx("%s: more lines that are not records "
+			    "(-v shows them)", path);
+	}
+	dsn_recin_free(in);
+	if (fp != stdin && fclose(fp) == EOF) {
+		warn("%s", path);
+		ret = -1;
+	}
+	return ret;
+}
+
+static int
+bound(const char *opt, const char *arg, int64_t now, int until,
+    int64_t *t)
+{
+	if (period_parse_bound(arg, now, until, t) == -1) {
+		warnx("%s: \"%s\" is neither a date nor a span like 7d",
+		    opt, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Warns about alerts whose figures cannot be had at all. */
+static void
+warn_alerts(const json_t *rep)
+{
+	const json_t	*a;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(rep, "alerts"), i, a)
+		if (json_is_null(json_object_get(a, "value")))
+			warnx("alert %s: %s", json_string_value(
+			    json_object_get(a, "expr")), json_string_value(
+			    json_object_get(a, "why")));
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "top", required_argument, NULL, 't' },
+		{ "alert", required_argument, NULL, 'a' },
+		{ "quiet-ok", no_argument, NULL, 'Q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct summary_opts	 o = { .top = 10 };
+	struct summary		*s;
+	struct alert		*a, *alerts = NULL, **tail = &alerts;
+	const char		*since = NULL, *until = NULL;
+	int			(*fmt)(FILE *, const json_t *) = fmt_text;
+	json_t			*rep;
+	int64_t			 now = (int64_t)time(NULL);
+	char			 why[256], *end;
+	int			 ch, i, quiet_ok = 0, nalerts = 0, fired;
+	int			 bad = 0, ioerr = 0, by = PERIOD_NONE;
+	long			 top;
+
+	while ((ch = getopt_long(argc, argv, "f:qvhV", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'f':
+			for (i = 0; formats[i].name != NULL; i++)
+				if (strcmp(formats[i].name, optarg) == 0)
+					break;
+			if (formats[i].name == NULL) {
+				warnx("--format: unknown format \"%s\"",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			fmt = formats[i].fn;
+			break;
+		case 'b':
+			if ((by = period_by_parse(optarg)) == -1) {
+				warnx("--by: day, week or month, not \"%s\"",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			since = optarg;
+			break;
+		case 'u':
+			until = optarg;
+			break;
+		case 'N':
+			if (period_parse_time(optarg, &now, NULL) == -1) {
+				warnx("--now: \"%s\" is not a date", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			errno = 0;
+			top = strtol(optarg, &end, 10);
+			if (*end != '\0' || errno != 0 || top < 1 ||
+			    top > 100000) {
+				warnx("--top: \"%s\" is not a number from 1",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			o.top = (int)top;
+			break;
+		case 'a':
+			if ((a = alert_parse(optarg, why, sizeof(why))) ==
+			    NULL) {
+				warnx("--alert %s: %s", optarg, why);
+				return EXIT_USAGE;
+			}
+			*tail = a;
+			tail = alert_nextp(a);
+			nalerts++;
+			break;
+		case 'Q':
+			quiet_ok = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'q':
+			verbose = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("dsn-report %s\n", DSN_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((since != NULL && bound("--since", since, now, 0, &o.since)) ||
+	    (until != NULL && bound("--until", until, now, 1, &o.until)))
+		return EXIT_USAGE;
+	o.has_since = since != NULL;
+	o.has_until = until != NULL;
+	/* HTML always charts outcomes over time: by day unless told. */
+	if (by == PERIOD_NONE && fmt == fmt_html)
+		by = PERIOD_DAY;
+	o.by = (enum period_by)by;
+	if ((s = summary_new(&o)) == NULL)
+		err(EXIT_USAGE, "summary");
+	for (a = alerts; a != NULL; a = alerts) {
+		alerts = *alert_nextp(a);
+		*alert_nextp(a) = NULL;
+		summary_add_alert(s, a);
+	}
+	if (argc == 0)
+		ioerr |= read_input(s, "-", &bad) == -1;
+	for (i = 0; i < argc; i++)
+		ioerr |= read_input(s, argv[i], &bad) == -1;
+	if ((rep = summary_report(s, &fired)) == NULL)
+		errx(EXIT_USAGE, "out of memory");
+	warn_alerts(rep);
+	if (!(quiet_ok && nalerts > 0 && fired == 0) && fmt(stdout, rep) == -1)
+		ioerr = 1;
+	json_decref(rep);
+	summary_free(s);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("stdout");
+		return EXIT_USAGE;
+	}
+	if (ioerr)
+		return EXIT_USAGE;
+	if (fired > 0)
+		return EXIT_ALERT;
+	return bad ? EXIT_DATA : 0;
+}
