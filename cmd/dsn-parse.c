@@ -1,0 +1,352 @@
+/*
+ * dsn-parse - reads mailboxes, folders, messages or stdin and writes one
+ * record per recipient of every delivery report found (JSON Lines by
+ * default, a JSON array or CSV).
+ *
+ * Wiring only: sources (src/input) -> dsn_report_scan (src/report) ->
+ * the writer (src/output).  Exit 0 all read, 1 some input or message
+ * could not be read, 2 usage or output error.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsn/limits.h"
+#include "dsn/record.h"
+#include "dsn/recout.h"
+#include "dsn/report.h"
+#include "dsn/source.h"
+
+struct opts {
+	int			 fmt;
+	int			 flags;		/* DSN_SOURCE_* */
+	int			 csv_raw;
+	int			 verbose;
+	int			 quiet;
+	const char		*cols[DSN_F_COUNT];
+	int			 ncols;
+	struct dsn_limits	 lim;
+};
+
+struct counts {
+	long	messages, reports, others, records, bad;
+};
+
+struct run {
+	struct opts		*o;
+	struct dsn_recout	*out;
+	struct dsn_reclist	 list;
+	struct counts		 all;
+	int			 status;	/* exit status so far */
+};
+
+enum {
+	O_FORMAT = 256, O_FIELDS, O_CSV_RAW, O_HELP, O_VERSION,
+	O_MAX_MESSAGE, O_MAX_HEADER, O_MAX_HEADERS, O_MAX_LINE, O_MAX_DEPTH,
+	O_MAX_PARTS, O_MAX_RCPTS, O_MAX_DECOMP
+};
+
+static const struct option longopts[] = {
+	{ "format",		required_argument, NULL, O_FORMAT },
+	{ "fields",		required_argument, NULL, O_FIELDS },
+	{ "csv-raw",		no_argument,	   NULL, O_CSV_RAW },
+	{ "recursive",		no_argument,	   NULL, 'r' },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "quiet",		no_argument,	   NULL, 'q' },
+	{ "help",		no_argument,	   NULL, O_HELP },
+	{ "version",		no_argument,	   NULL, O_VERSION },
+	{ "max-message-size",	required_argument, NULL, O_MAX_MESSAGE },
+	{ "max-header-size",	required_argument, NULL, O_MAX_HEADER },
+	{ "max-headers",	required_argument, NULL, O_MAX_HEADERS },
+	{ "max-line",		required_argument, NULL, O_MAX_LINE },
+	{ "max-depth",		required_argument, NULL, O_MAX_DEPTH },
+	{ "max-parts",		required_argument, NULL, O_MAX_PARTS },
+	{ "max-recipients",	required_argument, NULL, O_MAX_RCPTS },
+	{ "max-decompressed",	required_argument, NULL, O_MAX_DECOMP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: dsn-parse [-rqv] [--format jsonl|json|csv] "
+	    "[--fields LIST] [--csv-raw]\n"
+	    "                 [--max-message-size N] [--max-header-size N] "
+	    "[--max-headers N]\n"
+	    "                 [--max-line N] [--max-depth N] [--max-parts N]\n"
+	    "                 [--max-recipients N] [--max-decompressed N] "
+	    "[FILE|DIR|-]...\n"
+	    "       dsn-parse --help | --version\n"
+	    "Writes one record per recipient of each delivery report found "
+	    "in mbox files,\nMaildir, MH or plain folders, single messages "
+	    "or stdin (gzip allowed).\nSizes take a K, M or G suffix.  "
+	    "See dsn-parse(1).\n");
+}
+
+/* A size or count with an optional K/M/G suffix; exits 2 when bad. */
+static size_t
+number(const char *opt, const char *s, size_t max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		v <<= 30, end++;
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v == 0 ||
+	    v > max)
+		errx(2, "--%s: bad value '%s'", opt, s);
+	return (size_t)v;
+}
+
+static void
+set_fields(struct opts *o, const char *list)
+{
+	char *copy, *name, *save;
+	int f;
+
+	if ((copy = strdup(list)) == NULL)
+		err(2, NULL);
+	o->ncols = 0;
+	for (name = strtok_r(copy, ",", &save); name != NULL;
+	    name = strtok_r(NULL, ",", &save)) {
+		if ((f = dsn_field_lookup(name)) < 0)
+			errx(2, "--fields: unknown field '%s' (see dsn-parse(1))",
+			    name);
+		if (o->ncols == DSN_F_COUNT)
+			errx(2, "--fields: too many fields");
+		o->cols[o->ncols++] = dsn_field_name(f);
+	}
+	free(copy);
+	if (o->ncols == 0)
+		errx(2, "--fields: no field named");
+}
+
+static void
+set_limit(struct dsn_limits *l, int c, const char *name, const char *arg)
+{
+	switch (c) {
+	case O_MAX_MESSAGE:
+		l->message_bytes = number(name, arg, (size_t)1 << 40);
+		break;
+	case O_MAX_HEADER:
+		l->header_bytes = number(name, arg, (size_t)1 << 40);
+		break;
+	case O_MAX_HEADERS:
+		l->header_count = number(name, arg, (size_t)1 << 30);
+		break;
+	case O_MAX_LINE:
+		l->line_bytes = number(name, arg, (size_t)1 << 40);
+		break;
+	case O_MAX_DEPTH:
+		l->mime_depth = (int)number(name, arg, 10000);
+		break;
+	case O_MAX_PARTS:
+		l->mime_parts = (int)number(name, arg, INT_MAX);
+		break;
+	case O_MAX_RCPTS:
+		l->recipients = (int)number(name, arg, INT_MAX);
+		break;
+	case O_MAX_DECOMP:
+		l->decompressed_bytes = number(name, arg, (size_t)-1);
+		break;
+	}
+}
+
+/* Parses the options; returns optind.  Exits on usage errors. */
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c, i;
+
+	memset(o, 0, sizeof(*o));
+	dsn_limits_default(&o->lim);
+	for (i = 0; i < DSN_F_COUNT; i++)
+		o->cols[i] = dsn_field_name(i);
+	o->ncols = DSN_F_COUNT;
+	while ((c = getopt_long(argc, argv, "rvq", longopts, &i)) != -1) {
+		switch (c) {
+		case 'r':
+			o->flags |= DSN_SOURCE_RECURSE;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case O_FORMAT:
+			if ((o->fmt = dsn_outfmt_parse(optarg)) < 0)
+				errx(2, "--format: jsonl, json or csv, "
+				    "not '%s'", optarg);
+			break;
+		case O_FIELDS:
+			set_fields(o, optarg);
+			break;
+		case O_CSV_RAW:
+			o->csv_raw = 1;
+			break;
+		case O_HELP:
+			usage(stdout);
+			exit(fflush(stdout) == 0 ? 0 : 2);
+		case O_VERSION:
+			printf("dsn-parse %s\n", DSN_VERSION);
+			exit(fflush(stdout) == 0 ? 0 : 2);
+		case '?':
+			usage(stderr);
+			exit(2);
+		default:
+			set_limit(&o->lim, c, longopts[i].name, optarg);
+		}
+	}
+	return optind;
+}
+
+/* A data problem: reported unless -q, remembered for the exit status. */
+static void
+problem(struct run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->all.bad++;
+	if (r->status == 0)
+		r->status = 1;
+	if (r->o->quiet)
+		return;
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+}
+
+static void
+write_records(struct run *r, const struct dsn_input_msg *m)
+{
+	char num[32];
+	size_t i;
+
+	for (i = 0; i < r->list.n; i++) {
+		struct dsn_record *rec = r->list.v[i];
+
+		snprintf(num, sizeof(num), "%ld", m->index);
+		if (dsn_record_sets(rec, DSN_F_SOURCE, m->path) == -1 ||
+		    dsn_record_sets(rec, DSN_F_MESSAGE, num) == -1)
+			err(2, NULL);
+		snprintf(num, sizeof(num), "%lld", m->offset);
+		if (dsn_record_sets(rec, DSN_F_OFFSET, num) == -1)
+			err(2, NULL);
+		if (dsn_recout_record(r->out, rec) == -1)
+			err(2, "write error");
+	}
+	r->all.records += (long)r->list.n;
+}
+
+static void
+scan_message(struct run *r, const struct dsn_input_msg *m)
+{
+	char why[256];
+	int n;
+
+	r->all.messages++;
+	if (m->truncated)
+		problem(r, "%s: message %ld: larger than %zu bytes, only the "
+		    "start was read (see --max-message-size)", m->path,
+		    m->index, r->o->lim.message_bytes);
+	why[0] = '\0';
+	n = dsn_report_scan(m->buf, m->len, &r->o->lim, &r->list, why,
+	    sizeof(why));
+	if (n < 0)
+		problem(r, "%s: message %ld: %s", m->path, m->index, why);
+	else if (n == 0)
+		r->all.others++;
+	else {
+		r->all.reports++;
+		write_records(r, m);
+	}
+	dsn_reclist_clear(&r->list);
+}
+
+static void
+explain(const char *what, const struct counts *c)
+{
+	warnx("%s: %ld messages, %ld reports, %ld not reports, %ld records, "
+	    "%ld problems", what, c->messages, c->reports, c->others,
+	    c->records, c->bad);
+}
+
+static void
+parse_path(struct run *r, const char *path)
+{
+	struct dsn_source *src;
+	struct dsn_input_msg m;
+	struct counts before = r->all, c;
+	char why[512];
+	int rc;
+
+	if ((src = dsn_source_open(path, r->o->flags, &r->o->lim, why,
+	    sizeof(why))) == NULL) {
+		problem(r, "%s", why);
+		return;
+	}
+	while ((rc = dsn_source_next(src, &m, why, sizeof(why))) != 0) {
+		if (rc < 0)
+			problem(r, "%s", why);
+		else
+			scan_message(r, &m);
+	}
+	dsn_source_close(src);
+	if (r->o->verbose) {
+		c = r->all;
+		c.messages -= before.messages;
+		c.reports -= before.reports;
+		c.others -= before.others;
+		c.records -= before.records;
+		c.bad -= before.bad;
+		explain(path, &c);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static char obuf[1 << 16];
+	struct opts o;
+	struct run r;
+	int i, first;
+
+	first = parse_opts(argc, argv, &o);
+	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	memset(&r, 0, sizeof(r));
+	r.o = &o;
+	r.out = dsn_recout_new(stdout, o.fmt, o.cols, o.ncols,
+	    o.csv_raw ? DSN_RECOUT_CSV_RAW : 0);
+	if (r.out == NULL)
+		err(2, NULL);
+	if (first == argc)
+		parse_path(&r, "-");
+	for (i = first; i < argc; i++)
+		parse_path(&r, argv[i]);
+	if (o.verbose && argc - first > 1)
+		explain("total", &r.all);
+	dsn_reclist_clear(&r.list);
+	free(r.list.v);
+	if (dsn_recout_close(r.out) == -1 || fclose(stdout) == EOF)
+		err(2, "write error");
+	return r.status;
+}
