@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# dsn-classify: rules, precedence, --explain, bad rules, CSV, hostile records.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	C=bin/dsn-classify
+	T=testdata/classify
+}
+
+@test "every rule in data/rules.json has a fixture that it decides" {
+	missing=$(jq -r '.rules[].id' data/rules.json | while read -r id; do
+		grep -q "\"expect_rule\": \"$id\"" $T/rules.jsonl || echo "$id"
+	done)
+	[ -z "$missing" ] || { echo "rules without a test: $missing"; false; }
+	run bash -c "$C $T/rules.jsonl | jq -r 'select(.rule != .expect_rule) | \"\(.expect_rule) -> \(.rule)\"'"
+	assert_success
+	assert_output ''
+}
+
+@test "each fixture gets the reason its rule names, hard as the vocabulary says" {
+	run bash -c "$C $T/rules.jsonl | jq -c '[.rule, .reason]' | sort -u > $BATS_TMPDIR/got
+		jq -c '.rules[] | [.id, .reason]' data/rules.json | sort -u > $BATS_TMPDIR/want
+		diff $BATS_TMPDIR/want $BATS_TMPDIR/got"
+	assert_success
+}
+
+@test "the built-in rules equal the installed data file" {
+	run $C --check-rules
+	assert_success
+	assert_output "$(jq '.rules | length' data/rules.json) rules ok"
+	run $C --no-builtin --rules data/rules.json --check-rules
+	assert_success
+}
+
+@test "--list-reasons: every reason once, hard ones marked" {
+	run $C --list-reasons
+	assert_success
+	assert_line --regexp '^userunknown +hard '
+	assert_line --regexp '^notaccept +hard\(5\.X\.X\) '
+	assert_line --regexp '^mailboxfull +soft '
+	[ "$(echo "$output" | wc -l)" -eq 34 ]
+}
+
+@test "text beats a vague status; a specific status beats generic text" {
+	run bash -c "echo '{\"status\":\"5.0.0\",\"diagnostic\":\"550 5.0.0 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
+	assert_output userunknown
+	run bash -c "echo '{\"status\":\"5.1.1\",\"diagnostic\":\"550 5.1.1 Access denied\"}' | $C | jq -r .reason"
+	assert_output userunknown
+	run bash -c "echo '{\"status\":\"5.7.1\",\"diagnostic\":\"550 5.7.1 Access denied\"}' | $C | jq -r .reason"
+	assert_output securityerror
+}
+
+@test "hard only for addresses that will never work; delayed never hard" {
+	run bash -c "$C $T/records.csv --format jsonl | jq -c '[.reason, .hard_bounce]'"
+	assert_success
+	assert_line --index 0 '["userunknown",true]'
+	assert_line --index 1 '["mailboxfull",false]'
+	run bash -c "echo '{\"status\":\"5.1.2\",\"action\":\"delayed\"}' | $C | jq -c '[.reason, .hard_bounce]'"
+	assert_output '["hostunknown",false]'
+	run bash -c "echo '{\"status\":\"4.3.2\",\"diagnostic\":\"no MX found\"}' | $C | jq -c '[.reason, .hard_bounce]'"
+	assert_output '["notaccept",false]'
+}
+
+@test "--rules adds a rule that takes precedence over the defaults" {
+	run bash -c "$C $T/user-rules.jsonl | jq -r .reason"
+	assert_output userunknown
+	run bash -c "$C --rules $T/user-rules.json $T/user-rules.jsonl | jq -c '[.reason, .rule, .hard_bounce]'"
+	assert_success
+	assert_output '["mailboxfull","local-quota-word",false]'
+}
+
+@test "--explain shows the rule and the text that decided" {
+	run bash -c "$C --explain --rules $T/user-rules.json $T/user-rules.jsonl | jq -r '.rule + \" | \" + .explain'"
+	assert_success
+	assert_output 'local-quota-word | diagnostic~no storage left; domain=example.net'
+}
+
+@test "bad JSON in a rules file: file, line and column, exit 2" {
+	run $C --rules $T/bad-json.json --check-rules
+	assert_failure 2
+	assert_output --regexp "^dsn-classify: $T/bad-json.json:[0-9]+:[0-9]+: "
+}
+
+@test "bad pattern: names the rule and the PCRE2 error offset, exit 2" {
+	run $C --rules $T/bad-regex.json --check-rules
+	assert_failure 2
+	assert_output --partial 'rule 2 (id "bad-regex")'
+	assert_output --partial 'bad pattern at offset 13'
+}
+
+@test "unknown reason: names the rule, exit 2" {
+	run $C --rules $T/bad-reason.json --check-rules
+	assert_failure 2
+	assert_output --partial 'rule 1 (id "bad-reason"): unknown reason "nosuchreason"'
+}
+
+@test "a runaway pattern hits the match limit and counts as no match" {
+	SECONDS=0
+	run bash -c "$C -v --rules $T/runaway.json $T/runaway.jsonl 2>&1 >/dev/null"
+	assert_success
+	assert_output --partial 'hit the match limit'
+	run bash -c "$C --rules $T/runaway.json $T/runaway.jsonl | jq -r .rule"
+	refute_output runaway
+	[ "$SECONDS" -lt 5 ]
+}
+
+@test "CSV in, CSV out: input columns kept in order, ours appended" {
+	run bash -c "$C $T/records.csv | tr -d '\\r' | head -1"
+	assert_output 'source,message,recipient,action,status,reply_code,diagnostic,reason,hard_bounce,rule'
+	run bash -c "$C $T/records.csv | tr -d '\\r' | sed -n 4p"
+	assert_output 'b.eml,2,three@example.com,failed,,,,undefined,false,nothing-known'
+}
+
+@test "JSON in: every input field kept, in order, then ours" {
+	run bash -c "$C $T/user-rules.jsonl | jq -c 'keys_unsorted'"
+	assert_output '["source","recipient","action","status","diagnostic","reason","hard_bounce","rule"]'
+}
+
+@test "records missing fields or with odd types: no crash, bad lines counted, exit 1" {
+	run bash -c "$C $T/sparse.jsonl 2>/dev/null | jq -c '[.reason, .hard_bounce]'"
+	assert_line --index 0 '["undefined",false]'
+	assert_line --index 1 '["undefined",false]'
+	assert_line --index 3 '["hostunknown",false]'
+	run $C -q $T/sparse.jsonl
+	assert_failure 1
+}
+
+@test "usage errors exit 2; --help and --version exit 0" {
+	run $C --format xml
+	assert_failure 2
+	run $C --no-such-option
+	assert_failure 2
+	run $C --help
+	assert_success
+	run $C --version
+	assert_success
+	assert_output --regexp '^dsn-classify [0-9]'
+	run $C /nonexistent/file
+	assert_failure 2
+}
+
+@test "corpus: reason and hard/soft figures (skips without the corpus)" {
+	[ -d ../shared/corpus/bsd ] || skip "no ../shared/corpus"
+	run bash -c "bin/dsn-parse ../shared/corpus/bsd 2>/dev/null | $C | ../shared/eval/score -"
+	assert_success
+	echo "$output"
+}
