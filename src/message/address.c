@@ -163,6 +163,11 @@ msg_addr(struct arena *a, const char *s, size_t len)
 		n = al;
 	} else
 		p = buf;
+	/* A source route: "@relay.example:user@example.com". */
+	if (n > 0 && *p == '@' && (lt = memchr(p, ':', n)) != NULL) {
+		n -= (size_t)(lt + 1 - p);
+		p = lt + 1;
+	}
 	if (n >= 7 && msg_startcase(p, n, "mailto:")) {
 		p += 7;
 		n -= 7;

@@ -141,7 +141,7 @@ static int
 next_delim(const char *b, size_t len, const char *bd, size_t *pos,
     size_t *start, size_t *after, int *close)
 {
-	size_t		 bl = strlen(bd), i, e;
+	size_t		 bl = strlen(bd), i, e, ws;
 	const char	*p;
 
 	while (*pos + bl + 2 <= len) {
@@ -152,7 +152,11 @@ next_delim(const char *b, size_t len, const char *bd, size_t *pos,
 		*pos = i + 1;
 		if (b[i] != '-' || b[i + 1] != '-')
 			continue;
-		if (i > 0 && b[i - 1] != '\n' && b[i - 1] != '\r')
+		/* At a line start, perhaps after stray blanks. */
+		for (ws = i; ws > 0 && (b[ws - 1] == ' ' || b[ws - 1] == '\t');
+		    ws--)
+			;
+		if (ws > 0 && b[ws - 1] != '\n' && b[ws - 1] != '\r')
 			continue;
 		e = i + 2 + bl;
 		*close = e + 1 < len && b[e] == '-' && b[e + 1] == '-';
@@ -170,17 +174,47 @@ next_delim(const char *b, size_t len, const char *bd, size_t *pos,
 			e++;
 		*after = e;
 		/* The line ending before the delimiter belongs to it. */
-		*start = i;
-		if (i > 0 && b[i - 1] == '\n') {
-			*start = i - 1;
+		*start = ws;
+		if (ws > 0 && b[ws - 1] == '\n') {
+			*start = ws - 1;
 			if (*start > 0 && b[*start - 1] == '\r')
 				(*start)--;
-		} else if (i > 0 && b[i - 1] == '\r')
-			*start = i - 1;
+		} else if (ws > 0 && b[ws - 1] == '\r')
+			*start = ws - 1;
 		*pos = e;
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Guesses the boundary of a body whose declared one is missing or never
+ * used: the first line "--token" whose delimiter comes back later in
+ * the body.  Arena string or NULL.
+ */
+static const char *
+infer_boundary(struct msg *m, const char *b, size_t len)
+{
+	const char	*line, *p;
+	size_t		 pos = 0, ll, tries = 0, n;
+
+	while (msg_line_next(b, len, &pos, &line, &ll)) {
+		if (ll < 4 || ll > 200 || line[0] != '-' || line[1] != '-')
+			continue;
+		if (memchr(line, ' ', ll) != NULL || ++tries > 20)
+			continue;
+		n = ll;
+		for (p = line + 2; p < line + n; p++)
+			if (*p != '-')
+				break;
+		/* A rule of dashes is not a boundary. */
+		if (p == line + n)
+			continue;
+		p = memmem(b + pos, len - pos, line, ll);
+		if (p != NULL && (p[-1] == '\n' || p[-1] == '\r'))
+			return arena_strndup(m->arena, line + 2, ll - 2);
+	}
+	return NULL;
 }
 
 /* Splits the body of multipart pi into children. */
@@ -195,8 +229,15 @@ parse_multipart(struct msg *m, int pi, int depth)
 	deftype = strcmp(m->parts[pi].type, "multipart/digest") == 0 ?
 	    "message/rfc822" : "text/plain";
 	if (bd == NULL || *bd == '\0' ||
-	    !next_delim(b, len, bd, &pos, &s, &a, &close))
-		return 0;
+	    !next_delim(b, len, bd, &pos, &s, &a, &close)) {
+		/* XXX MIME: a wrong boundary parameter is guessed around. */
+		if ((bd = infer_boundary(m, b, len)) == NULL)
+			return 0;
+		m->parts[pi].boundary = bd;
+		pos = 0;
+		if (!next_delim(b, len, bd, &pos, &s, &a, &close))
+			return 0;
+	}
 	while (!close) {
 		cs = a;
 		if (!next_delim(b, len, bd, &pos, &s, &a, &close)) {
@@ -219,6 +260,21 @@ parse_multipart(struct msg *m, int pi, int depth)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * 1 when an untyped body still holds MIME parts (a report whose header
+ * lost its Content-Type): a "--" line and a Content-Type field after it.
+ */
+static int
+looks_mime(const char *b, size_t len)
+{
+	const char	*p;
+
+	if ((p = memmem(b, len, "\n--", 3)) == NULL)
+		return 0;
+	return msg_memcasemem(p, len - (size_t)(p - b), "\nContent-Type:",
+	    14) != NULL;
 }
 
 static int
@@ -275,6 +331,9 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		m->truncated = 1;
 		return pi;
 	}
+	if (depth == 0 && msg_field_get(m, p, "Content-Type") == NULL &&
+	    looks_mime(p->body, p->bodylen))
+		p->type = "multipart/mixed";
 	if (strncmp(p->type, "multipart/", 10) == 0) {
 		if (parse_multipart(m, pi, depth) < 0)
 			return -1;

@@ -6,6 +6,7 @@
  * Field values are arena strings of the parsed message; records are
  * handed to report_add().
  */
+#define _GNU_SOURCE	/* memmem */
 #include <string.h>
 
 #include "report/recog.h"
@@ -47,10 +48,45 @@ ds_part(struct msg *m)
 	return NULL;
 }
 
+/*
+ * A delivery-status block quoted inline in a single text body (a
+ * forwarded report, or one whose MIME structure was lost): the fields
+ * after the "message/delivery-status" header line, up to the next
+ * "--" delimiter line.  Sets *len; NULL when there is none.
+ */
+static const char *
+ds_inline(struct msg *m, size_t *len)
+{
+	const struct msg_part	*top = &m->parts[0];
+	const char		*b = top->body, *p, *e, *line;
+	size_t			 n = top->bodylen, pos, ll;
+
+	if (top->child >= 0 || (p = msg_memcasemem(b, n,
+	    "message/delivery-status", 23)) == NULL)
+		return NULL;
+	/* Skip the rest of that header block. */
+	pos = (size_t)(p - b);
+	while (msg_line_next(b, n, &pos, &line, &ll) && ll > 0)
+		;
+	for (e = b + pos; (e = memchr(e, '-', n - (size_t)(e - b))) != NULL;
+	    e++)
+		if (e + 1 < b + n && e[1] == '-' &&
+		    (e[-1] == '\n' || e[-1] == '\r'))
+			break;
+	*len = (e == NULL ? n : (size_t)(e - b)) - pos;
+	return b + pos;
+}
+
 static int
 ds_test(struct report_ctx *ctx)
 {
-	return ds_part(ctx->msg) != NULL;
+	struct msg_part	*top = &ctx->msg->parts[0];
+
+	if (ds_part(ctx->msg) != NULL)
+		return 1;
+	/* Cheap: one memmem over a single-part body. */
+	return top->child < 0 && top->cte == MSG_CTE_IDENTITY &&
+	    memmem(top->body, top->bodylen, "/delivery-status", 16) != NULL;
 }
 
 /* Action normalised to the RFC 3464 words, or NULL. */
@@ -76,6 +112,43 @@ action_word(const char *a)
 	return NULL;
 }
 
+/* 1 when a is local@domain with a dot in the domain. */
+static int
+full_addr(const char *a)
+{
+	const char	*at;
+
+	return a != NULL && (at = strrchr(a, '@')) != NULL && at > a &&
+	    strchr(at, '.') != NULL;
+}
+
+/*
+ * The recipient: Final-Recipient, unless it is no full address and
+ * X-Actual-Recipient or Original-Recipient is one.
+ */
+static int
+pick_rcpt(struct ds_state *s, struct dsn_record *r)
+{
+	static const int	 order[] = { R_FINAL, R_ACTUAL, R_ORIG };
+	struct arena		*a = s->ctx->msg->arena;
+	const char		*best = NULL;
+	char			*c;
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		if (s->rcpt[order[i]] == NULL)
+			continue;
+		c = msg_addr(a, s->rcpt[order[i]], strlen(s->rcpt[order[i]]));
+		if (full_addr(c)) {
+			best = c;
+			break;
+		}
+		if (best == NULL)
+			best = c;
+	}
+	return dsn_record_sets(r, DSN_F_RECIPIENT, best);
+}
+
 /* Emits the pending recipient, if any. */
 static int
 ds_close(struct ds_state *s)
@@ -83,7 +156,7 @@ ds_close(struct ds_state *s)
 	struct report_ctx	*ctx = s->ctx;
 	struct dsn_record	*r;
 	const char		*v, *semi;
-	int			 i, rc;
+	int			 rc;
 
 	if (!s->open)
 		return 0;
@@ -93,18 +166,8 @@ ds_close(struct ds_state *s)
 		goto done;
 	if ((r = report_new(ctx, "dsn")) == NULL)
 		return -1;
-	for (i = R_FINAL; i <= R_ACTUAL; i++) {
-		v = s->rcpt[i];
-		if (v == NULL || r->v[DSN_F_RECIPIENT] != NULL)
-			continue;
-		if (report_set_addr(ctx, r, DSN_F_RECIPIENT, v, strlen(v)) < 0)
-			goto fail;
-		/* An empty Final-Recipient ("rfc822; <>") yields to others. */
-		if (r->v[DSN_F_RECIPIENT] != NULL &&
-		    strchr(r->v[DSN_F_RECIPIENT], '@') == NULL &&
-		    i < R_ACTUAL && s->rcpt[i + 1] != NULL)
-			dsn_record_set(r, DSN_F_RECIPIENT, NULL, 0);
-	}
+	if (pick_rcpt(s, r) < 0)
+		goto fail;
 	v = s->rcpt[R_ORIG];
 	if (v != NULL && report_set_addr(ctx, r, DSN_F_ORIGINAL_RECIPIENT, v,
 	    strlen(v)) < 0)
@@ -231,6 +294,9 @@ ds_parse(struct report_ctx *ctx)
 		if (s.added > 0 || ctx->full)
 			break;
 	}
+	if (s.added == 0 && (b = ds_inline(m, &len)) != NULL &&
+	    ds_body(&s, b, len) < 0)
+		return -1;
 	return s.added;
 }
 
