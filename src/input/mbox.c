@@ -28,6 +28,21 @@ has_time(const char *s, size_t n)
 	return 0;
 }
 
+/* Non-zero when s[0..n) holds a year 19xx or 20xx as a word. */
+static int
+has_year(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 4 <= n; i++)
+		if ((s[i] == '1' || s[i] == '2') && (s[i + 1] == '9' ||
+		    s[i + 1] == '0') && isdig(s[i + 2]) && isdig(s[i + 3]) &&
+		    (i == 0 || s[i - 1] == ' ') &&
+		    (i + 4 == n || s[i + 4] == ' '))
+			return 1;
+	return 0;
+}
+
 static int
 is_name(const char *s, const char *names)
 {
@@ -77,7 +92,7 @@ mbox_is_envelope(const char *s, size_t n, int strict)
 	while (i < n && s[i] == ' ')
 		i++;
 	if (!strict)
-		return has_time(s + i, n - i);
+		return has_time(s + i, n - i) && has_year(s + i, n - i);
 	return is_ctime(s + i, n - i);
 }
 

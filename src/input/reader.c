@@ -182,7 +182,8 @@ sniff(struct reader *r, void **cookie)
 
 	while (r->len < SNIFF && !r->eof)
 		if (fill(r, err, sizeof(err)) == -1) {
-			r->kind = K_JUNK;
+			r->kind = K_JUNK;	/* reported by reader_next() */
+			r->failed = 0;
 			snprintf(r->pending, sizeof(r->pending), "%s", err);
 			return;
 		}
