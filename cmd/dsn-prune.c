@@ -493,7 +493,7 @@ out_row(const char *addr, const struct verdict *v, long line,
 	char	 day[16];
 
 	policy_day(v->when, day, sizeof(day));
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:I?}",
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:o?}",
 	    "address", addr, "action", action,
 	    "verdict", policy_verdict_name(v->what),
 	    "reason", v->reason[0] ? v->reason : NULL,
@@ -515,8 +515,9 @@ emit(struct run *r, json_t *rows)
 
 	if (r->o->format == OUT_TEXT) {
 		json_array_foreach(rows, i, row)
-			printf("%s\t%s\t%s\n", str(row, "address"),
-			    str(row, "verdict"), str(row, "evidence"));
+			printf("%s\t%s\t%s\t%s\n", str(row, "address"),
+			    str(row, "action"), str(row, "verdict"),
+			    str(row, "evidence"));
 		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
 	}
 	w = dsn_recout_new(stdout, r->o->format == OUT_CSV ? DSN_OUT_CSV :

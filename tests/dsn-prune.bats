@@ -1,0 +1,314 @@
+#!/usr/bin/env bats
+# dsn-prune: ledger, policy, lists, safety.  Uses testdata/prune only
+# (classified records written by hand), never dsn-parse output.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup() {
+	ROOT="$BATS_TEST_DIRNAME/.."
+	P="$ROOT/bin/dsn-prune"
+	D="$ROOT/testdata/prune"
+	T="$BATS_TEST_TMPDIR"
+	cp "$D/members.txt" "$T/members.txt"
+	unset DSN_PRUNE_NOW DSN_PRUNE_CONFIG
+}
+
+# A classified soft bounce: soft ADDRESS DATE ID
+soft() {
+	printf '{"source":"m","message":1,"offset":0,"type":"dsn",'
+	printf '"format":"rfc3464","report_id":"<%s@mx.example.org>",' "$3"
+	printf '"date":"%sT09:00:00Z","recipient":"%s","action":"failed",' \
+	    "$2" "$1"
+	printf '"status":"4.2.2","diagnostic":"452 4.2.2 mailbox full",'
+	printf '"bounce_to":"announce-bounces@lists.example.org",'
+	printf '"reason":"mailboxfull","hard_bounce":false,"rule":"t"}\n'
+}
+
+prune() {
+	"$P" --ledger "$T/db" --list "$T/members.txt" "$@"
+}
+
+@test "hard bounce -> removed at once; sender-side, delay, auto-reply kept" {
+	run prune --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl"
+	assert_success
+	assert_output --partial $'bob@example.com\tremove\thard'
+	assert_output --partial 'our own sending: 1 rejections'
+	run cat "$T/members.txt"
+	refute_output --partial 'Bob@EXAMPLE.com'
+	assert_output --partial 'carol@example.net'
+	assert_output --partial 'dave@example.org'
+	assert_output --partial 'erin@example.com'
+	[ -f "$T/members.txt.bak" ]
+	cmp "$D/members.txt" "$T/members.txt.bak"
+}
+
+@test "kept lines, comments and blank lines survive byte for byte" {
+	run prune --now 2024-05-05T00:00:00Z -i --max-remove 50% \
+	    "$D/hard.jsonl" "$D/complaint.jsonl"
+	assert_success
+	grep -v -e '^Bob Example' -e '^grace@' "$D/members.txt" >"$T/want"
+	cmp "$T/want" "$T/members.txt"
+}
+
+@test "ARF abuse complaint -> removed; not-spam feedback -> kept" {
+	run prune --now 2024-05-05T00:00:00Z -i "$D/complaint.jsonl"
+	assert_success
+	run cat "$T/members.txt"
+	refute_output --partial 'grace@example.org'
+	assert_output --partial 'heidi@example.com'
+}
+
+@test "VERP bounce_to -> the subscriber it encodes, domain case folded" {
+	run prune --now 2024-05-05T00:00:00Z -i "$D/verp.jsonl"
+	assert_success
+	assert_output --partial 'ivan@example.net'
+	run grep -c '^ivan@example.net$' "$T/members.txt"
+	assert_output 0
+}
+
+@test "soft bounces -> removed only on the 5th distinct day, run by run" {
+	for day in 01 02 03 04; do
+		soft frank@example.net 2024-05-$day s$day >"$T/in"
+		run prune --now 2024-05-${day}T23:00:00Z -i "$T/in"
+		assert_success
+		grep -q '^frank@example.net$' "$T/members.txt"
+	done
+	soft frank@example.net 2024-05-05 s05 >"$T/in"
+	run prune --now 2024-05-05T23:00:00Z -i "$T/in"
+	assert_success
+	assert_output --partial $'frank@example.net\tremove\tsoft'
+	run grep -c '^frank@example.net$' "$T/members.txt"
+	assert_output 0
+}
+
+@test "soft bounces on one day, or spread past the window -> kept" {
+	for i in 1 2 3 4 5 6; do soft judy@example.org 2024-05-01 j$i; done \
+	    >"$T/in"
+	for d in 01 08 15 22 29; do soft heidi@example.com 2024-04-$d h$d; done \
+	    >>"$T/in"
+	run prune --now 2024-05-02T00:00:00Z -i "$T/in"
+	assert_success
+	cmp "$D/members.txt" "$T/members.txt"
+}
+
+@test "an old mailbox read today -> days are the reports' own dates" {
+	for d in 01 03 05 07 09; do soft frank@example.net 2024-03-$d o$d; done \
+	    >"$T/in"
+	run prune --now 2024-04-01T00:00:00Z -n "$T/in"
+	assert_success
+	assert_output --partial 'frank@example.net'
+	# Past --expire (90 days) the same bounces no longer count.
+	run prune --now 2024-09-01T00:00:00Z -n "$T/in"
+	assert_success
+	refute_output --partial 'frank@example.net'
+}
+
+@test "re-ingesting the same records -> nothing changes in the ledger" {
+	cat "$D/hard.jsonl" "$D/complaint.jsonl" >"$T/in"
+	run prune --now 2024-05-05T00:00:00Z --max-remove 50% "$T/in"
+	assert_success
+	q='SELECT count(*) FROM event; SELECT * FROM address ORDER BY 1;'
+	before=$(sqlite3 "$T/db" "$q")
+	run prune --now 2024-05-06T00:00:00Z --max-remove 50% "$T/in"
+	assert_success
+	assert_output --partial '0 new, 6 seen before'
+	[ "$(sqlite3 "$T/db" "$q")" = "$before" ]
+}
+
+@test "a delivered DSN resets the soft score" {
+	for d in 01 02 03 04; do soft frank@example.net 2024-05-$d a$d; done \
+	    >"$T/in"
+	run prune --now 2024-05-04T23:00:00Z -i "$T/in" "$D/delivered.jsonl"
+	assert_success
+	for d in 05 06 07 08; do soft frank@example.net 2024-05-$d b$d; done \
+	    >"$T/in"
+	run prune --now 2024-05-08T23:00:00Z -i "$T/in"
+	assert_success
+	grep -q '^frank@example.net$' "$T/members.txt"
+	soft frank@example.net 2024-05-09 b09 >"$T/in"
+	run prune --now 2024-05-09T23:00:00Z -i "$T/in"
+	assert_success
+	run grep -c '^frank@example.net$' "$T/members.txt"
+	assert_output 0
+}
+
+@test "removals past --max-remove -> exit 4, list untouched" {
+	cat "$D/hard.jsonl" "$D/verp.jsonl" "$D/complaint.jsonl" >"$T/in"
+	run prune --now 2024-05-05T00:00:00Z -i --max-remove 2 "$T/in"
+	assert_failure 4
+	assert_output --partial 'exceed --max-remove (2): nothing removed'
+	assert_output --partial $'bob@example.com\trefused'
+	cmp "$D/members.txt" "$T/members.txt"
+	[ ! -e "$T/members.txt.bak" ]
+	# The default (5% but at least one) refuses 3 of 10 as well.
+	run prune --now 2024-05-05T00:00:00Z -i "$T/in"
+	assert_failure 4
+	run prune --now 2024-05-05T00:00:00Z -i --max-remove 30% "$T/in"
+	assert_success
+}
+
+@test "records without reason/hard_bounce -> exit 3, nothing stored" {
+	run prune --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl" \
+	    "$D/unclassified.jsonl"
+	assert_failure 3
+	assert_output --partial 'not classified, run it through dsn-classify'
+	cmp "$D/members.txt" "$T/members.txt"
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 0 ]
+}
+
+@test "truncated input -> exit 1, nothing stored, nothing removed" {
+	run prune --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl" \
+	    "$D/truncated.jsonl"
+	assert_failure 1
+	assert_output --partial 'truncated'
+	cmp "$D/members.txt" "$T/members.txt"
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 0 ]
+	head -c 300 "$D/hard.jsonl" >"$T/cut"
+	run prune --now 2024-05-05T00:00:00Z -i <"$T/cut"
+	assert_failure 1
+}
+
+@test "--dry-run -> shows removals, changes neither list nor ledger" {
+	run prune --now 2024-05-05T00:00:00Z -i -n "$D/hard.jsonl"
+	assert_success
+	assert_output --partial $'bob@example.com\twould-remove'
+	cmp "$D/members.txt" "$T/members.txt"
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 0 ]
+}
+
+@test "--keep allow-list -> never pruned" {
+	sed 's/bob@example.com/alice@example.com/' "$D/hard.jsonl" >"$T/in"
+	run prune --now 2024-05-05T00:00:00Z -i --keep "$D/keep.txt" "$T/in"
+	assert_success
+	cmp "$D/members.txt" "$T/members.txt"
+}
+
+@test "CSV list -> address column by name, quoted cells kept" {
+	cp "$D/members.csv" "$T/m.csv"
+	run "$P" --ledger "$T/db" --list "$T/m.csv" -i -f csv \
+	    --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_success
+	[ "$(head -n 1 <<<"$output" | tr -d '\r')" = \
+	    address,action,verdict,reason,status,date,line,evidence ]
+	assert_output --partial 'bob@example.com,remove,hard,userunknown'
+	grep -v '^"Example, Bob"' "$D/members.csv" | cmp - "$T/m.csv"
+}
+
+@test "--restore -> the backup comes back and is not pruned again" {
+	run prune --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl"
+	assert_success
+	run prune --restore
+	assert_success
+	assert_output --partial 'bob@example.com'
+	cmp "$D/members.txt" "$T/members.txt"
+	run prune --now 2024-05-06T00:00:00Z -i "$D/hard.jsonl"
+	assert_success
+	cmp "$D/members.txt" "$T/members.txt"
+}
+
+@test "rewrite keeps the file mode; symlinked list stays a symlink" {
+	chmod 640 "$T/members.txt"
+	mkdir "$T/real"
+	mv "$T/members.txt" "$T/real/members.txt"
+	ln -s real/members.txt "$T/members.txt"
+	run prune --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl"
+	assert_success
+	[ -L "$T/members.txt" ]
+	[ "$(stat -c %a "$T/real/members.txt")" = 640 ]
+	[ -f "$T/real/members.txt.bak" ]
+}
+
+@test "config file sets the policy; options win over it" {
+	printf '# policy\nsoft-bounces = 2\nsoft-window=7\n' >"$T/conf"
+	soft frank@example.net 2024-05-01 c1 >"$T/in"
+	soft frank@example.net 2024-05-02 c2 >>"$T/in"
+	run prune --now 2024-05-03T00:00:00Z -n -c "$T/conf" "$T/in"
+	assert_success
+	assert_output --partial 'frank@example.net'
+	run prune --now 2024-05-03T00:00:00Z -n -c "$T/conf" \
+	    --soft-bounces 3 "$T/in"
+	refute_output --partial 'frank@example.net'
+	printf 'soft-bounce = 2\n' >"$T/bad"
+	run prune -c "$T/bad" "$T/in"
+	assert_failure 2
+	assert_output --partial 'line 1: unknown setting'
+}
+
+@test "time from DSN_PRUNE_NOW; a bad --now is a usage error" {
+	DSN_PRUNE_NOW=2024-05-05T00:00:00Z run prune -n "$D/hard.jsonl"
+	assert_success
+	assert_output --partial 'bob@example.com'
+	run prune --now yesterday "$D/hard.jsonl"
+	assert_failure 2
+}
+
+@test "ledger from a newer version or not a ledger -> clear error" {
+	run prune --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_success
+	[ "$(sqlite3 "$T/db" 'PRAGMA user_version')" = 1 ]
+	sqlite3 "$T/db" 'PRAGMA user_version = 9'
+	run prune "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial 'schema version 9 is newer'
+	sqlite3 "$T/other" 'CREATE TABLE t (x)'
+	run "$P" --ledger "$T/other" "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial 'not a dsn-prune ledger'
+}
+
+@test "two runs at once -> one waits, both finish, both removals made" {
+	flock "$T/members.txt" sleep 1 &
+	sleep 0.2
+	prune -v --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl" \
+	    >"$T/o1" 2>&1 & p1=$!
+	prune -v --now 2024-05-05T00:00:00Z -i "$D/verp.jsonl" \
+	    >"$T/o2" 2>&1 & p2=$!
+	wait $p1
+	wait $p2
+	grep -q 'waited for another run' "$T/o1" "$T/o2"
+	grep -v -e '^Bob Example' -e '^ivan@' "$D/members.txt" | \
+	    cmp - "$T/members.txt"
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM removal')" = 2 ]
+}
+
+@test "kill -9 during --in-place, 30 times -> list old or new, ledger ok" {
+	# A big list, so that a run lasts long enough to be cut anywhere.
+	awk 'BEGIN { for (i = 0; i < 200000; i++) {
+		if (i % 1000 == 0) print "# block " i
+		printf "User %d <user%d@example.com>\n", i, i } }' >"$T/big"
+	awk 'BEGIN { for (i = 0; i < 200000; i += 200)
+		printf "{\"report_id\":\"<k%d@mx.example.org>\",\"date\":" \
+		    "\"2024-05-01T10:00:00Z\",\"recipient\":\"user%d@" \
+		    "example.com\",\"action\":\"failed\",\"status\":\"5.1.1\"," \
+		    "\"reason\":\"userunknown\",\"hard_bounce\":true}\n", i, i
+	}' >"$T/in"
+	args=(-q --ledger "$T/kdb" --list "$T/list" --now
+	    2024-05-05T00:00:00Z -i "$T/in")
+	big() { "$P" "${args[@]}" >/dev/null; }
+	cp "$T/big" "$T/list"
+	big
+	new=$(sha256sum <"$T/list")
+	old=$(sha256sum <"$T/big")
+	[ "$new" != "$old" ]
+	start=$(date +%s%N)
+	cp "$T/big" "$T/list"; rm -f "$T/kdb"*; big
+	ms=$(( ($(date +%s%N) - start) / 1000000 + 1 ))
+	for i in $(seq 30); do
+		cp "$T/big" "$T/list"
+		rm -f "$T/kdb" "$T/kdb-wal" "$T/kdb-shm" "$T/list.bak"
+		"$P" "${args[@]}" >/dev/null & pid=$!
+		sleep "$(awk -v r=$RANDOM -v m=$ms 'BEGIN { print r % m / 1000 }')"
+		kill -9 $pid 2>/dev/null || true
+		wait $pid || true
+		got=$(sha256sum <"$T/list")
+		[ "$got" = "$old" ] || [ "$got" = "$new" ]
+		if [ -e "$T/kdb" ]; then
+			[ "$(sqlite3 "$T/kdb" 'PRAGMA integrity_check')" = ok ]
+		fi
+		# The next run finishes the job.
+		big
+		[ "$(sha256sum <"$T/list")" = "$new" ]
+	done
+	[ -z "$(ls -A "$T" | grep dsn-prune)" ]
+}
