@@ -303,9 +303,12 @@ skip_rest(struct reader *r, char *err, size_t errlen)
 	}
 }
 
-/* Finds where the message whose body starts at body ends. */
+/*
+ * Finds where the message whose body starts at body ends (*end) and
+ * where the next one starts (*next), cutting it at the message limit.
+ */
 static int
-find_end(struct reader *r, size_t body, size_t *end, int *cut,
+find_end(struct reader *r, size_t body, size_t *end, size_t *next, int *cut,
     char *err, size_t errlen)
 {
 	size_t f, max = r->lim->message_bytes;
@@ -317,7 +320,11 @@ find_end(struct reader *r, size_t body, size_t *end, int *cut,
 		f = mbox_find_boundary(r->buf, body, r->scan, r->len, r->eof,
 		    &found);
 		if (found || r->eof) {
-			*end = f;
+			*end = *next = f;
+			if (f - body > max) {
+				*end = body + max;
+				*cut = 1;
+			}
 			return 0;
 		}
 		r->scan = f;
@@ -326,6 +333,7 @@ find_end(struct reader *r, size_t body, size_t *end, int *cut,
 			*end = body + max;
 			if (f >= body + 8 && f - 8 < *end)
 				*end = f - 8;
+			*next = *end;	/* skip_rest() finds it */
 			*cut = r->skipping = 1;
 			return 0;
 		}
@@ -339,7 +347,7 @@ next_mbox(struct reader *r, struct dsn_input_msg *m, char *err,
     size_t errlen)
 {
 	const char *eol;
-	size_t body, end, n;
+	size_t body, end, next, n;
 	int cut;
 
 	if (r->skipping && skip_rest(r, err, errlen) == -1)
@@ -354,7 +362,7 @@ next_mbox(struct reader *r, struct dsn_input_msg *m, char *err,
 	body = 0;
 	if (r->len >= 5 && memcmp(r->buf, "From ", 5) == 0)
 		body = eol != NULL ? (size_t)(eol - r->buf) + 1 : r->len;
-	if (find_end(r, body, &end, &cut, err, errlen) == -1)
+	if (find_end(r, body, &end, &next, &cut, err, errlen) == -1)
 		return -1;
 	n = mbox_clean(r->buf + body, end - body, 1);
 	/* The blank line that separates messages is not part of one. */
@@ -362,7 +370,7 @@ next_mbox(struct reader *r, struct dsn_input_msg *m, char *err,
 	    r->buf[body + n - 2] == '\n')
 		n--;
 	set_msg(r, m, 0, body, n, cut);
-	r->pos = end;
+	r->pos = next;
 	return 1;
 }
 

@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# dsn-parse end to end: inputs of each kind, output formats, options,
+# bad inputs and exit status.  Test names read "condition -> result".
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	P=bin/dsn-parse
+	S=testdata/sample.mbox
+	T=$BATS_TEST_TMPDIR
+}
+
+# Every line of stdin is a JSON object with all 23 fields.
+valid_jsonl() {
+	jq -e -s 'all(.[]; type == "object" and length == 23)' >/dev/null
+}
+
+# Records without source and offset, which differ between copies.
+strip() {
+	"$P" "$@" | jq -c 'del(.source, .offset)'
+}
+
+@test "sample mailbox -> one record per recipient, exit 0" {
+	run "$P" "$S"
+	assert_success
+	assert_equal "${#lines[@]}" 5
+	assert_line --partial '"recipient":"alice@example.org"'
+	assert_line --partial '"status":"4.4.7"'
+	assert_line --partial '"type":"feedback"'
+	assert_line --partial '"type":"autoreply"'
+	"$P" "$S" | valid_jsonl
+}
+
+@test "From line in a body and >From -> not split, 5 messages" {
+	run "$P" -v "$S"
+	assert_success
+	assert_output --partial '5 messages, 4 reports, 1 not reports, 5 records'
+}
+
+@test "mboxrd escaped envelope lines -> 2 messages, 2 records" {
+	run "$P" -v testdata/input/mboxrd.mbox
+	assert_success
+	assert_output --partial '2 messages, 2 reports'
+	assert_line --partial '"recipient":"gone@example.org"'
+}
+
+@test "--help -> usage on stdout, exit 0; --version -> name and version" {
+	run "$P" --help
+	assert_success
+	assert_output --partial 'usage: dsn-parse'
+	run "$P" --version
+	assert_success
+	assert_output --regexp '^dsn-parse [0-9]+\.[0-9]+'
+}
+
+@test "bad option, format or field -> usage error, exit 2" {
+	run "$P" --bogus "$S"
+	assert_failure 2
+	run "$P" --format xml "$S"
+	assert_failure 2
+	assert_output --partial 'xml'
+	run "$P" --fields recipient,nosuch "$S"
+	assert_failure 2
+	assert_output --partial "nosuch"
+	run "$P" --max-message-size 12Q "$S"
+	assert_failure 2
+}
+
+@test "--fields -> only those fields, in that order" {
+	run "$P" --fields recipient,status "$S"
+	assert_success
+	assert_line --index 0 '{"recipient":"alice@example.org","status":"5.1.1"}'
+}
+
+@test "--format csv -> header row, same column count on every row" {
+	"$P" --format csv "$S" > "$T/out.csv"
+	run head -1 "$T/out.csv"
+	assert_output --partial 'source,message,offset,report_id,type,format'
+	run python3 -c 'import csv,sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert len(rows) == 6, rows
+assert all(len(r) == 23 for r in rows)' "$T/out.csv"
+	assert_success
+}
+
+@test "--format json -> one JSON array of all records" {
+	run sh -c "$P --format json $S | jq -e 'length == 5'"
+	assert_success
+}
+
+@test "CRLF and CR line endings -> same records as LF" {
+	sed 's/$/\r/' "$S" > "$T/crlf.mbox"
+	tr '\n' '\r' < "$S" > "$T/cr.mbox"
+	strip "$S" > "$T/lf.out"
+	strip "$T/crlf.mbox" > "$T/crlf.out"
+	strip "$T/cr.mbox" > "$T/cr.out"
+	[ -s "$T/lf.out" ]
+	run diff "$T/lf.out" "$T/crlf.out"
+	assert_success
+	run diff "$T/lf.out" "$T/cr.out"
+	assert_success
+}
+
+@test "gzip input -> same records as the plain file" {
+	gzip -c "$S" > "$T/box.gz"
+	strip "$S" > "$T/a"
+	strip "$T/box.gz" > "$T/b"
+	run diff "$T/a" "$T/b"
+	assert_success
+}
+
+@test "stdin as - and with no argument -> source is -" {
+	run sh -c "$P - < $S"
+	assert_success
+	assert_equal "${#lines[@]}" 5
+	assert_line --index 0 --partial '"source":"-"'
+	run sh -c "gzip -c $S | $P"
+	assert_equal "${#lines[@]}" 5
+}
+
+@test "Maildir -> cur and new read in order, tmp ignored" {
+	mkdir -p "$T/md/cur" "$T/md/new" "$T/md/tmp"
+	cp testdata/input/single.eml "$T/md/cur/2.host:2,S"
+	cp testdata/input/single.eml "$T/md/new/1.host"
+	cp testdata/input/single.eml "$T/md/tmp/3.host"
+	run "$P" "$T/md"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --partial '/md/cur/2.host:2,S"'
+}
+
+@test "MH folder -> numeric order, dot files skipped" {
+	mkdir -p "$T/mh"
+	cp testdata/input/single.eml "$T/mh/10"
+	cp testdata/input/single.eml "$T/mh/9"
+	echo "cur: 9" > "$T/mh/.mh_sequences"
+	run "$P" "$T/mh"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --partial '/mh/9"'
+}
+
+@test "-r -> sub-folders and Maildir++ folders read; without -r not" {
+	mkdir -p "$T/tree/a/b" "$T/md/cur" "$T/md/.Sub/cur"
+	cp testdata/input/single.eml "$T/tree/a/b/msg"
+	cp "$S" "$T/tree/box"
+	cp testdata/input/single.eml "$T/md/.Sub/cur/1"
+	run "$P" "$T/tree"
+	assert_equal "${#lines[@]}" 5
+	run "$P" -r "$T/tree"
+	assert_equal "${#lines[@]}" 6
+	run "$P" "$T/md"
+	assert_output ''
+	run "$P" -r "$T/md"
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "missing file -> error names it, rest still read, exit 1" {
+	run "$P" "$T/nonexistent" "$S"
+	assert_failure 1
+	assert_line 'dsn-parse: '"$T"'/nonexistent: No such file or directory'
+	assert_line --partial '"recipient":"alice@example.org"'
+}
+
+@test "binary junk -> not a mailbox or message, exit 1" {
+	head -c 4096 /dev/urandom | tr -d '\n\r' > "$T/junk"
+	run "$P" "$T/junk"
+	assert_failure 1
+	assert_output --partial "$T/junk: not a mailbox or message"
+}
+
+@test "truncated gzip -> error, exit 1" {
+	gzip -c "$S" | head -c 600 > "$T/cut.gz"
+	run "$P" "$T/cut.gz"
+	assert_failure 1
+	assert_output --partial 'truncated gzip data'
+}
+
+@test "message over --max-message-size -> reported with its number, exit 1" {
+	run "$P" --max-message-size 1K "$S"
+	assert_failure 1
+	assert_output --partial "$S: message 1: larger than 1024 bytes"
+	assert_line --partial '"recipient":"dave@example.net"'
+}
+
+@test "empty file -> no output, exit 0" {
+	: > "$T/empty"
+	run "$P" "$T/empty"
+	assert_success
+	assert_output ''
+}
+
+@test "full disk on output -> error, exit 2" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run sh -c "$P $S > /dev/full"
+	assert_failure 2
+	assert_output --partial 'write error'
+}
+
+@test "closed pipe on output -> error, exit 2" {
+	for i in $(seq 300); do cat "$S"; echo; done > "$T/big.mbox"
+	run bash -c "$P $T/big.mbox | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}"
+	assert_failure 2
+}
+
+@test "bad bytes, NUL and Latin-1 in a report -> valid JSON, no field lost" {
+	printf 'From: MAILER-DAEMON@example.net\nSubject: fail \xff\xfe\nMessage-ID: <x\x01@example.net>\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\xe9.example.net\n\nFinal-Recipient: rfc822; u\xe9@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 \x00bad \xc3\x28 bytes\n\n--B--\n' > "$T/bad.eml"
+	run "$P" "$T/bad.eml"
+	[ "$status" -le 1 ]
+	"$P" "$T/bad.eml" | valid_jsonl
+	"$P" --format csv "$T/bad.eml" | python3 -c 'import csv,sys
+rows = list(csv.reader(sys.stdin))
+assert all(len(r) == 23 for r in rows), rows'
+}
