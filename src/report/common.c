@@ -250,6 +250,16 @@ report_new(struct report_ctx *ctx, const char *type)
 	return r;
 }
 
+/* 1 when a diagnostic of this type may carry an SMTP reply code. */
+static int
+smtp_diag(const struct dsn_record *r)
+{
+	const char	*t = r->v[DSN_F_DIAGNOSTIC_TYPE];
+
+	/* X-Postfix and others quote SMTP replies too; X-Unix has exits. */
+	return t == NULL || !msg_startcase(t, strlen(t), "x-unix");
+}
+
 /* Status, reply code and action completed from what the record has. */
 static int
 complete_dsn(struct dsn_record *r)
@@ -259,13 +269,17 @@ complete_dsn(struct dsn_record *r)
 	size_t		 dl = diag != NULL ? strlen(diag) : 0;
 	int		 hasds, hasfs;
 
-	hasds = status_find(diag, dl, ds, sizeof(ds));
+	/* The code a reply code introduces, else the first one. */
+	hasds = status_pair_find(diag, dl, ds, sizeof(ds)) ||
+	    status_find(diag, dl, ds, sizeof(ds));
 	hasfs = r->v[DSN_F_STATUS] != NULL && status_find(r->v[DSN_F_STATUS],
 	    strlen(r->v[DSN_F_STATUS]), fs, sizeof(fs));
-	if (r->v[DSN_F_REPLY_CODE] == NULL && status_reply_find(diag, dl, rc) &&
+	st = status_choose(hasfs ? fs : NULL, hasds ? ds : NULL);
+	/* A reply code of another class than the status is not the one. */
+	if (r->v[DSN_F_REPLY_CODE] == NULL && smtp_diag(r) &&
+	    status_reply_find(diag, dl, st != NULL ? st[0] : 0, rc) &&
 	    dsn_record_sets(r, DSN_F_REPLY_CODE, rc) < 0)
 		return -1;
-	st = status_choose(hasfs ? fs : NULL, hasds ? ds : NULL);
 	act = r->v[DSN_F_ACTION];
 	if (st == NULL && r->v[DSN_F_REPLY_CODE] != NULL) {
 		snprintf(gen, sizeof(gen), "%c.0.0", r->v[DSN_F_REPLY_CODE][0]);

@@ -122,12 +122,19 @@ int	report_date(const char *s, char *out, size_t outlen);
 int	status_find(const char *s, size_t len, char *out, size_t outlen);
 
 /*
- * Finds an SMTP reply code (2xx, 4xx or 5xx standing alone, the way
- * SMTP servers write it: at the start, after "smtp;" or a colon, or
- * followed by '-' or a status code) in s[0..len); writes three digits
- * and a NUL to out.  Returns 1 or 0.
+ * Finds a known SMTP reply code (2xx, 4xx or 5xx standing alone, the
+ * way SMTP servers write it: at the start, after a colon or semicolon,
+ * or followed by a status code) in s[0..len), of class cls ('2', '4',
+ * '5'; 0 for any); writes three digits and a NUL to out.  Returns 1 or
+ * 0.
  */
-int	status_reply_find(const char *s, size_t len, char *out);
+int	status_reply_find(const char *s, size_t len, int cls, char *out);
+
+/*
+ * Finds a status code written right after a reply code ("550 5.7.1",
+ * "550-'5.7.1") in s[0..len), into st.  Returns 1 or 0.
+ */
+int	status_pair_find(const char *s, size_t len, char *st, size_t stlen);
 
 /* 1 when s is a valid enhanced status code with class 2, 4 or 5. */
 int	status_valid(const char *s);

@@ -149,6 +149,50 @@ pick_rcpt(struct ds_state *s, struct dsn_record *r)
 	return dsn_record_sets(r, DSN_F_RECIPIENT, best);
 }
 
+/*
+ * A report whose recipient block has no usable diagnostic often says
+ * more in its text part: "rcpt@example.com: 550 5.1.1 ...".  Takes the
+ * text after the first mention of the recipient (with its indented
+ * continuation lines) when it carries a status or reply code.
+ */
+static int
+text_diag(struct report_ctx *ctx, struct dsn_record *r)
+{
+	const char	*t, *rc = r->v[DSN_F_RECIPIENT], *p, *line;
+	char		 st[16], rp[4];
+	size_t		 tl, pos, ll, end, n;
+
+	if (r->v[DSN_F_DIAGNOSTIC] != NULL && (status_find(
+	    r->v[DSN_F_DIAGNOSTIC], strlen(r->v[DSN_F_DIAGNOSTIC]), st,
+	    sizeof(st)) || status_reply_find(r->v[DSN_F_DIAGNOSTIC],
+	    strlen(r->v[DSN_F_DIAGNOSTIC]), 0, rp)))
+		return 0;
+	if ((t = report_text(ctx, &tl)) == NULL ||
+	    (p = msg_memcasemem(t, tl, rc, strlen(rc))) == NULL)
+		return 0;
+	pos = (size_t)(p - t) + strlen(rc);
+	if (!msg_line_next(t, tl, &pos, &line, &ll))
+		return 0;
+	end = (size_t)(line + ll - t);
+	/* Up to four continuation lines. */
+	for (n = 0; n < 4 && pos < tl && (t[pos] == ' ' || t[pos] == '\t');
+	    n++) {
+		if (!msg_line_next(t, tl, &pos, &line, &ll))
+			break;
+		end = (size_t)(line + ll - t);
+	}
+	p = t + (size_t)(p - t) + strlen(rc);
+	n = (size_t)(t + end - p);
+	while (n > 0 && (*p == '>' || *p == ':' || *p == ' ' || *p == '.')) {
+		p++;
+		n--;
+	}
+	if (!status_find(p, n, st, sizeof(st)) &&
+	    !status_reply_find(p, n, 0, rp))
+		return 0;
+	return dsn_record_set(r, DSN_F_DIAGNOSTIC, p, n);
+}
+
 /* Emits the pending recipient, if any. */
 static int
 ds_close(struct ds_state *s)
@@ -192,6 +236,8 @@ ds_close(struct ds_state *s)
 		if (dsn_record_sets(r, DSN_F_DIAGNOSTIC, v) < 0)
 			goto fail;
 	}
+	if (r->v[DSN_F_RECIPIENT] != NULL && text_diag(ctx, r) < 0)
+		goto fail;
 	if ((rc = report_add(ctx, r)) < 0)
 		return -1;
 	s->added += rc;
@@ -221,13 +267,14 @@ ds_field(struct ds_state *s, const struct msg_field *f)
 			break;
 	if (i == R_COUNT)
 		return 0;
-	/* A second recipient without a blank line between them. */
-	if ((i == R_FINAL && s->rcpt[R_FINAL] != NULL) ||
-	    (i == R_ORIG && s->rcpt[R_ORIG] != NULL) ||
-	    (i == R_ORIG && s->rcpt[R_FINAL] != NULL &&
-	    (s->rcpt[R_ACTION] != NULL || s->rcpt[R_STATUS] != NULL)))
-		if (ds_close(s) < 0)
-			return -1;
+	/*
+	 * A field seen twice starts the next recipient: some reports
+	 * leave out the blank line between recipient blocks.
+	 */
+	if (s->rcpt[i] != NULL && (s->rcpt[R_FINAL] != NULL ||
+	    s->rcpt[R_ORIG] != NULL || s->rcpt[R_ACTUAL] != NULL) &&
+	    ds_close(s) < 0)
+		return -1;
 	if (s->rcpt[i] != NULL)
 		return 0;
 	if ((v = msg_unfold(s->ctx->msg->arena, f->value, f->valuelen)) ==

@@ -79,6 +79,24 @@ status_valid(const char *s)
 	return n >= 5 && status_at(s, n, 0) == n;
 }
 
+/* Reply codes of RFC 5321, 3463, 4954, 7504 and common practice. */
+static const char *const known_replies =
+    "211 214 220 221 235 250 251 252 253 "
+    "421 422 430 432 450 451 452 453 454 455 458 459 471 "
+    "500 501 502 503 504 521 523 524 525 530 534 535 538 "
+    "550 551 552 553 554 555 556 557 571 ";
+
+static int
+known_reply(const char *s)
+{
+	const char	*p;
+
+	for (p = known_replies; *p != '\0'; p += 4)
+		if (memcmp(p, s, 3) == 0)
+			return 1;
+	return 0;
+}
+
 /* 1 when the three digits at s[i] form a plausible reply code. */
 static int
 reply_at(const char *s, size_t len, size_t i)
@@ -88,19 +106,24 @@ reply_at(const char *s, size_t len, size_t i)
 	char	 st[16];
 
 	if ((c != '2' && c != '4' && c != '5') || i + 3 > len ||
-	    !isdig((unsigned char)s[i + 1]) || s[i + 1] > '5' ||
-	    !isdig((unsigned char)s[i + 2]))
+	    !isdig((unsigned char)s[i + 1]) || !isdig((unsigned char)s[i + 2]) ||
+	    !known_reply(s + i))
 		return 0;
 	if (i > 0 && (isalnumc((unsigned char)s[i - 1]) || s[i - 1] == '.' ||
 	    s[i - 1] == '-' || s[i - 1] == '/' || s[i - 1] == '+'))
 		return 0;
 	j = i + 3;
+	/* "550-" opens a multi-line reply. */
+	if (j + 1 < len && s[j] == '-' && !isdig((unsigned char)s[j + 1]))
+		return 1;
 	if (j < len && s[j] != ' ' && s[j] != '-' && s[j] != '\t' &&
 	    s[j] != ';' && s[j] != ')' && s[j] != '"' && s[j] != ']' &&
 	    s[j] != ',' && s[j] != '\r' && s[j] != '\n')
 		return 0;
-	/* "550 5.1.1" or "550-5.1.1": a status of the same class follows. */
+	/* "550 5.1.1" or "550-'5.1.1": a status of the same class follows. */
 	k = j < len && (s[j] == ' ' || s[j] == '-') ? j + 1 : j;
+	if (k < len && (s[k] == '\'' || s[k] == '"'))
+		k++;
 	if (k < len && status_find(s + k, len - k > 10 ? 10 : len - k, st,
 	    sizeof(st)) && st[0] == c && strncmp(s + k, st, strlen(st)) == 0)
 		return 1;
@@ -115,18 +138,39 @@ reply_at(const char *s, size_t len, size_t i)
 }
 
 int
-status_reply_find(const char *s, size_t len, char *out)
+status_reply_find(const char *s, size_t len, int cls, char *out)
 {
 	size_t	 i;
 
 	if (s == NULL)
 		return 0;
 	for (i = 0; i + 3 <= len; i++)
-		if (reply_at(s, len, i)) {
+		if ((cls == 0 || s[i] == cls) && reply_at(s, len, i)) {
 			memcpy(out, s + i, 3);
 			out[3] = '\0';
 			return 1;
 		}
+	return 0;
+}
+
+int
+status_pair_find(const char *s, size_t len, char *st, size_t stlen)
+{
+	size_t	 i, k;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i + 3 <= len; i++) {
+		if (!reply_at(s, len, i))
+			continue;
+		k = i + 3;
+		if (k < len && (s[k] == ' ' || s[k] == '-'))
+			k++;
+		if (k < len && (s[k] == '\'' || s[k] == '"'))
+			k++;
+		if (k < len && s[k] == s[i] && status_at(s, len, k) > 0)
+			return status_find(s + k, len - k, st, stlen);
+	}
 	return 0;
 }
 
@@ -152,5 +196,5 @@ status_choose(const char *field, const char *diag)
 		return dv ? diag : NULL;
 	if (!dv || field[0] != diag[0])
 		return field;
-	return specificity(diag) > specificity(field) ? diag : field;
+	return specificity(diag) >= specificity(field) ? diag : field;
 }
