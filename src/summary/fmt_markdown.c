@@ -18,7 +18,10 @@ md_put(FILE *fp, const char *s)
 	for (; *p != '\0'; p++) {
 		if (*p < 0x20 || *p == 0x7F)
 			putc(' ', fp);
-		else if (strchr("\\`*_{}[]()<>#+-!|~&", *p) != NULL) {
+		else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+			putc(' ', fp);	/* C1 control */
+			p++;
+		} else if (strchr("\\`*_{}[]()<>#+-!|~&", *p) != NULL) {
 			putc('\\', fp);
 			putc(*p, fp);
 		} else

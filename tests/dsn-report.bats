@@ -1,0 +1,353 @@
+#!/usr/bin/env bats
+# dsn-report: figures, periods, windows, alerts and formats over our own
+# classified records in testdata/report (written by hand, see records.jsonl).
+#
+# The fixture holds 19 recipients: 3 delivered, 1 relayed, 2 delayed,
+# 9 failed (4 hard: userunknown; 5 soft: 2 blocked, 1 authfailure,
+# 1 mailboxfull, 1 rejected), 3 complaints (2 abuse, 1 fraud), 1 auto-reply;
+# one failure has no date.  13 final outcomes: success 4/13, failed 9/13.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	R=bin/dsn-report
+	D=testdata/report
+	E=testdata/report/expected
+	T="$BATS_TEST_TMPDIR"
+}
+
+@test "text report: every figure matches the pinned report" {
+	run $R $D/records.jsonl
+	assert_success
+	diff -u $E/records.txt <($R $D/records.jsonl)
+	assert_line --regexp '^  delivered +3$'
+	assert_line --regexp '^  relayed/expanded +1$'
+	assert_line --regexp '^  delayed +2$'
+	assert_line --regexp '^  failed +9 hard 4, soft 5$'
+	assert_line --regexp '^  complaints +3 abuse 2, fraud 1$'
+	assert_line --regexp '^  auto-replies +1$'
+	assert_line --regexp '^  total +19$'
+	assert_output --partial 'Success rate 30.8%, failed rate 69.2% of 13 final outcomes'
+	assert_line --regexp '^  userunknown +4 +4 +0 +0 +44.4% 550 5.1.1 <e@example.com>'
+	assert_line --regexp '^  example.com +3 +3 +0 +1 +60.0% '
+	assert_line --regexp '^  example.org blocked +2 +2 +0 554 5.7.1 '
+}
+
+@test "JSON report: every figure matches the pinned report" {
+	run $R -f json $D/records.jsonl
+	assert_success
+	diff -u $E/records.json <($R -f json $D/records.jsonl)
+	run jq -c '[.totals.delivered, .totals.relayed, .totals.delayed,
+	    .totals.failed, .totals.hard, .totals.soft, .totals.complaints,
+	    .totals.autoreplies, .totals.total, .rates.final,
+	    .rates.success_pct, .rates.failed_pct, .input.undated]' \
+	    $E/records.json
+	assert_output '[3,1,2,9,4,5,3,1,19,13,30.77,69.23,1]'
+	run jq -c '[.failures.by_reason.rows[] | [.key, .failed, .delayed]]' \
+	    $E/records.json
+	assert_output '[["userunknown",4,0],["blocked",2,0],["authfailure",1,0],["mailboxfull",1,0],["rejected",1,0],["badreputation",0,1],["networkerror",0,1]]'
+	run jq -c '[.own_sending.total, [.own_sending.by_domain[] |
+	    [.domain, .reason, .count]]]' $E/records.json
+	assert_output '[5,[["example.org","blocked",2],["example.net","authfailure",1],["example.org","badreputation",1],["example.org","rejected",1]]]'
+	run jq -c '.complaints' $E/records.json
+	assert_output '[{"feedback_type":"abuse","count":2},{"feedback_type":"fraud","count":1}]'
+}
+
+@test "CSV report by month: every figure matches the pinned report" {
+	diff -u $E/records-month.csv <($R -f csv --by month $D/records.jsonl)
+	run bash -c "$R -f csv --by month $D/records.jsonl | tr -d '\r'"
+	assert_success
+	assert_line 'totals,,,19,3,1,2,9,4,5,3,1,0,30.77,69.23,,,'
+	assert_line 'period,2024-02,,1,1,0,0,0,0,0,0,0,0,100.00,0.00,,,'
+	assert_line 'period,2024-03,,17,2,1,2,8,3,5,3,1,0,27.27,72.73,16,8,'
+	assert_line --partial 'domain,example.com,,9,2,0,1,3,3,0,2,1,0,40.00,60.00,,,'
+	# Quotes are doubled; a hostile cell stays one cell.
+	assert_output --partial '"550 5.0.0 <script>alert(""x"")</script>'
+}
+
+@test "CSV input gives the same report as JSON Lines input" {
+	diff <($R $D/records.jsonl) <($R $D/records.csv)
+	diff <($R -f json --by day $D/records.jsonl) \
+	    <($R -f json --by day $D/records.csv)
+}
+
+@test "markdown report matches the pinned report and escapes markup" {
+	run $R -f markdown $D/records.jsonl
+	assert_success
+	diff -u $E/records.md <($R -f markdown $D/records.jsonl)
+	refute_output --partial '<script>'
+	assert_output --partial '\<script\>'
+	assert_output --partial '\[x\]\(http'
+}
+
+@test "--by week groups by ISO week with the change against the last" {
+	run $R --by week $D/records.jsonl
+	assert_success
+	diff -u $E/records-week.txt <($R --by week $D/records.jsonl)
+	assert_line --regexp '^  2024-W09 +1 +1 +0 +0 +0 +0 +0 +0.0% *$'
+	assert_line --regexp '^  2024-W10 +10 +2 +1 +4 +3 +1 +1 +57.1% +\+9 +\+4 +\+57.1$'
+	assert_line --regexp '^  2024-W11 +7 +0 +1 +4 +0 +4 +2 +100.0% +-3 +\+0 +\+42.9$'
+}
+
+@test "--by day fills empty days and compares each with the day before" {
+	run $R -f json --by day $D/records.jsonl
+	assert_success
+	run jq -c '[.periods.rows[] | [.period, .total]]' <<<"$output"
+	assert_output '[["2024-02-28",1],["2024-02-29",0],["2024-03-01",0],["2024-03-02",0],["2024-03-03",0],["2024-03-04",3],["2024-03-05",3],["2024-03-06",4],["2024-03-07",0],["2024-03-08",0],["2024-03-09",0],["2024-03-10",0],["2024-03-11",3],["2024-03-12",4]]'
+	run bash -c "$R -f json --by day $D/records.jsonl |
+	    jq -c '.periods.rows[] | select(.period == \"2024-03-06\") | .change'"
+	assert_output '{"total":1,"delivered":0,"delayed":1,"failed":1,"complaints":-1,"failed_pct_points":50}'
+}
+
+@test "--by month splits at the month boundary" {
+	run bash -c "$R -f json --by month $D/records.jsonl |
+	    jq -c '[.periods.rows[] | [.period, .total, .failed, .change.total]]'"
+	assert_output '[["2024-02",1,0,null],["2024-03",17,8,16]]'
+}
+
+@test "--since and --until select a window of dates" {
+	run $R -f json --since 2024-03-05 --until 2024-03-06 $D/records.jsonl
+	assert_success
+	run jq -c '[.input.in_window, .input.outside_window, .totals.total,
+	    .totals.failed, .window.since, .window.until]' <<<"$output"
+	assert_output '[7,12,7,3,"2024-03-05T00:00:00Z","2024-03-07T00:00:00Z"]'
+}
+
+@test "--since takes a span before --now" {
+	run bash -c "$R -f json --now 2024-03-12T12:00:00Z --since 2d \
+	    $D/records.jsonl | jq -c '[.totals.total, .totals.failed, .rates.success_pct]'"
+	assert_output '[7,4,null]'
+	run bash -c "$R -f json --now 2024-03-12T12:00:00Z --since 1w \
+	    --until 1d $D/records.jsonl | jq -c '[.totals.total, .window.first, .window.last]'"
+	assert_output '[7,"2024-03-05T13:00:00Z","2024-03-11T08:00:00Z"]'
+}
+
+@test "bad --since, --by, --format and --top are usage errors" {
+	run $R --since yesterday $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'dsn-report: --since: "yesterday"'
+	run $R --by year $D/records.jsonl
+	assert_failure 2
+	run $R -f pdf $D/records.jsonl
+	assert_failure 2
+	run $R --top 0 $D/records.jsonl
+	assert_failure 2
+}
+
+@test "no success notices: the success rate says it cannot be computed" {
+	run $R $D/nosuccess.jsonl
+	assert_success
+	assert_output --partial 'Success rate: cannot be computed: the input holds no success notices'
+	run bash -c "$R -f json $D/nosuccess.jsonl | jq -c '[.rates.success_pct, .rates.failed_pct, .totals.failed]'"
+	assert_output '[null,null,9]'
+}
+
+@test "alert failed-rate fires above and stays quiet below the threshold" {
+	run $R --alert 'failed-rate>5%' $D/records.jsonl
+	assert_failure 3
+	assert_line '  FIRED  failed-rate>5%'
+	assert_output --partial 'failed-rate is 69.23% (9 of 13 final outcomes), threshold > 5%: fired'
+	assert_output --partial '3 x 550 5.1.1 <ADDRESS>: Recipient address rejected: User unknown'
+	run $R --alert 'failed-rate>70%' $D/records.jsonl
+	assert_success
+	assert_line '  ok     failed-rate>70%'
+}
+
+@test "alert on a count: hard>N" {
+	run $R --alert 'hard>3' $D/records.jsonl
+	assert_failure 3
+	assert_output --partial 'hard is 4, threshold > 3: fired'
+	run $R --alert 'hard>4' $D/records.jsonl
+	assert_success
+	assert_output --partial 'hard is 4, threshold > 4: ok'
+}
+
+@test "alert on a reason: reason:authfailure>0" {
+	run $R --alert 'reason:authfailure>0' $D/records.jsonl
+	assert_failure 3
+	assert_output --partial 'total for reason authfailure is 1, threshold > 0: fired'
+	assert_output --partial '1 x 550 5.7.26 This message does not pass authentication checks'
+	run $R --alert 'reason:speeding>0' $D/records.jsonl
+	assert_success
+}
+
+@test "alert on a domain rate: domain:example.com:failed-rate>20%" {
+	run $R --alert 'domain:example.com:failed-rate>20%' $D/records.jsonl
+	assert_failure 3
+	assert_output --partial 'failed-rate for domain example.com is 60.00% (3 of 5 final outcomes)'
+	run $R --alert 'domain:example.com:failed-rate>=61%' $D/records.jsonl
+	assert_success
+}
+
+@test "alerts on a remote MTA, a status class and a feedback type" {
+	run $R --alert 'mta:example.org:failed>=3' $D/records.jsonl
+	assert_failure 3
+	assert_output --partial 'failed for mta example.org is 3'
+	run $R --alert 'status:5.7>2' $D/records.jsonl
+	assert_failure 3
+	run $R --alert 'status:5.7>3' $D/records.jsonl
+	assert_success
+	run $R --alert 'feedback:abuse>1' $D/records.jsonl
+	assert_failure 3
+	run $R --alert 'feedback:abuse>2' $D/records.jsonl
+	assert_success
+}
+
+@test "several alerts: exit 3 when any fires; JSON and CSV list each" {
+	run bash -c "$R -f json --alert 'hard>100' --alert 'complaints>=3' \
+	    $D/records.jsonl | jq -c '[.alerts[] | [.expr, .fired, .value]]'"
+	assert_output '[["hard>100",false,4],["complaints>=3",true,3]]'
+	run $R -f csv --alert 'hard>100' --alert 'complaints>=3' $D/records.jsonl
+	assert_failure 3
+	assert_output --partial 'alert,hard>100,ok,'
+	assert_output --partial 'alert,complaints>=3,fired,'
+}
+
+@test "--quiet-ok prints nothing when no alert fires, the report when one does" {
+	run $R --quiet-ok --alert 'hard>100' $D/records.jsonl
+	assert_success
+	assert_output ''
+	run $R --quiet-ok --alert 'hard>100' --alert 'reason:blocked>1' \
+	    $D/records.jsonl
+	assert_failure 3
+	assert_output --partial 'FIRED  reason:blocked>1'
+}
+
+@test "a rate alert without success notices warns and does not fire" {
+	run $R --quiet-ok --alert 'failed-rate>5%' $D/nosuccess.jsonl
+	assert_success
+	assert_output --partial 'cannot be computed: no success notices'
+}
+
+@test "bad alert expressions are usage errors naming the problem" {
+	run $R --alert 'failed-rate' $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'no comparison'
+	run $R --alert 'bogus>1' $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'unknown metric "bogus"'
+	run $R --alert 'planet:mars>1' $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'unknown scope "planet"'
+	run $R --alert 'hard>5%' $D/records.jsonl
+	assert_failure 2
+	run $R --alert 'hard>x' $D/records.jsonl
+	assert_failure 2
+}
+
+@test "lines that are not records are reported, counted, exit 1" {
+	run $R -f json $D/badlines.jsonl
+	assert_failure 1
+	assert_output --partial 'badlines.jsonl:2: not a record'
+	run bash -c "$R -f json $D/badlines.jsonl 2>/dev/null | jq -c '[.input.records, .input.bad_lines, .totals.hard]'"
+	assert_output '[1,2,1]'
+}
+
+@test "a missing input is an I/O error, exit 2" {
+	run $R $T/nonexistent
+	assert_failure 2
+	assert_output --partial 'nonexistent'
+}
+
+@test "stdin is read when no file is given" {
+	run bash -c "$R -f json < $D/records.jsonl | jq .totals.total"
+	assert_output '19'
+}
+
+@test "text output shows control characters in diagnostics as ?" {
+	run $R $D/records.jsonl
+	refute_output --partial $'\e'
+	refute_output --partial $'\xc2\x9b'
+}
+
+html_check() {
+	python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+data = open(sys.argv[1], encoding="utf-8").read()
+ET.fromstring(data.split("\n", 1)[1])    # well-formed (after DOCTYPE)
+VOID = {"meta", "br", "img", "hr", "input", "link"}
+class P(HTMLParser):
+    def __init__(s):
+        super().__init__(); s.stack = []; s.loads = []; s.tags = set()
+    def handle_starttag(s, t, a):
+        s.tags.add(t)
+        for k, v in a:
+            if k in ("src", "href", "xlink:href", "action", "data") or \
+               (v or "").lower().lstrip().startswith(("http:", "https:", "//")) and k != "content":
+                s.loads.append((t, k, v))
+        if t not in VOID: s.stack.append(t)
+    def handle_startendtag(s, t, a):
+        s.tags.add(t)
+        for k, v in a:
+            if k in ("src", "href", "xlink:href"): s.loads.append((t, k, v))
+    def handle_endtag(s, t):
+        assert s.stack and s.stack[-1] == t, "unbalanced </%s>" % t
+        s.stack.pop()
+p = P(); p.feed(data); p.close()
+assert not p.stack, "unclosed: %r" % p.stack
+assert not p.loads, "loads from outside: %r" % p.loads
+bad = {"script", "img", "link", "iframe", "object", "embed", "font"} & p.tags
+assert not bad, "forbidden tags %r" % bad
+print("ok")
+PY
+}
+
+@test "HTML report is well-formed, self-contained, escaped, with charts" {
+	run $R -f html --alert 'reason:rejected>0' $D/records.jsonl
+	assert_failure 3
+	printf '%s\n' "$output" > $T/r.html
+	run html_check $T/r.html
+	assert_success
+	assert_output 'ok'
+	run grep -c '<svg' $T/r.html
+	assert_output '3'
+	grep -q 'aria-label="Outcomes by day' $T/r.html
+	grep -q '>failed hard</text>' $T/r.html
+	grep -q '>delivered/relayed</text>' $T/r.html
+	grep -q 'class="lab".*>records</text>' $T/r.html
+	grep -q '>failed recipients</text>' $T/r.html
+	grep -q '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;' $T/r.html
+	grep -q "Content-Security-Policy\" content=\"default-src 'none'" $T/r.html
+	run grep -c '<script' $T/r.html
+	assert_output '0'
+}
+
+@test "HTML report of a year of daily data stays small" {
+	python3 - > $T/year.jsonl <<'PY'
+import json, datetime
+d0 = datetime.date(2023, 1, 1)
+for i in range(365 * 40):
+    day = d0 + datetime.timedelta(days=i % 365)
+    act = ["delivered", "failed", "delayed", "failed", "delivered"][i % 5]
+    print(json.dumps({"type": "dsn", "action": act,
+        "date": day.isoformat() + "T12:00:00Z",
+        "recipient": "u%d@d%d.example.com" % (i, i % 50),
+        "remote_mta": "dns; mx%d.example.net" % (i % 30),
+        "status": "5.1.1" if act == "failed" else "2.0.0",
+        "reason": ["userunknown", "blocked"][i % 2] if act == "failed" else "delivered",
+        "hard_bounce": act == "failed" and i % 2 == 0,
+        "diagnostic": "550 5.1.1 unknown user number %d" % i}))
+PY
+	run $R -f html --by day $T/year.jsonl
+	assert_success
+	printf '%s\n' "$output" > $T/year.html
+	size=$(wc -c < $T/year.html)
+	echo "size $size"
+	[ "$size" -lt 300000 ]
+	run html_check $T/year.html
+	assert_output 'ok'
+	run grep -c '<tr>' $T/year.html
+	[ "$output" -gt 365 ]
+}
+
+@test "--help prints usage and the exit statuses; --version the version" {
+	run $R --help
+	assert_success
+	assert_output --partial '3 an alert fired'
+	run $R --version
+	assert_success
+	assert_output --regexp '^dsn-report [0-9]'
+}
