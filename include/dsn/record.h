@@ -36,6 +36,7 @@ enum dsn_field {
 	DSN_F_LIST_ID,
 	DSN_F_FEEDBACK_TYPE,
 	DSN_F_BOUNCE_TO,
+	DSN_F_SMTP_COMMAND,	/* CONN, HELO, MAIL, RCPT, DATA: where it failed */
 	DSN_F_COUNT
 };
 

@@ -15,7 +15,8 @@ static const char *const field_names[DSN_F_COUNT] = {
 	"date", "reporting_mta", "remote_mta", "recipient",
 	"original_recipient", "action", "status", "reply_code",
 	"diagnostic_type", "diagnostic", "last_attempt", "sender",
-	"message_id", "subject", "list_id", "feedback_type", "bounce_to"
+	"message_id", "subject", "list_id", "feedback_type", "bounce_to",
+	"smtp_command"
 };
 
 const char *
