@@ -1,0 +1,185 @@
+/*
+ * test_message.c - the message layer alone: header folding over LF,
+ * CRLF and CR, MIME nesting, base64 and quoted-printable, RFC 2047,
+ * charsets, addresses, and the record setter's repairs.  Exits non-zero
+ * and names each failed check.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dsn/record.h"
+#include "message/message.h"
+
+static int	 failures;
+
+static void
+check_str(const char *what, const char *got, const char *want)
+{
+	if ((want == NULL) != (got == NULL) ||
+	    (want != NULL && strcmp(got, want) != 0)) {
+		printf("FAIL %s: want \"%s\" got \"%s\"\n", what,
+		    want ? want : "(null)", got ? got : "(null)");
+		failures++;
+	}
+}
+
+static void
+check_int(const char *what, long got, long want)
+{
+	if (got != want) {
+		printf("FAIL %s: want %ld got %ld\n", what, want, got);
+		failures++;
+	}
+}
+
+/* The same message with each line ending gives the same fields. */
+static void
+test_headers(void)
+{
+	static const char *const ends[] = { "\n", "\r\n", "\r" };
+	struct dsn_limits	 lim;
+	struct msg		*m;
+	char			 buf[512], err[64], what[64];
+	size_t			 i;
+
+	dsn_limits_default(&lim);
+	for (i = 0; i < 3; i++) {
+		snprintf(buf, sizeof(buf), "Subject: one%s\ttwo%s"
+		    "X-Empty:%sfrom : x@example.com%s%sbody%s", ends[i],
+		    ends[i], ends[i], ends[i], ends[i], ends[i]);
+		m = msg_parse(buf, strlen(buf), &lim, err, sizeof(err));
+		snprintf(what, sizeof(what), "headers ending %zu", i);
+		check_str(what, msg_header(m, NULL, "SUBJECT"), "one two");
+		check_str(what, msg_header(m, NULL, "from"), "x@example.com");
+		check_str(what, msg_header(m, NULL, "x-empty"), "");
+		check_str(what, msg_header(m, NULL, "To"), NULL);
+		check_int(what, (long)m->parts[0].bodylen,
+		    (long)(4 + strlen(ends[i])));
+		msg_free(m);
+	}
+}
+
+static void
+test_mime(void)
+{
+	const char *msgtext =
+	    "Content-Type: multipart/mixed; boundary=\"outer\"\n\n"
+	    "preamble\n--outer\nContent-Type: text/plain; charset=iso-8859-1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9 =\nau lait\n"
+	    "--outer\nContent-Type: multipart/alternative; boundary=inner\n\n"
+	    "--inner\nContent-Type: text/plain\nContent-Transfer-Encoding: "
+	    "base64\n\naGVsbG8gd29ybGQ=\n--inner--\n"
+	    "--outer\nContent-Type: message/rfc822\n\n"
+	    "Subject: =?ISO-8859-1?Q?caf=E9?= =?UTF-8?B?IMOg?= x\n\nnested\n"
+	    "--outer\nContent-Type: text/plain\n\nno closing delimiter\n";
+	struct dsn_limits	 lim;
+	struct msg		*m;
+	struct msg_part		*p;
+	const char		*t;
+	char			 err[64];
+	size_t			 len;
+
+	dsn_limits_default(&lim);
+	m = msg_parse(msgtext, strlen(msgtext), &lim, err, sizeof(err));
+	check_int("mime parts", m->nparts, 7);
+	p = &m->parts[1];
+	check_str("mime part 1 type", p->type, "text/plain");
+	t = msg_part_text(m, p, &len);
+	check_str("qp + latin-1", t, "caf\xc3\xa9 au lait");
+	p = msg_find_type(m, NULL, "multipart/alternative");
+	check_int("inner found", p != NULL, 1);
+	if (p != NULL && p->child >= 0) {
+		t = msg_part_body(m, &m->parts[p->child], &len);
+		check_int("base64 length", (long)len, 11);
+		check_int("base64", len == 11 && memcmp(t, "hello world",
+		    11) == 0, 1);
+	}
+	p = msg_find_type(m, NULL, "message/rfc822");
+	check_int("rfc822 child", p != NULL && p->child >= 0, 1);
+	if (p != NULL && p->child >= 0) {
+		check_int("nested is message",
+		    m->parts[p->child].is_message, 1);
+		check_str("2047 joined", msg_header(m, &m->parts[p->child],
+		    "Subject"), "caf\xc3\xa9 \xc3\xa0 x");
+	}
+	t = msg_part_body(m, &m->parts[m->nparts - 1], &len);
+	check_int("unclosed last part", len >= 19 &&
+	    memcmp(t, "no closing delimiter", 20) == 0, 1);
+	msg_free(m);
+
+	/* Depth limit: nesting is cut, not followed. */
+	lim.mime_depth = 1;
+	m = msg_parse(msgtext, strlen(msgtext), &lim, err, sizeof(err));
+	check_int("depth limit truncates", m->truncated, 1);
+	msg_free(m);
+}
+
+static void
+test_decoders(void)
+{
+	char	 out[64];
+	size_t	 n;
+
+	n = msg_base64_decode("Zm9v\nYmE=", 9, out);
+	check_int("b64 pad", (long)n, 5);
+	n = msg_base64_decode("Zm9vYg", 6, out);
+	check_int("b64 no pad", (long)n, 4);
+	n = msg_qp_decode("a=3Db=\r\nc=ZZ", 12, out, 0);
+	out[n] = '\0';
+	check_str("qp", out, "a=bc=ZZ");
+	n = msg_qp_decode("a_b=5F", 6, out, 1);
+	out[n] = '\0';
+	check_str("q", out, "a b_");
+}
+
+static void
+test_charset_addr(void)
+{
+	struct arena	*a = arena_new();
+	size_t		 n;
+
+	check_str("koi8-r", msg_to_utf8(a, "koi8-r", "\xf0\xd2", 2, &n),
+	    "\xd0\x9f\xd1\x80");
+	check_str("unknown charset kept", msg_to_utf8(a, "x-nonesuch",
+	    "ab", 2, &n), "ab");
+	check_str("2047 unknown charset", msg_decode_header(a,
+	    "=?x-nonesuch?Q?ab?=", 19), "ab");
+	check_str("addr rfc822", msg_addr(a, "rfc822; <A@Example.COM>", 23),
+	    "A@Example.COM");
+	check_str("addr comment", msg_addr(a, "Bob (x@y.example) "
+	    "<bob@example.org>", 34), "bob@example.org");
+	check_str("addr bare", msg_addr(a, "RFC822;user@example.net.", 24),
+	    "user@example.net");
+	check_str("addr route", msg_addr(a, "@relay.example:u@example.org",
+	    28), "u@example.org");
+	check_str("addr none", msg_addr(a, "  ", 2), NULL);
+	arena_free(a);
+}
+
+static void
+test_record(void)
+{
+	struct dsn_record	*r = dsn_record_new();
+
+	dsn_record_set(r, DSN_F_DIAGNOSTIC, " a\r\n\tb\x01 \xff c ", 13);
+	check_str("record repair", r->v[DSN_F_DIAGNOSTIC],
+	    "a b \xef\xbf\xbd c");
+	dsn_record_set(r, DSN_F_DIAGNOSTIC, " \t ", 3);
+	check_str("record empty", r->v[DSN_F_DIAGNOSTIC], NULL);
+	check_int("field lookup", dsn_field_lookup("reply_code"),
+	    DSN_F_REPLY_CODE);
+	dsn_record_free(r);
+}
+
+int
+main(void)
+{
+	test_headers();
+	test_mime();
+	test_decoders();
+	test_charset_addr();
+	test_record();
+	if (failures)
+		printf("test_message: %d failures\n", failures);
+	return failures != 0;
+}
