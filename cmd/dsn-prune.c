@@ -468,6 +468,7 @@ find_cand(struct run *r, const char *addr)
 {
 	struct cand	 key;
 
+	memset(&key, 0, sizeof(key));
 	key.addr = (char *)addr;
 	return bsearch(&key, r->cand, r->ncand, sizeof(key), cand_cmp);
 }
@@ -514,7 +515,7 @@ emit(struct run *r, json_t *rows)
 	size_t			 i;
 
 	if (r->o->format == OUT_TEXT) {
-		json_array_foreach(rows, i, row)
+		for (i = 0; (row = json_array_get(rows, i)) != NULL; i++)
 			printf("%s\t%s\t%s\t%s\n", str(row, "address"),
 			    str(row, "action"), str(row, "verdict"),
 			    str(row, "evidence"));
@@ -524,7 +525,7 @@ emit(struct run *r, json_t *rows)
 	    DSN_OUT_JSONL, cols, 8, 0);
 	if (w == NULL)
 		return -1;
-	json_array_foreach(rows, i, row)
+	for (i = 0; (row = json_array_get(rows, i)) != NULL; i++)
 		dsn_recout_object(w, row);
 	return dsn_recout_close(w);
 }
@@ -669,7 +670,7 @@ decide(struct run *r)
 		size_t	 i;
 		json_t	*row;
 
-		json_array_foreach(rows, i, row)
+		for (i = 0; (row = json_array_get(rows, i)) != NULL; i++)
 			json_object_set_new(row, "action",
 			    json_string("refused"));
 	}
