@@ -293,7 +293,9 @@ complete_dsn(struct dsn_record *r)
 		else
 			st = "2.0.0";
 	}
-	if (dsn_record_sets(r, DSN_F_STATUS, st) < 0)
+	if (dsn_record_sets(r, DSN_F_STATUS, st) < 0 ||
+	    (r->v[DSN_F_SMTP_COMMAND] == NULL && dsn_record_sets(r,
+	    DSN_F_SMTP_COMMAND, status_command(diag, dl)) < 0))
 		return -1;
 	if (act == NULL && st != NULL)
 		return dsn_record_sets(r, DSN_F_ACTION, st[0] == '5' ?

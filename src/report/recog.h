@@ -136,6 +136,13 @@ int	status_reply_find(const char *s, size_t len, int cls, char *out);
  */
 int	status_pair_find(const char *s, size_t len, char *st, size_t stlen);
 
+/*
+ * The SMTP step a diagnostic says the failure answered ("in reply to
+ * RCPT TO command", "after end of data"): "CONN", "HELO", "MAIL",
+ * "RCPT", "DATA", or NULL.
+ */
+const char	*status_command(const char *s, size_t len);
+
 /* 1 when s is a valid enhanced status code with class 2, 4 or 5. */
 int	status_valid(const char *s);
 

@@ -198,3 +198,54 @@ status_choose(const char *field, const char *diag)
 		return field;
 	return specificity(diag) >= specificity(field) ? diag : field;
 }
+
+/* The SMTP step named right after s[i]: "RCPT TO", "end of DATA"... */
+static const char *
+command_at(const char *s, size_t len)
+{
+	static const struct {
+		const char	*word, *cmd;
+	} words[] = {
+		{ "rcpt", "RCPT" }, { "mail", "MAIL" }, { "data", "DATA" },
+		{ "end of data", "DATA" }, { "message body", "DATA" },
+		{ "helo", "HELO" }, { "ehlo", "HELO" }, { "lhlo", "HELO" },
+		{ "initial connection", "CONN" }, { "greeting", "CONN" },
+		{ "connect", "CONN" }, { "banner", "CONN" },
+	};
+	size_t	 i;
+
+	while (len > 0 && (*s == ' ' || *s == '"' || *s == '\'')) {
+		s++;
+		len--;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (msg_startcase(s, len, words[i].word))
+			return words[i].cmd;
+	return NULL;
+}
+
+const char *
+status_command(const char *s, size_t len)
+{
+	static const char *const leads[] = {
+		"in reply to ", "after ", "while sending ", "during ",
+		"response to ", NULL
+	};
+	const char	*p, *cmd;
+	size_t		 off;
+	int		 i;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; leads[i] != NULL; i++)
+		for (off = 0; off < len && (p = msg_memcasemem(s + off,
+		    len - off, leads[i], strlen(leads[i]))) != NULL;
+		    off = (size_t)(p - s) + 1) {
+			p += strlen(leads[i]);
+			if ((cmd = command_at(p, len - (size_t)(p - s))) !=
+			    NULL)
+				return cmd;
+			p -= strlen(leads[i]);
+		}
+	return NULL;
+}
