@@ -91,6 +91,16 @@ arf_list(struct report_ctx *ctx, const char *ftype, const char *mta,
 	return n;
 }
 
+/* Steps over a line that is not a field. */
+static void
+skip_line(const char *b, size_t len, size_t *pos)
+{
+	const char	*line;
+	size_t		 ll;
+
+	msg_line_next(b, len, pos, &line, &ll);
+}
+
 static char *
 lower(char *s)
 {
@@ -122,7 +132,7 @@ arf_feedback(struct report_ctx *ctx, struct msg_part *fp)
 
 		if (!msg_field_next(b, len, &pos, &f)) {
 			if (pos == before)
-				break;
+				skip_line(b, len, &pos);
 			continue;
 		}
 		if ((v = msg_unfold(a, f.value, f.valuelen)) == NULL)
@@ -141,7 +151,7 @@ arf_feedback(struct report_ctx *ctx, struct msg_part *fp)
 
 		if (!msg_field_next(b, len, &pos, &f)) {
 			if (pos == before)
-				break;
+				skip_line(b, len, &pos);
 			continue;
 		}
 		if (!msg_field_is(&f, "Original-Rcpt-To") &&
