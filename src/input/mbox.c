@@ -168,30 +168,24 @@ crlf_to_lf(char *buf, size_t len)
 	return (size_t)(w - buf) + (size_t)(end - r);
 }
 
-/* Non-zero when s (at a line start) is ">+From ". */
-static int
-escaped_from(const char *s, const char *end)
-{
-	while (s < end && *s == '>')
-		s++;
-	return end - s >= 5 && memcmp(s, "From ", 5) == 0;
-}
-
+/*
+ * Drops one '>' from every line ">+From ": found by searching ">From "
+ * (a long needle memmem skips fast) and walking back to the line start.
+ */
 static size_t
 unescape(char *buf, size_t len)
 {
-	char *end = buf + len, *r = buf, *w = buf, *g;
+	char *end = buf + len, *r = buf, *w = buf, *g = buf, *ls;
 
-	g = buf;
-	while (g != NULL && g < end) {
-		if (*g == '>' && escaped_from(g, end)) {
-			memmove(w, r, (size_t)(g - r));
-			w += g - r;
-			r = g + 1;	/* drop one '>' */
+	while (g < end && (g = memmem(g, (size_t)(end - g), ">From ", 6))) {
+		for (ls = g; ls > r && ls[-1] == '>'; ls--)
+			;
+		if (ls == buf || ls[-1] == '\n') {
+			memmove(w, r, (size_t)(ls - r));
+			w += ls - r;
+			r = ls + 1;	/* drop one '>' */
 		}
-		g = memmem(g, (size_t)(end - g), "\n>", 2);
-		if (g != NULL)
-			g++;
+		g += 6;
 	}
 	memmove(w, r, (size_t)(end - r));
 	return (size_t)(w - buf) + (size_t)(end - r);

@@ -38,6 +38,7 @@ struct reader {
 	char			*buf;
 	size_t			 cap, len;
 	size_t			 pos;		/* next message (its From line) */
+	size_t			 body;		/* its body (after the From line) */
 	size_t			 scan;		/* boundary search resumes here */
 	long long		 base;		/* offset of buf[0] */
 	long long		 total;		/* bytes read (decompressed) */
@@ -52,9 +53,25 @@ fail(struct reader *r, char *err, size_t errlen, const char *what)
 	r->failed = 1;
 }
 
+/* Drops buf[0, keep): the bytes before the current message. */
+static void
+compact(struct reader *r, size_t keep)
+{
+	if (keep == 0)
+		return;
+	memmove(r->buf, r->buf + keep, r->len - keep);
+	r->len -= keep;
+	r->base += (long long)keep;
+	r->pos = r->pos > keep ? r->pos - keep : 0;
+	r->scan = r->scan > keep ? r->scan - keep : 0;
+	r->body = r->body > keep ? r->body - keep : 0;
+}
+
 /*
- * Reads one chunk into buf.  Returns 0, or -1 with err set (read error,
- * truncated gzip, past the decompressed limit).
+ * Reads one chunk into buf, first dropping the bytes before pos when
+ * room is short (offsets into buf then move: pos, body and scan are
+ * kept right).  Returns 0, or -1 with err set (read error, truncated
+ * gzip, past the decompressed limit).
  */
 static int
 fill(struct reader *r, char *err, size_t errlen)
@@ -65,6 +82,9 @@ fill(struct reader *r, char *err, size_t errlen)
 
 	if (r->eof)
 		return 0;
+	/* Bytes before pos (the current message) are done with. */
+	if (r->cap - r->len < CHUNK && r->pos > 0)
+		compact(r, r->pos);
 	if (r->cap - r->len < CHUNK) {
 		want = r->len + CHUNK;
 		if (want < r->cap + r->cap / 2)
@@ -106,19 +126,6 @@ fill(struct reader *r, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-/* Drops buf[0, keep): the bytes before the current message. */
-static void
-compact(struct reader *r, size_t keep)
-{
-	if (keep == 0)
-		return;
-	memmove(r->buf, r->buf + keep, r->len - keep);
-	r->len -= keep;
-	r->base += (long long)keep;
-	r->pos = r->pos > keep ? r->pos - keep : 0;
-	r->scan = r->scan > keep ? r->scan - keep : 0;
 }
 
 /* A header field line "Name: ..." at s: the start of a message. */
@@ -297,41 +304,41 @@ skip_rest(struct reader *r, char *err, size_t errlen)
 			return 0;
 		}
 		r->scan = f;
-		compact(r, f > 8 ? f - 8 : 0);
+		r->pos = f > 8 ? f - 8 : 0;	/* what the search looks back at */
 		if (fill(r, err, errlen) == -1)
 			return -1;
 	}
 }
 
 /*
- * Finds where the message whose body starts at body ends (*end) and
+ * Finds where the message whose body starts at r->body ends (*end) and
  * where the next one starts (*next), cutting it at the message limit.
  */
 static int
-find_end(struct reader *r, size_t body, size_t *end, size_t *next, int *cut,
+find_end(struct reader *r, size_t *end, size_t *next, int *cut,
     char *err, size_t errlen)
 {
 	size_t f, max = r->lim->message_bytes;
 	int found;
 
 	*cut = 0;
-	r->scan = body;
+	r->scan = r->body;
 	for (;;) {
-		f = mbox_find_boundary(r->buf, body, r->scan, r->len, r->eof,
-		    &found);
+		f = mbox_find_boundary(r->buf, r->body, r->scan, r->len,
+		    r->eof, &found);
 		if (found || r->eof) {
 			*end = *next = f;
-			if (f - body > max) {
-				*end = body + max;
+			if (f - r->body > max) {
+				*end = r->body + max;
 				*cut = 1;
 			}
 			return 0;
 		}
 		r->scan = f;
-		if (r->len - body > max) {
+		if (r->len - r->body > max) {
 			/* Cut it, clear of the bytes the search still needs. */
-			*end = body + max;
-			if (f >= body + 8 && f - 8 < *end)
+			*end = r->body + max;
+			if (f >= r->body + 8 && f - 8 < *end)
 				*end = f - 8;
 			*next = *end;	/* skip_rest() finds it */
 			*cut = r->skipping = 1;
@@ -347,29 +354,28 @@ next_mbox(struct reader *r, struct dsn_input_msg *m, char *err,
     size_t errlen)
 {
 	const char *eol;
-	size_t body, end, next, n;
+	size_t end, next, n;
 	int cut;
 
 	if (r->skipping && skip_rest(r, err, errlen) == -1)
 		return -1;
-	compact(r, r->pos);
-	while ((eol = memchr(r->buf, '\n', r->len)) == NULL && !r->eof &&
-	    r->len < 1000)
+	while ((eol = memchr(r->buf + r->pos, '\n', r->len - r->pos)) ==
+	    NULL && !r->eof && r->len - r->pos < 1000)
 		if (fill(r, err, errlen) == -1)
 			return -1;
-	if (r->len == 0)
+	if (r->len == r->pos)
 		return 0;
-	body = 0;
-	if (r->len >= 5 && memcmp(r->buf, "From ", 5) == 0)
-		body = eol != NULL ? (size_t)(eol - r->buf) + 1 : r->len;
-	if (find_end(r, body, &end, &next, &cut, err, errlen) == -1)
+	r->body = r->pos;
+	if (r->len - r->pos >= 5 && memcmp(r->buf + r->pos, "From ", 5) == 0)
+		r->body = eol != NULL ? (size_t)(eol - r->buf) + 1 : r->len;
+	if (find_end(r, &end, &next, &cut, err, errlen) == -1)
 		return -1;
-	n = mbox_clean(r->buf + body, end - body, 1);
+	n = mbox_clean(r->buf + r->body, end - r->body, 1);
 	/* The blank line that separates messages is not part of one. */
-	if (!cut && n >= 2 && r->buf[body + n - 1] == '\n' &&
-	    r->buf[body + n - 2] == '\n')
+	if (!cut && n >= 2 && r->buf[r->body + n - 1] == '\n' &&
+	    r->buf[r->body + n - 2] == '\n')
 		n--;
-	set_msg(r, m, 0, body, n, cut);
+	set_msg(r, m, r->pos, r->body, n, cut);
 	r->pos = next;
 	return 1;
 }
