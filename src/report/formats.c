@@ -18,6 +18,8 @@ const struct recog *const report_table[] = {
 	&recog_arf,
 
 	/* Free-text formats, most specific first. */
+	&recog_amazonworkmail,
+	&recog_textds,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,
