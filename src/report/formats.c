@@ -18,6 +18,7 @@ const struct recog *const report_table[] = {
 	&recog_arf,
 
 	/* Free-text formats, most specific first. */
+	&recog_dragonfly,
 	&recog_amazonworkmail,
 	&recog_textds,
 
