@@ -21,6 +21,7 @@ const struct recog *const report_table[] = {
 	&recog_dragonfly,
 	&recog_amazonworkmail,
 	&recog_textds,
+	&recog_amazonses,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,

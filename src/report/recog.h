@@ -60,6 +60,7 @@ extern const struct recog recog_rfc3834;
 extern const struct recog recog_dragonfly;
 extern const struct recog recog_amazonworkmail;
 extern const struct recog recog_textds;
+extern const struct recog recog_amazonses;
 
 /* ---- common.c ---- */
 
