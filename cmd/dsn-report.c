@@ -17,6 +17,7 @@
 
 #include "dsn/recin.h"
 #include "summary/alert.h"
+#include "summary/fastin.h"
 #include "summary/summary.h"
 
 #define EXIT_DATA	1
@@ -57,11 +58,56 @@ usage(FILE *fp)
 	    "2 usage or I/O error, 3 an alert fired.\n", fp);
 }
 
+/*
+ * One reader over either path: JSON Lines through the projecting reader
+ * (fast), CSV and JSON arrays through dsn_recin.
+ */
+struct reader {
+	struct dsn_recin	*rin;
+	struct fastin		*fin;
+};
+
+static int
+reader_open(struct reader *r, FILE *fp)
+{
+	int	 c;
+
+	memset(r, 0, sizeof(*r));
+	while ((c = getc(fp)) == ' ' || c == '\t' || c == '\r' || c == '\n')
+		;
+	if (c != EOF)
+		ungetc(c, fp);
+	if (c == '{')
+		return (r->fin = fastin_new(fp)) != NULL ? 0 : -1;
+	return (r->rin = dsn_recin_new(fp)) != NULL ? 0 : -1;
+}
+
+static int
+reader_next(struct reader *r, json_t **obj, char *why, size_t len)
+{
+	if (r->fin != NULL)
+		return fastin_next(r->fin, obj, why, len);
+	return dsn_recin_next(r->rin, obj, why, len);
+}
+
+static long
+reader_line(const struct reader *r)
+{
+	return r->fin != NULL ? fastin_line(r->fin) : dsn_recin_line(r->rin);
+}
+
+static void
+reader_close(struct reader *r)
+{
+	fastin_free(r->fin);
+	dsn_recin_free(r->rin);
+}
+
 /* Reads one input into the summary; -1 on an I/O error. */
 static int
 read_input(struct summary *s, const char *path, int *bad)
 {
-	struct dsn_recin	*in;
+	struct reader		 in;
 	FILE			*fp;
 	json_t			*rec;
 	char			 why[256];
@@ -73,9 +119,9 @@ read_input(struct summary *s, const char *path, int *bad)
 		warn("%s", path);
 		return -1;
 	}
-	if ((in = dsn_recin_new(fp)) == NULL)
+	if (reader_open(&in, fp) == -1)
 		err(EXIT_USAGE, "%s", path);
-	while ((rc = dsn_recin_next(in, &rec, why, sizeof(why))) != 0) {
+	while ((rc = reader_next(&in, &rec, why, sizeof(why))) != 0) {
 		if (rc == 1) {
 			rc = summary_add(s, rec);
 			json_decref(rec);
@@ -92,12 +138,12 @@ read_input(struct summary *s, const char *path, int *bad)
 		*bad = 1;
 		if (verbose || ++nbad <= MAX_WARN)
 			warnx("%s:%ld: not a record: %s", path,
-			    dsn_recin_line(in), why);
+			    reader_line(&in), why);
 		else if (nbad == MAX_WARN + 1)
 			warnx("%s: more lines that are not records "
 			    "(-v shows them)", path);
 	}
-	dsn_recin_free(in);
+	reader_close(&in);
 	if (fp != stdin && fclose(fp) == EOF) {
 		warn("%s", path);
 		ret = -1;

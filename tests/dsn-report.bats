@@ -351,3 +351,34 @@ PY
 	assert_success
 	assert_output --regexp '^dsn-report [0-9]'
 }
+
+@test "JSON Lines (fast reader) and a JSON array (recin) give the same report" {
+	python3 - $D/records.jsonl $T > /dev/null <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+# Awkward but valid JSON: escapes, nesting, spacing, key order, extras.
+recs[4]["diagnostic"] = "550 5.1.1 caf\u00e9 \U0001F600 \"quoted\" back\\slash\ttab"
+recs[5]["extra"] = {"nested": [1, {"reason": "not this"}, "}{"], "n": -1.5e3}
+recs[6] = dict(reversed(list(recs[6].items())))
+with open(sys.argv[2] + "/t.jsonl", "w") as f:
+    for i, r in enumerate(recs):
+        s = json.dumps(r, ensure_ascii=(i % 2 == 0))
+        f.write(("  " + s.replace(", ", " ,\t") if i == 3 else s) + "\n")
+    f.write("\n")
+json.dump(recs, open(sys.argv[2] + "/t.json", "w"))
+PY
+	run $R -f json --by day $T/t.jsonl
+	assert_success
+	assert_output --partial 'café 😀 \"quoted\" back\\slash\ttab'
+	diff <($R -f json --by day $T/t.jsonl) <($R -f json --by day $T/t.json)
+}
+
+@test "invalid UTF-8 and control bytes in records still give valid JSON and HTML" {
+	printf '{"type":"dsn","action":"failed","reason":"blocked","recipient":"x@example.com","diagnostic":"550 bad \xff\xfe bytes \xc3\x28 here","date":"2024-03-01T00:00:00Z"}\n' > $T/bad.jsonl
+	run bash -c "$R -f json $T/bad.jsonl | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"failures\"][\"by_reason\"][\"rows\"][0][\"example\"])'"
+	assert_success
+	assert_output '550 bad �� bytes �( here'
+	$R -f html $T/bad.jsonl > $T/bad.html
+	run html_check $T/bad.html
+	assert_output 'ok'
+}
