@@ -22,6 +22,11 @@ const struct recog *const report_table[] = {
 	&recog_amazonworkmail,
 	&recog_textds,
 	&recog_amazonses,
+	&recog_mailru,
+	&recog_gmx,
+	&recog_einsundeins,
+	&recog_exim,
+	&recog_qmail,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,
