@@ -19,14 +19,15 @@ const struct recog *const report_table[] = {
 
 	/* Free-text formats, most specific first. */
 	&recog_dragonfly,
-	&recog_amazonworkmail,
-	&recog_textds,
-	&recog_amazonses,
 	&recog_mailru,
 	&recog_gmx,
 	&recog_einsundeins,
 	&recog_exim,
 	&recog_qmail,
+	&recog_amazonworkmail,
+	&recog_textds,
+	&recog_amazonses,
+	&recog_exchange2003,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,

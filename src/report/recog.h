@@ -57,15 +57,16 @@ extern const struct recog *const report_table[];
 extern const struct recog recog_rfc3464;
 extern const struct recog recog_arf;
 extern const struct recog recog_rfc3834;
+extern const struct recog recog_dragonfly;
 extern const struct recog recog_qmail;
 extern const struct recog recog_exim;
 extern const struct recog recog_einsundeins;
 extern const struct recog recog_gmx;
 extern const struct recog recog_mailru;
-extern const struct recog recog_dragonfly;
 extern const struct recog recog_amazonworkmail;
 extern const struct recog recog_textds;
 extern const struct recog recog_amazonses;
+extern const struct recog recog_exchange2003;
 
 /* ---- common.c ---- */
 
