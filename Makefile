@@ -72,7 +72,7 @@ $(BUILD)/dsn-classify: $(BUILD)/cmd/dsn-classify.o \
 	    $(BUILD)/gen/rules-default.o $(BUILD)/libdsn.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-.PRECIOUS: $(BUILD)/%.o $(BUILD)/cmd/%.o $(BUILD)/tests/unit/%.o
+.PRECIOUS: $(BUILD)/fuzz/%.o $(BUILD)/%.o $(BUILD)/cmd/%.o $(BUILD)/tests/unit/%.o
 
 check: all $(UNITS)
 	@BUILD=$(BUILD) tests/run-all $(UNITS)
@@ -84,6 +84,34 @@ install: all
 	$(if $(wildcard data/*),install -m 644 data/* $(DESTDIR)$(DATADIR))
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
-.PHONY: all bin check install clean
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang, ASan + UBSan, built
+# in build-fuzz/.  `make fuzz FUZZ_TIME=S` runs each for S seconds,
+# `make fuzz-smoke` briefly, failing when one executed no input.
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_TIME ?= 60
+FUZZ_MAKE  = $(MAKE) BUILD=build-fuzz CC=clang \
+	     CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	     -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	     LDFLAGS="-fsanitize=address,undefined" fuzzers
+
+$(BUILD)/fuzz/%.o: tests/fuzz/%.c $(wildcard include/dsn/*.h src/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(BUILD)/libdsn.a
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(ALL_LDLIBS)
+
+fuzzers: $(FUZZERS)
+
+fuzz:
+	$(FUZZ_MAKE)
+	scripts/fuzz run $(FUZZ_TIME)
+
+fuzz-smoke:
+	$(FUZZ_MAKE)
+	scripts/fuzz smoke
+
+.PHONY: all bin check install clean fuzzers fuzz fuzz-smoke
