@@ -123,8 +123,8 @@ set_fields(struct opts *o, const char *list)
 	for (name = strtok_r(copy, ",", &save); name != NULL;
 	    name = strtok_r(NULL, ",", &save)) {
 		if ((f = dsn_field_lookup(name)) < 0)
-			errx(2, "--fields: unknown field '%s' (see dsn-parse(1))",
-			    name);
+			errx(2, "--fields: unknown field '%s' "
+			    "(see dsn-parse(1))", name);
 		if (o->ncols == DSN_F_COUNT)
 			errx(2, "--fields: too many fields");
 		o->cols[o->ncols++] = dsn_field_name(f);

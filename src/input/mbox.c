@@ -64,7 +64,8 @@ is_ctime(const char *s, size_t n)
 		return 0;
 	for (i = 4; i < n && s[i] == ' '; i++)
 		;
-	if (i + 3 > n || !is_name(s + i, "JanFebMarAprMayJunJulAugSepOctNovDec"))
+	if (i + 3 > n ||
+	    !is_name(s + i, "JanFebMarAprMayJunJulAugSepOctNovDec"))
 		return 0;
 	for (i += 3; i < n && s[i] == ' '; i++)
 		;

@@ -11,8 +11,8 @@
 /*
  * Non-zero when the line at s (n bytes, no newline) is an mbox envelope
  * line "From addr date".  Loose: after a blank line, a time (hh:mm) and
- * a year must follow the address.  Strict: elsewhere, a full ctime-style date must
- * ("Mon Apr 27 17:34:04 2009"), so that body text is not split.
+ * a year must follow the address.  Strict: elsewhere, a full ctime-style
+ * date must ("Mon Apr 27 17:34:04 2009"), so body text is not split.
  */
 int	mbox_is_envelope(const char *s, size_t n, int strict);
 

@@ -31,15 +31,15 @@ struct reader {
 	const struct dsn_limits	*lim;
 	gzFile			 gz;
 	int			 compressed;
-	int			 cr_only;	/* bare-CR file: CR read as LF */
+	int			 cr_only;	/* lines end in CR only */
 	int			 eof, done, failed;
 	enum kind		 kind;
-	char			 pending[256];	/* K_JUNK: what to report */
+	char			 pending[256];	/* K_JUNK: the error */
 	char			*buf;
 	size_t			 cap, len;
-	size_t			 pos;		/* next message (its From line) */
-	size_t			 body;		/* its body (after the From line) */
-	size_t			 scan;		/* boundary search resumes here */
+	size_t			 pos;		/* next message, From line */
+	size_t			 body;		/* its body */
+	size_t			 scan;		/* boundary search resumes */
 	long long		 base;		/* offset of buf[0] */
 	long long		 total;		/* bytes read (decompressed) */
 	long			 index;
@@ -304,7 +304,7 @@ skip_rest(struct reader *r, char *err, size_t errlen)
 			return 0;
 		}
 		r->scan = f;
-		r->pos = f > 8 ? f - 8 : 0;	/* what the search looks back at */
+		r->pos = f > 8 ? f - 8 : 0;	/* the search looks back */
 		if (fill(r, err, errlen) == -1)
 			return -1;
 	}

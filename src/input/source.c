@@ -23,7 +23,7 @@
 struct dsn_source {
 	int			 flags;
 	const struct dsn_limits	*lim;
-	void			*magic;		/* a magic_t, opened when needed */
+	void			*magic;		/* magic_t, opened if needed */
 	struct reader		*rd;
 	struct walk_dir		 stack[MAX_DEPTH];
 	int			 depth;		/* frames in use */

@@ -277,7 +277,8 @@ dsn_recout_object(struct dsn_recout *w, json_t *obj)
 
 	begin_row(w);
 	for (i = 0; i < w->ncols; i++) {
-		v = json_is_object(obj) ? json_object_get(obj, w->cols[i]) : NULL;
+		v = json_is_object(obj) ? json_object_get(obj, w->cols[i]) :
+		    NULL;
 		if (csv && i > 0)
 			putc(',', w->fp);
 		if (!csv)
