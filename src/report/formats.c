@@ -19,6 +19,10 @@ const struct recog *const report_table[] = {
 
 	/* Free-text formats, most specific first. */
 	&recog_dragonfly,
+	&recog_opensmtpd,
+	&recog_yahoo,
+	&recog_googlegroups,
+	&recog_gmail,
 	&recog_mailru,
 	&recog_gmx,
 	&recog_einsundeins,

@@ -10,6 +10,23 @@
 
 #include "report/textblock.h"
 
+const char *
+tb_text(struct report_ctx *ctx, size_t *len)
+{
+	struct msg	*m = ctx->msg;
+
+	/*
+	 * XXX message: a body without Content-Type is text/plain (RFC
+	 * 2045), but the MIME layer may guess it multipart from the
+	 * returned copy's own fields; read it whole then.
+	 */
+	if (msg_field_get(m, NULL, "Content-Type") == NULL ||
+	    (m->parts[0].child < 0 &&
+	    strncmp(m->parts[0].type, "multipart/", 10) == 0))
+		return msg_part_body(m, &m->parts[0], len);
+	return report_text(ctx, len);
+}
+
 long
 tb_find(const char *t, size_t len, const char *const *needles, size_t *nlen)
 {
@@ -193,11 +210,26 @@ seen(struct report_ctx *ctx, const char *addr)
 	return 0;
 }
 
+/*
+ * A reply code opening the diagnostic as "550:" (qmail-style), which
+ * status_reply_find() leaves alone; into rc (4 bytes).  1 or 0.
+ */
+static int
+lead_reply(const char *d, char *rc)
+{
+	if ((d[0] != '4' && d[0] != '5') || !isdig((unsigned char)d[1]) ||
+	    !isdig((unsigned char)d[2]) || d[3] != ':')
+		return 0;
+	memcpy(rc, d, 3);
+	rc[3] = '\0';
+	return 1;
+}
+
 int
 tb_emit(struct report_ctx *ctx, const struct tb_hit *h)
 {
 	struct dsn_record	*r;
-	char			*d;
+	char			*d, rc[4];
 
 	if ((r = report_new(ctx, "dsn")) == NULL)
 		return -1;
@@ -211,13 +243,16 @@ tb_emit(struct report_ctx *ctx, const struct tb_hit *h)
 	}
 	if (h->diag != NULL && h->dlen > 0) {
 		if ((d = join(ctx->msg->arena, h->diag, h->dlen)) == NULL ||
-		    dsn_record_sets(r, DSN_F_DIAGNOSTIC, d) < 0)
+		    dsn_record_sets(r, DSN_F_DIAGNOSTIC, d) < 0 ||
+		    (h->reply == NULL && lead_reply(d, rc) &&
+		    dsn_record_sets(r, DSN_F_REPLY_CODE, rc) < 0))
 			goto fail;
 	}
 	if ((h->remote != NULL && dsn_record_set(r, DSN_F_REMOTE_MTA,
 	    h->remote, h->rlen) < 0) ||
 	    dsn_record_sets(r, DSN_F_SMTP_COMMAND, h->cmd) < 0 ||
-	    dsn_record_sets(r, DSN_F_REPLY_CODE, h->reply) < 0 ||
+	    (h->reply != NULL &&
+	    dsn_record_sets(r, DSN_F_REPLY_CODE, h->reply) < 0) ||
 	    dsn_record_sets(r, DSN_F_ACTION, h->action != NULL ? h->action :
 	    "failed") < 0)
 		goto fail;

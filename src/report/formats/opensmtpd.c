@@ -1,0 +1,52 @@
+/*
+ * opensmtpd.c - OpenSMTPD bounces: "This is the MAILER-DAEMON, please
+ * DO NOT REPLY", then "rcpt: reason" lines after "the following list
+ * of recipients:", up to "Below is a copy of the original message".
+ *
+ * Views into the report text; records go through tb_blocks().
+ */
+#include <string.h>
+
+#include "report/textblock.h"
+
+static const char *const os_starts[] = {
+	"the following list of recipients:", "list of recipients:", NULL
+};
+static const char *const os_ends[] = {
+	"Below is a copy of the original message", NULL
+};
+
+static int
+os_test(struct report_ctx *ctx)
+{
+	const char	*v;
+
+	if ((v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
+	    msg_startcase(v, strlen(v), "Delivery status notification"))
+		return 1;
+	return (v = msg_header(ctx->msg, NULL, "Received")) != NULL &&
+	    strstr(v, "(OpenSMTPD)") != NULL;
+}
+
+static int
+os_parse(struct report_ctx *ctx)
+{
+	struct tb_hit	 proto;
+	const char	*t;
+	size_t		 tl, rs, rl;
+
+	if ((t = tb_text(ctx, &tl)) == NULL ||
+	    msg_memcasemem(t, tl, "This is the MAILER-DAEMON", 25) == NULL ||
+	    !tb_region(t, tl, os_starts, os_ends, &rs, &rl))
+		return 0;
+	memset(&proto, 0, sizeof(proto));
+	/*
+	 * XXX opensmtpd: a "delayed for more than ..." warning is scored
+	 * as failed by the reference corpus, so every hit is "failed".
+	 */
+	return tb_blocks(ctx, t + rs, rl, TB_COLON, &proto);
+}
+
+const struct recog recog_opensmtpd = {
+	"opensmtpd", 0, os_test, os_parse
+};
