@@ -32,6 +32,7 @@ const struct recog *const report_table[] = {
 	&recog_textds,
 	&recog_amazonses,
 	&recog_exchange2003,
+	&recog_domino,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,

@@ -71,6 +71,7 @@ extern const struct recog recog_amazonworkmail;
 extern const struct recog recog_textds;
 extern const struct recog recog_amazonses;
 extern const struct recog recog_exchange2003;
+extern const struct recog recog_domino;
 
 /* ---- common.c ---- */
 

@@ -78,6 +78,23 @@ txt_addr(const char *s, size_t len, size_t *start, size_t *alen)
 	return 0;
 }
 
+size_t
+txt_lead_addr(const char *line, size_t ll, size_t *off)
+{
+	size_t	 i = 0, n;
+
+	while (i < ll && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i < ll && line[i] == '<')
+		i++;
+	for (n = i; n < ll && strchr(" \t<>,;", line[n]) == NULL; n++)
+		;
+	*off = i;
+	if (n == i || !msg_addr_valid(line + i, n - i))
+		return 0;
+	return n - i;
+}
+
 int
 txt_add(struct report_ctx *ctx, const char *a, size_t alen, const char *d,
     size_t dlen, const char *action)

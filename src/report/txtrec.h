@@ -35,6 +35,13 @@ int	txt_blank(const char *line, size_t len);
 int	txt_addr(const char *s, size_t len, size_t *start, size_t *alen);
 
 /*
+ * Length of the address a line starts with, after blanks and an
+ * opening '<' (its offset in *off), or 0 when the first word of
+ * line[0..ll) is no plausible address.
+ */
+size_t	txt_lead_addr(const char *line, size_t ll, size_t *off);
+
+/*
  * Appends a record of the running recogniser for the address in
  * a[0..alen) with diagnostic d[0..dlen) (d NULL: none) and action
  * (NULL: "failed").  Returns report_add()'s result, 0 when a holds no
