@@ -6,6 +6,8 @@
  * single message, gzip of any of these) is found from its bytes and
  * structure, never from its name alone.  A message's bytes are borrowed:
  * valid until the next call to dsn_source_next() or dsn_source_close().
+ * Line endings arrive as LF (CRLF and CR-only input are converted), and
+ * mbox ">From " lines unescaped.  Every err names the path.
  */
 #ifndef DSN_SOURCE_H
 #define DSN_SOURCE_H
