@@ -183,7 +183,9 @@ alert_parse(const char *expr, char *err, size_t errlen)
 		alert_free(a);
 		return NULL;
 	}
-	if (!json_is_string(a->expr_json = json_string(expr))) {
+	/* json_is_string() is a macro: assign first. */
+	a->expr_json = json_string(expr);
+	if (!json_is_string(a->expr_json)) {
 		snprintf(err, errlen, "not UTF-8");
 		alert_free(a);
 		return NULL;
