@@ -33,6 +33,7 @@ const struct recog *const report_table[] = {
 	&recog_amazonses,
 	&recog_exchange2003,
 	&recog_domino,
+	&recog_ezweb,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,

@@ -72,6 +72,7 @@ extern const struct recog recog_textds;
 extern const struct recog recog_amazonses;
 extern const struct recog recog_exchange2003;
 extern const struct recog recog_domino;
+extern const struct recog recog_ezweb;
 
 /* ---- common.c ---- */
 
