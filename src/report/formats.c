@@ -34,6 +34,8 @@ const struct recog *const report_table[] = {
 	&recog_exchange2003,
 	&recog_domino,
 	&recog_ezweb,
+	&recog_activehunter,
+	&recog_biglobe,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,

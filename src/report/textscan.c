@@ -185,7 +185,16 @@ ts_record(struct report_ctx *ctx, const char *addr, size_t alen,
 int
 ts_add(struct report_ctx *ctx, struct dsn_record *r)
 {
-	return report_add(ctx, r);
+	const char	*rc;
+	int		 k;
+
+	if ((k = report_add(ctx, r)) <= 0)
+		return k;
+	/* RFC 5321 4.2.1: the second digit is 0 to 5; "571" is no reply. */
+	rc = r->v[DSN_F_REPLY_CODE];
+	if (rc != NULL && strlen(rc) == 3 && rc[1] > '5')
+		(void)dsn_record_set(r, DSN_F_REPLY_CODE, NULL, 0);
+	return k;
 }
 
 int

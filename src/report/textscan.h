@@ -66,7 +66,10 @@ struct dsn_record	*ts_record(struct report_ctx *, const char *addr,
 			    size_t alen, const char *d, size_t dl,
 			    const char *action, int *none);
 
-/* Adds rec (report_add); 1 added, 0 dropped, -1 on ENOMEM. */
+/*
+ * Adds rec (report_add()), then drops a reply code no SMTP server sends
+ * (second digit above 5).  1 added, 0 dropped, -1 on ENOMEM.
+ */
 int	ts_add(struct report_ctx *, struct dsn_record *rec);
 
 /* 1 when the text of the From header contains s (case-insensitive). */
