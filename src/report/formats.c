@@ -23,6 +23,8 @@ const struct recog *const report_table[] = {
 	&recog_yahoo,
 	&recog_googlegroups,
 	&recog_gmail,
+	&recog_activehunter,
+	&recog_biglobe,
 	&recog_mailru,
 	&recog_gmx,
 	&recog_einsundeins,
@@ -31,11 +33,10 @@ const struct recog *const report_table[] = {
 	&recog_amazonworkmail,
 	&recog_textds,
 	&recog_amazonses,
+	&recog_exchange2007,
 	&recog_exchange2003,
 	&recog_domino,
 	&recog_ezweb,
-	&recog_activehunter,
-	&recog_biglobe,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,
