@@ -40,6 +40,8 @@ const struct recog *const report_table[] = {
 	&recog_exchange2003,
 	&recog_domino,
 	&recog_ezweb,
+	&recog_mfilter,
+	&recog_verizon,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,

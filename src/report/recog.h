@@ -57,6 +57,8 @@ extern const struct recog *const report_table[];
 extern const struct recog recog_rfc3464;
 extern const struct recog recog_arf;
 extern const struct recog recog_rfc3834;
+extern const struct recog recog_verizon;
+extern const struct recog recog_mfilter;
 extern const struct recog recog_dragonfly;
 extern const struct recog recog_opensmtpd;
 extern const struct recog recog_yahoo;

@@ -1,0 +1,66 @@
+/*
+ * verizon.c - Verizon Wireless text and picture-message gateways
+ * (vtext.com, vzwpix.com): "Error: ..." lines and the server's reply,
+ * then "Message details:" with "RCPT TO: address", or "Original
+ * Message:" with the original "To:" line.  Records go to report_add().
+ */
+#include <string.h>
+
+#include "report/textscan.h"
+
+static int
+vz_test(struct report_ctx *ctx)
+{
+	return ts_hdr_has(ctx, "From", "vtext.com") ||
+	    ts_hdr_has(ctx, "From", "vzwpix.com");
+}
+
+/* The address on the line starting (after blanks) with label, from at. */
+static const char *
+labelled(const char *t, size_t len, size_t at, const char *label,
+    size_t *al)
+{
+	const char	*line, *s;
+	size_t		 pos = at, ll, n = strlen(label);
+
+	while (msg_line_next(t, len, &pos, &line, &ll)) {
+		s = line;
+		ts_trim(&s, &ll);
+		if (ll > n && msg_startcase(s, ll, label)) {
+			*al = ll - n;
+			return s + n;
+		}
+	}
+	return NULL;
+}
+
+static int
+vz_parse(struct report_ctx *ctx)
+{
+	struct dsn_record	*r;
+	const char		*t, *a;
+	size_t			 len, al = 0, ds, de, o;
+	int			 none;
+
+	if ((t = ts_text(ctx, &len)) == NULL ||
+	    (ds = ts_find(t, len, 0, "Error")) >= len)
+		return 0;
+	ds = ts_bol(t, ds);
+	if ((de = ts_find(t, len, ds, "Message details:")) < len)
+		a = labelled(t, len, de, "RCPT TO:", &al);
+	else if ((de = ts_find(t, len, ds, "Original Message:")) < len) {
+		o = ts_eol(t, len, de);
+		a = labelled(t, len, o, "To:", &al);
+	} else
+		return 0;
+	if (a == NULL)
+		return 0;
+	if ((r = ts_record(ctx, a, al, t + ds, de - ds, "failed",
+	    &none)) == NULL)
+		return none ? 0 : -1;
+	return ts_add(ctx, r);
+}
+
+const struct recog recog_verizon = {
+	"verizon", 0, vz_test, vz_parse
+};
