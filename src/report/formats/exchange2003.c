@@ -32,21 +32,24 @@ ex_test(struct report_ctx *ctx)
 	    msg_startcase(v, strlen(v), "Undeliverable");
 }
 
-/* Length of the address a line starts with (after blanks), or 0. */
+/*
+ * Length of the address a recipient line starts with: the address
+ * alone, or followed by " on <date>"; 0 for any other line.
+ */
 static size_t
 lead_addr(const char *line, size_t ll, size_t *off)
 {
-	size_t	 i = 0, n;
+	size_t	 n, rest;
 
-	while (i < ll && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	n = i;
-	while (n < ll && line[n] != ' ' && line[n] != '\t')
-		n++;
-	*off = i;
-	if (n == i || !msg_addr_valid(line + i, n - i))
+	if ((n = txt_lead_addr(line, ll, off)) == 0)
 		return 0;
-	return n - i;
+	rest = *off + n;
+	if (rest < ll && line[rest] == '>')
+		rest++;
+	if (txt_blank(line + rest, ll - rest) ||
+	    msg_startcase(line + rest, ll - rest, " on "))
+		return n;
+	return 0;
 }
 
 static int
@@ -75,11 +78,16 @@ ex_parse(struct report_ctx *ctx)
 	/* The marker line itself may end with the address. */
 	pos = (size_t)(p - t) + strlen(markers[i - 1]);
 	while (msg_line_next(t, len, &pos, &line, &ll)) {
-		if (line == t + (size_t)(p - t) + strlen(markers[i - 1]))
+		if (line == t + (size_t)(p - t) + strlen(markers[i - 1])) {
+			/* The marker must end its line, or an address. */
 			while (ll > 0 && strchr("(s): ", *line) != NULL) {
 				line++;
 				ll--;
 			}
+			if (!txt_blank(line, ll) && lead_addr(line, ll,
+			    &off) == 0)
+				return 0;
+		}
 		if ((n = lead_addr(line, ll, &off)) > 0) {
 			if ((rc = ex_flush(ctx, a, al, d, de)) < 0)
 				return -1;
