@@ -280,7 +280,7 @@ tb_blocks(struct report_ctx *ctx, const char *r, size_t rl, int flags,
 	struct tb_hit	 h;
 	const char	*line;
 	size_t		 pos = 0, ll, as, al, rest, before;
-	int		 n = 0, rc, open = 0;
+	int		 n = 0, rc, open = 0, own = 0;
 
 	while (before = pos, msg_line_next(r, rl, &pos, &line, &ll)) {
 		if (tb_addr_line(line, ll, flags, &as, &al, &rest)) {
@@ -290,8 +290,11 @@ tb_blocks(struct report_ctx *ctx, const char *r, size_t rl, int flags,
 			h = *proto;
 			h.addr = line + as;
 			h.alen = al;
-			h.diag = line + rest;
-			h.dlen = ll - rest;
+			/* Text after the address, else proto's diagnostic. */
+			if ((own = rest < ll)) {
+				h.diag = line + rest;
+				h.dlen = ll - rest;
+			}
 			open = 1;
 			continue;
 		}
@@ -304,8 +307,9 @@ tb_blocks(struct report_ctx *ctx, const char *r, size_t rl, int flags,
 			open = 0;
 			continue;
 		}
-		if (h.dlen == 0)
+		if (!own)
 			h.diag = r + before;
+		own = 1;
 		h.dlen = (size_t)(line + ll - h.diag);
 	}
 	if (open && (rc = tb_emit(ctx, &h)) < 0)
