@@ -19,11 +19,6 @@ const struct recog *const report_table[] = {
 
 	/* Free-text formats, most specific first. */
 	&recog_dragonfly,
-	&recog_mxlogic,
-	&recog_mailfoundry,
-	&recog_interscanmss,
-	&recog_mailmarshal,
-	&recog_apachejames,
 	&recog_opensmtpd,
 	&recog_yahoo,
 	&recog_googlegroups,
@@ -50,5 +45,6 @@ const struct recog *const report_table[] = {
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,
+	&recog_fallback,
 	NULL
 };
