@@ -19,6 +19,11 @@ const struct recog *const report_table[] = {
 
 	/* Free-text formats, most specific first. */
 	&recog_dragonfly,
+	&recog_mxlogic,
+	&recog_mailfoundry,
+	&recog_interscanmss,
+	&recog_mailmarshal,
+	&recog_apachejames,
 	&recog_opensmtpd,
 	&recog_yahoo,
 	&recog_googlegroups,
