@@ -164,6 +164,34 @@ sm_transcript(struct report_ctx *ctx, const char *r, size_t rl, int quoted)
 	return n;
 }
 
+/*
+ * The addresses an alias or forward was "(expanded from: rcpt)": the
+ * address the sender used bounced too.  Records added or -1.
+ */
+static int
+sm_expanded(struct report_ctx *ctx, const char *r, size_t rl)
+{
+	struct tb_hit	 h;
+	const char	*p, *line;
+	size_t		 pos = 0, ll, s, al;
+	int		 n = 0, rc;
+
+	while (msg_line_next(r, rl, &pos, &line, &ll)) {
+		if ((p = msg_memcasemem(line, ll, "(expanded from:", 15)) ==
+		    NULL || !msg_addr_find(p, ll - (size_t)(p - line), &s, &al))
+			continue;
+		memset(&h, 0, sizeof(h));
+		h.addr = p + s;
+		h.alen = al;
+		h.diag = line;
+		h.dlen = ll;
+		if ((rc = tb_emit(ctx, &h)) < 0)
+			return -1;
+		n += rc;
+	}
+	return n;
+}
+
 static int
 sm_parse(struct report_ctx *ctx)
 {
@@ -188,7 +216,8 @@ sm_parse(struct report_ctx *ctx)
 		memset(&proto, 0, sizeof(proto));
 		if ((at = tb_find(t + fs, fl, sm_ends, NULL)) >= 0)
 			fl = (size_t)at;
-		if ((rc = tb_blocks(ctx, t + fs, fl, 0, &proto)) < 0)
+		if ((rc = tb_blocks(ctx, t + fs, fl, 0, &proto)) < 0 ||
+		    (n += rc, rc = sm_expanded(ctx, t + fs, fl)) < 0)
 			return -1;
 		n += rc;
 	}
