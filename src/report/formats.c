@@ -47,6 +47,7 @@ const struct recog *const report_table[] = {
 	&recog_ezweb,
 	&recog_mfilter,
 	&recog_verizon,
+	&recog_imailserver,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,
