@@ -48,6 +48,7 @@ const struct recog *const report_table[] = {
 	&recog_mfilter,
 	&recog_verizon,
 	&recog_imailserver,
+	&recog_fml,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,

@@ -57,6 +57,7 @@ extern const struct recog *const report_table[];
 extern const struct recog recog_rfc3464;
 extern const struct recog recog_arf;
 extern const struct recog recog_rfc3834;
+extern const struct recog recog_fml;
 extern const struct recog recog_imailserver;
 extern const struct recog recog_fallback;
 extern const struct recog recog_verizon;
