@@ -225,11 +225,28 @@ lead_reply(const char *d, char *rc)
 	return 1;
 }
 
+/* The step named by a "[RCPT_TO]"-style tag (Yahoo and others). */
+static const char *
+tag_command(const char *d, size_t dl)
+{
+	if (d == NULL)
+		return NULL;
+	if (msg_memcasemem(d, dl, "[RCPT_TO]", 9) != NULL)
+		return "RCPT";
+	if (msg_memcasemem(d, dl, "[MAIL_FROM]", 11) != NULL)
+		return "MAIL";
+	if (msg_memcasemem(d, dl, "[DATA", 5) != NULL)
+		return "DATA";
+	return NULL;
+}
+
 int
 tb_emit(struct report_ctx *ctx, const struct tb_hit *h)
 {
 	struct dsn_record	*r;
+	const char		*rem = NULL, *said;
 	char			*d, rc[4];
+	size_t			 rl = 0;
 
 	if ((r = report_new(ctx, "dsn")) == NULL)
 		return -1;
@@ -248,9 +265,14 @@ tb_emit(struct report_ctx *ctx, const struct tb_hit *h)
 		    dsn_record_sets(r, DSN_F_REPLY_CODE, rc) < 0))
 			goto fail;
 	}
-	if ((h->remote != NULL && dsn_record_set(r, DSN_F_REMOTE_MTA,
-	    h->remote, h->rlen) < 0) ||
-	    dsn_record_sets(r, DSN_F_SMTP_COMMAND, h->cmd) < 0 ||
+	if (h->remote != NULL)
+		rem = h->remote, rl = h->rlen;
+	else if (h->diag != NULL && msg_startcase(h->diag, h->dlen, "host ") &&
+	    (said = msg_memcasemem(h->diag, h->dlen, " said:", 6)) != NULL)
+		tb_host(h->diag, (size_t)(said - h->diag), &rem, &rl);
+	if ((rem != NULL && dsn_record_set(r, DSN_F_REMOTE_MTA, rem, rl) <
+	    0) || dsn_record_sets(r, DSN_F_SMTP_COMMAND, h->cmd != NULL ?
+	    h->cmd : tag_command(h->diag, h->dlen)) < 0 ||
 	    (h->reply != NULL &&
 	    dsn_record_sets(r, DSN_F_REPLY_CODE, h->reply) < 0) ||
 	    dsn_record_sets(r, DSN_F_ACTION, h->action != NULL ? h->action :

@@ -1,7 +1,7 @@
 /*
  * yahoo.c - Yahoo! (and look-alike) "Failure Notice" bounces: "Sorry,
  * we were unable to deliver your message to the following address."
- * then "<rcpt>:" and "Remote host said: ..." up to "--- Below this
+ * then "<rcpt>:" and "Remote host said: ... [RCPT_TO]" up to "--- Below this
  * line is a copy of the message.".
  *
  * Views into the report text; records go through tb_blocks().
@@ -26,19 +26,6 @@ yh_test(struct report_ctx *ctx)
 	    msg_startcase(v, strlen(v), "Failure Notice");
 }
 
-/* Yahoo tags the step as "[RCPT_TO]", "[MAIL_FROM]", "[DATA]". */
-static const char *
-yh_command(const char *d, size_t dl)
-{
-	if (msg_memcasemem(d, dl, "[RCPT_TO]", 9) != NULL)
-		return "RCPT";
-	if (msg_memcasemem(d, dl, "[MAIL_FROM]", 11) != NULL)
-		return "MAIL";
-	if (msg_memcasemem(d, dl, "[DATA", 5) != NULL)
-		return "DATA";
-	return NULL;
-}
-
 static int
 yh_parse(struct report_ctx *ctx)
 {
@@ -50,7 +37,6 @@ yh_parse(struct report_ctx *ctx)
 	    !tb_region(t, tl, yh_starts, yh_ends, &rs, &rl))
 		return 0;
 	memset(&proto, 0, sizeof(proto));
-	proto.cmd = yh_command(t + rs, rl);
 	return tb_blocks(ctx, t + rs, rl, TB_ANGLE | TB_COLON, &proto);
 }
 
