@@ -49,8 +49,17 @@ struct fb_scan {
 static const char *const from_marks[] = {
 	"mailer-daemon", "mailer_daemon", "mailerdaemon", "mdaemon",
 	"postmaster", "mail delivery", "delivery subsystem",
-	"mail administrator", "mail system", "delivery system",
-	"delivery service", "mail service", NULL
+	"mail administrator", "delivery system", NULL
+};
+
+/* Subjects only a bounce opens with. */
+static const char *const subject_starts[] = {
+	"undeliverable", "undelivered mail", "non-delivery", "nondelivery",
+	"delivery status notification", "returned mail:", "delivery failure",
+	"failure notice", "mail delivery failed", "delivery failed",
+	"mail could not be delivered", "message not delivered",
+	"mail not delivered", "permanent delivery failure",
+	"delivery notification: delivery has failed", NULL
 };
 
 static const char *const subject_marks[] = {
@@ -116,6 +125,20 @@ strong_bounce(struct msg *m)
 	return 0;
 }
 
+static const char *const mua_marks[] = {
+	"thunderbird", "outlook", "apple mail", "iphone mail", "mutt",
+	"evolution", "kmail", "claws", "mozilla", "roundcube", "gnus",
+	"sylpheed", "alpine", "mailmate", "airmail", NULL
+};
+
+/* 1 when a person's mail program wrote the message. */
+static int
+mua(struct msg *m)
+{
+	return msg_field_get(m, NULL, "User-Agent") != NULL ||
+	    has_mark(msg_header(m, NULL, "X-Mailer"), mua_marks, 0);
+}
+
 static int
 fb_test(struct report_ctx *ctx)
 {
@@ -136,11 +159,13 @@ fb_test(struct report_ctx *ctx)
 	    msg_field_get(m, NULL, "In-Reply-To") != NULL ||
 	    msg_field_get(m, NULL, "References") != NULL)
 		return 0;
-	/* A subject that opens with the mark ("Undeliverable: ..."). */
+	if (mua(m))
+		return 0;
+	/* A subject that opens like a bounce ("Undeliverable: ..."). */
 	while (subj != NULL && *subj == '[' && strchr(subj, ']') != NULL)
 		for (subj = strchr(subj, ']') + 1; *subj == ' '; subj++)
 			;
-	if (has_mark(subj, subject_marks, 1))
+	if (has_mark(subj, subject_starts, 1))
 		return 1;
 	/* The subject alone: not when it reads like list mail. */
 	return msg_field_get(m, NULL, "List-Unsubscribe") == NULL &&
@@ -353,22 +378,28 @@ static const char *const fail_marks[] = {
 	"undeliver", "not be deliver", "not deliver", "n't deliver",
 	"unable to deliver", "not been deliver", "not yet been",
 	"delivery fail", "delivery to the following", "failed", "failure",
-	"permanent", "fatal", "error", "not reach", "did not receive",
+	"permanent", "fatal", "not reach", "did not receive",
 	"could not be reached", "reject", "unknown", "not known", "no such",
 	"not found", "does not exist", "doesn't exist", "doesn't have",
 	"does not have", "invalid", "illegal", "disabled", "discontinued",
 	"quota", "is full", "mailbox full", "exceed", "unavailable",
 	"not available", "denied", "refused", "not accepting", "not listed",
 	"not recognized", "no mailbox", "no longer", "not valid",
-	"not like recipient", "delayed", "postponed", "bounce", "no match",
+	"not like recipient", "delayed", "postponed", "no match",
 	"not match", "not exactly match", "given up", "giving up",
 	"inactive", "suspended", "blocked", "unroutable", "unrouteable",
 	"timed out", "timeout", "intended recipient", "not delivered",
-	"could not", "can't", "cannot", "unable", "problem", "wrong",
-	"did not", "has not", "was not", "were not",
+	"aborted", "could not find", "could not deliver", "not be reached",
 	"\xe6\x97\xa0\xe6\xb3\x95",		/* 无法 */
 	"\xe5\xa4\xb1\xe8\xb4\xa5",		/* 失败 */
 	NULL
+};
+
+/* Weaker phrases: enough next to an address line, not inside prose. */
+static const char *const weak_marks[] = {
+	"error", "could not", "can't", "cannot", "unable", "problem",
+	"wrong", "did not", "has not", "was not", "were not", "bounce",
+	"returned", NULL
 };
 
 /* Fields of the returned message or a transcript that name a sender. */
@@ -406,8 +437,11 @@ line_flags(struct fb_line *l)
 	for (k = 0; k < n; k++)
 		if (s[k] != ' ' && s[k] != '\t')
 			vis++;
-	/* A line of three characters or less ("=09", "--") is a gap. */
-	l->blank = vis <= 3;
+	for (k = 0; k < n; k++)
+		if ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z')
+			break;
+	/* A line of three characters or less ("=09"), or a rule, is a gap. */
+	l->blank = vis <= 3 || k == n;
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '>'))
 		i++;
 	for (j = 0; skip_starts[j] != NULL; j++)
@@ -420,6 +454,10 @@ line_flags(struct fb_line *l)
 	for (j = 0; fail_marks[j] != NULL && !l->fail; j++)
 		if (msg_memcasemem(s, n, fail_marks[j],
 		    strlen(fail_marks[j])) != NULL)
+			l->fail = 1;
+	for (j = 0; weak_marks[j] != NULL && !l->fail; j++)
+		if (msg_memcasemem(s, n, weak_marks[j],
+		    strlen(weak_marks[j])) != NULL)
 			l->fail = 1;
 	if (!l->fail)
 		l->fail = status_find(s, n, st, sizeof(st)) ||
@@ -586,15 +624,19 @@ static const char *const not_locals[] = {
 	"no-reply", "donotreply", "do-not-reply", NULL
 };
 
-/* 1 when the address belongs to a mail system or a list's envelope. */
+/*
+ * 1 when the address belongs to a mail system or a list's envelope.
+ * With lead set (the address leads its line) postmaster may be the
+ * recipient that failed.
+ */
 static int
-system_addr(const char *a)
+system_addr(const char *a, int lead)
 {
 	const char	*at = strchr(a, '@');
 	size_t		 l = at != NULL ? (size_t)(at - a) : strlen(a);
 	int		 i;
 
-	for (i = 0; not_locals[i] != NULL; i++)
+	for (i = lead ? 1 : 0; not_locals[i] != NULL; i++)
 		if (l == strlen(not_locals[i]) &&
 		    msg_startcase(a, l, not_locals[i]))
 			return 1;
@@ -784,6 +826,10 @@ diag_at(struct fb_scan *sc, int i, size_t st, size_t al, const char *a)
 			break;
 		diag_append(d, &dl, sc->ln[j].s, sc->ln[j].len);
 	}
+	for (j = i + 1; dl == 0 && j < sc->nln && j <= i + 3; j++)
+		if (sc->ln[j].fail && !sc->ln[j].blank &&
+		    !other_addr(&sc->ln[j], a))
+			diag_append(d, &dl, sc->ln[j].s, sc->ln[j].len);
 	for (j = i - 1; dl == 0 && j >= 0 && j >= i - 2 * FB_BEHIND; j--)
 		if (sc->ln[j].fail && !sc->ln[j].blank)
 			diag_append(d, &dl, sc->ln[j].s, sc->ln[j].len);
@@ -811,7 +857,8 @@ take(struct fb_scan *sc, int i, size_t st, size_t al)
 
 	if ((a = clean_addr(ar, sc->ln[i].s + st, al)) == NULL)
 		return 0;
-	if (system_addr(a) || sender_side(sc->ln[i].s, st))
+	if (system_addr(a, dominant(&sc->ln[i], st)) ||
+	    sender_side(sc->ln[i].s, st))
 		return 0;
 	for (k = 0; k < sc->nnot; k++)
 		if (same_addr(sc->not[k], a))
@@ -900,6 +947,22 @@ bare_name(const char *s, size_t n)
 	return alpha;
 }
 
+/* The line introducing a list, with the line before when it goes on. */
+static char *
+intro_diag(struct fb_scan *sc, int at)
+{
+	char	*d;
+	size_t	 dl = 0;
+
+	if ((d = arena_alloc(sc->ctx->msg->arena, FB_DIAGMAX + 2)) == NULL)
+		return NULL;
+	if (at > 0 && !sc->ln[at - 1].blank)
+		diag_append(d, &dl, sc->ln[at - 1].s, sc->ln[at - 1].len);
+	diag_append(d, &dl, sc->ln[at].s, sc->ln[at].len);
+	d[dl] = '\0';
+	return d;
+}
+
 /*
  * After a line that introduces "the following" recipients and ends in
  * a colon, names without a domain belong to the reporting domain.
@@ -911,7 +974,7 @@ scan_bare(struct fb_scan *sc)
 	const char	*from = msg_header(m, NULL, "From"), *dom, *s;
 	char		*fa, *a;
 	size_t		 n, w, dl;
-	int		 i, j, intro = 0, c;
+	int		 i, j, intro = 0, c, at = 0;
 
 	if (sc->nc > 0 || from == NULL || (fa = msg_addr(m->arena, from, strlen(from))) ==
 	    NULL || strchr(fa, '@') == NULL)
@@ -931,6 +994,7 @@ scan_bare(struct fb_scan *sc)
 		    19) != NULL)) && sc->ln[i].fail + (i > 0 &&
 		    sc->ln[i - 1].fail)) {
 			intro = 1;
+			at = i;
 			continue;
 		}
 		if (!intro)
@@ -951,10 +1015,10 @@ scan_bare(struct fb_scan *sc)
 		memcpy(a, s + j, w - (size_t)j);
 		a[w - (size_t)j] = '@';
 		memcpy(a + w - (size_t)j + 1, dom, dl + 1);
-		if (system_addr(a) || (c = cand_get(sc, a)) < 0)
+		if (system_addr(a, 0) || (c = cand_get(sc, a)) < 0)
 			continue;
-		if (sc->c[c].diag == NULL && (sc->c[c].diag = diag_at(sc, i,
-		    (size_t)j, w - (size_t)j, a)) == NULL)
+		if (sc->c[c].diag == NULL &&
+		    (sc->c[c].diag = intro_diag(sc, at)) == NULL)
 			return -1;
 		intro = 1;
 	}
@@ -1018,6 +1082,22 @@ fb_action(struct fb_scan *sc)
 	return "failed";
 }
 
+/* The SMTP step of a transcript line kept in the diagnostic. */
+static int
+transcript_cmd(struct dsn_record *r)
+{
+	const char	*d = r->v[DSN_F_DIAGNOSTIC];
+	size_t		 n = d != NULL ? strlen(d) : 0;
+
+	if (n == 0 || status_command(d, n) != NULL)
+		return 0;
+	if (msg_memcasemem(d, n, "rcpt to:", 8) != NULL)
+		return dsn_record_sets(r, DSN_F_SMTP_COMMAND, "RCPT");
+	if (msg_memcasemem(d, n, "mail from:", 10) != NULL)
+		return dsn_record_sets(r, DSN_F_SMTP_COMMAND, "MAIL");
+	return 0;
+}
+
 static int
 emit(struct fb_scan *sc)
 {
@@ -1033,6 +1113,10 @@ emit(struct fb_scan *sc)
 		if (dsn_record_sets(r, DSN_F_RECIPIENT, sc->c[i].addr) < 0 ||
 		    dsn_record_sets(r, DSN_F_ACTION, act) < 0 ||
 		    dsn_record_sets(r, DSN_F_DIAGNOSTIC, sc->c[i].diag) < 0) {
+			dsn_record_free(r);
+			return -1;
+		}
+		if (transcript_cmd(r) < 0) {
 			dsn_record_free(r);
 			return -1;
 		}
