@@ -313,7 +313,8 @@ tb_blocks(struct report_ctx *ctx, const char *r, size_t rl, int flags,
 			h.addr = line + as;
 			h.alen = al;
 			/* Text after the address, else proto's diagnostic. */
-			if ((own = rest < ll)) {
+			own = (rest < ll);
+			if (own) {
 				h.diag = line + rest;
 				h.dlen = ll - rest;
 			}
