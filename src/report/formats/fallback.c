@@ -805,6 +805,20 @@ diag_append(char *d, size_t *dl, const char *s, size_t n)
 	*dl += n;
 }
 
+/* 1 at a rule ("--- End ---") or the QUIT of a transcript. */
+static int
+diag_end(const struct fb_line *l)
+{
+	size_t	 i = 0;
+
+	while (i < l->len && (l->s[i] == ' ' || l->s[i] == '\t'))
+		i++;
+	if (msg_startcase(l->s + i, l->len - i, "quit"))
+		return 1;
+	return l->len - i >= 3 && strchr("-=*_", l->s[i]) != NULL &&
+	    l->s[i + 1] == l->s[i] && l->s[i + 2] == l->s[i];
+}
+
 /*
  * The diagnostic of the address at line i: the line (unless it holds
  * nothing else) and the lines after it up to a gap or another address;
@@ -822,7 +836,8 @@ diag_at(struct fb_scan *sc, int i, size_t st, size_t al, const char *a)
 	if (!addr_only(&sc->ln[i], st, al))
 		diag_append(d, &dl, sc->ln[i].s, sc->ln[i].len);
 	for (j = i + 1, k = 0; j < sc->nln && k < FB_DIAGLINES; j++, k++) {
-		if (sc->ln[j].blank || other_addr(&sc->ln[j], a))
+		if (sc->ln[j].blank || other_addr(&sc->ln[j], a) ||
+		    diag_end(&sc->ln[j]))
 			break;
 		diag_append(d, &dl, sc->ln[j].s, sc->ln[j].len);
 	}
