@@ -11,8 +11,8 @@
 static int
 vz_test(struct report_ctx *ctx)
 {
-	return ts_hdr_has(ctx, "From", "vtext.com") ||
-	    ts_hdr_has(ctx, "From", "vzwpix.com");
+	return ts_hdr_has(ctx, "From", "vtext.") ||
+	    ts_hdr_has(ctx, "From", "vzwpix.");
 }
 
 /* The address on the line starting (after blanks) with label, from at. */
