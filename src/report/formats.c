@@ -28,6 +28,10 @@ const struct recog *const report_table[] = {
 	&recog_yahoo,
 	&recog_googlegroups,
 	&recog_gmail,
+	&recog_mfilter,
+	&recog_verizon,
+	&recog_imailserver,
+	&recog_fml,
 	&recog_activehunter,
 	&recog_biglobe,
 	&recog_sendmail,
@@ -45,10 +49,6 @@ const struct recog *const report_table[] = {
 	&recog_exchange2003,
 	&recog_domino,
 	&recog_ezweb,
-	&recog_mfilter,
-	&recog_verizon,
-	&recog_imailserver,
-	&recog_fml,
 
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,
