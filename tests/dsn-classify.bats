@@ -45,7 +45,14 @@ setup() {
 }
 
 @test "text beats a vague status; a specific status beats generic text" {
+	run bash -c "echo '{\"status\":\"5.0.0\",\"smtp_command\":\"RCPT\",\"diagnostic\":\"550 5.0.0 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
+	assert_output userunknown
+	# the same words answered to DATA (or to no known step) are a filter
+	run bash -c "echo '{\"status\":\"5.0.0\",\"smtp_command\":\"DATA\",\"diagnostic\":\"550 5.0.0 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
+	assert_output filtered
 	run bash -c "echo '{\"status\":\"5.0.0\",\"diagnostic\":\"550 5.0.0 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
+	assert_output filtered
+	run bash -c "echo '{\"status\":\"5.0.0\",\"diagnostic\":\"550 <a@example.com>: user unknown (in reply to RCPT TO command)\"}' | $C | jq -r .reason"
 	assert_output userunknown
 	run bash -c "echo '{\"status\":\"5.1.1\",\"diagnostic\":\"550 5.1.1 Access denied\"}' | $C | jq -r .reason"
 	assert_output userunknown
