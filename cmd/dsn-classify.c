@@ -108,7 +108,11 @@ load_file(struct dsn_rules *rs, const char *path)
 	free(text);
 }
 
-/* Columns: the first record's fields in order, then ours. */
+/*
+ * Columns: the first record's fields in order, then ours.
+ * XXX columns: fixed by the first record (the CSV header needs them up
+ * front); a later record with fields the first one lacks loses them.
+ */
 static void
 columns(struct run *r, json_t *first)
 {

@@ -129,6 +129,10 @@ dsn_rules_id(const struct dsn_rules *rs, size_t i)
 	return i < rs->n ? rs->rules[i].id : NULL;
 }
 
+/*
+ * XXX fields: conditions may name only dsn-parse's fields (and "domain"),
+ * which catches typos but cannot match a field another tool added.
+ */
 static int
 field_known(const char *name)
 {
