@@ -488,7 +488,8 @@ cond_match(struct dsn_rules *rs, const struct cond *c, json_t *rec,
 		    rc == PCRE2_ERROR_DEPTHLIMIT ||
 		    rc == PCRE2_ERROR_JIT_STACKLIMIT)
 			rs->limit_hits++;
-		if ((hit = rc >= 0) && !c->neg) {
+		hit = rc >= 0;
+		if (hit && !c->neg) {
 			ov = pcre2_get_ovector_pointer(rs->md);
 			explain_add(v, c, s + ov[0], ov[1] - ov[0]);
 		}
