@@ -28,6 +28,8 @@ void	dsn_reclist_clear(struct dsn_reclist *);
 /*
  * Returns the number of records appended to out (0: not a report), or
  * -1 with a reason in err when the message could not be parsed at all.
+ * When it returns 0 or more, err is empty, or holds a note saying which
+ * limit cut the message (records past it were dropped).
  */
 int	dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *,
 	    struct dsn_reclist *out, char *err, size_t errlen);

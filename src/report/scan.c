@@ -61,6 +61,8 @@ dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
 		dsn_limits_default(&def);
 		lim = &def;
 	}
+	if (errlen > 0)
+		err[0] = '\0';
 	if (len > lim->message_bytes)
 		len = lim->message_bytes;
 	ctx.msg = msg_parse(buf, len, lim, err, errlen);
@@ -85,6 +87,14 @@ dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
 		}
 		got += n;
 	}
+	/* A limit cut the message: say so, beside the records. */
+	if (got >= 0 && ctx.full)
+		snprintf(err, errlen, "more than %d recipients, the rest "
+		    "dropped (see --max-recipients)", lim->recipients);
+	else if (got >= 0 && ctx.msg->truncated)
+		snprintf(err, errlen, "MIME tree or header cut at a limit "
+		    "(see --max-depth, --max-parts, --max-headers, "
+		    "--max-header-size)");
 	dsn_record_free(ctx.base);
 	msg_free(ctx.msg);
 	return got;
