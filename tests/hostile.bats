@@ -427,3 +427,16 @@ for l in open(sys.argv[1], "rb"):
 	echo "peak KB: $(tail -1 "$T/r1") vs $(tail -1 "$T/r8")"
 	[ "$(tail -1 "$T/r8")" -le $(( $(tail -1 "$T/r1") + 4096 )) ]
 }
+
+@test "--max-line -> longer values cut at a character boundary" {
+	python3 - >"$T/long" <<'PY'
+import sys
+s = open("testdata/std/rfc3464-single.eml", encoding="utf-8").read()
+sys.stdout.write(s.replace("Diagnostic-Code: smtp; 550 5.1.1",
+                 "Diagnostic-Code: smtp; 550 5.1.1 " + "\u00e9" * 5000))
+PY
+	run "$P" --max-line 1001 "$T/long"
+	assert_success
+	[ "$(jq '.diagnostic | utf8bytelength' <<<"$output")" -eq 1000 ]
+	"$P" "$T/long" | jq -e '.diagnostic | utf8bytelength > 10000'
+}

@@ -303,9 +303,29 @@ complete_dsn(struct dsn_record *r)
 	return 0;
 }
 
+/*
+ * Cuts every value of r longer than limits->line_bytes, at a UTF-8
+ * character boundary (values are valid UTF-8 after the setters).
+ */
+static void
+cut_long(struct dsn_record *r, size_t max)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < DSN_F_COUNT; i++) {
+		if (r->v[i] == NULL || (n = strlen(r->v[i])) <= max)
+			continue;
+		n = max;
+		while (n > 0 && ((unsigned char)r->v[i][n] & 0xc0) == 0x80)
+			n--;
+		r->v[i][n] = '\0';
+	}
+}
+
 int
 report_add(struct report_ctx *ctx, struct dsn_record *r)
 {
+	cut_long(r, ctx->limits->line_bytes);
 	if (r->v[DSN_F_RECIPIENT] == NULL || ctx->full) {
 		dsn_record_free(r);
 		return 0;
