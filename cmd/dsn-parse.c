@@ -278,6 +278,8 @@ scan_message(struct run *r, const struct dsn_input_msg *m)
 		r->all.reports++;
 		write_records(r, m);
 	}
+	if (n >= 0 && why[0] != '\0')	/* a limit cut it */
+		problem(r, "%s: message %ld: %s", m->path, m->index, why);
 	dsn_reclist_clear(&r->list);
 }
 

@@ -224,6 +224,16 @@ PY
 	[ "$n" -eq 1000 ]
 	n=$("$P" --max-recipients 7 "$T/rcpts" 2>/dev/null | wc -l)
 	[ "$n" -eq 7 ]
+	# A limit that cut a message is reported with its number.
+	run "$P" --max-recipients 7 "$T/rcpts"
+	assert_failure 1
+	assert_output --partial "rcpts: message 1: more than 7 recipients"
+	run "$P" --max-parts 10 "$T/many"
+	assert_failure 1
+	assert_output --partial "many: message 1: MIME tree or header cut"
+	run "$P" --max-depth 5 "$T/deep"
+	assert_failure 1
+	assert_output --partial "deep: message 1: MIME tree or header cut"
 }
 
 @test "NUL bytes, binary junk and bad UTF-8 in every field -> no field lost" {
