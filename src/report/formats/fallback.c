@@ -16,6 +16,10 @@
 #define FB_DIAGLINES	8		/* lines of one diagnostic */
 #define FB_DIAGMAX	1000		/* bytes of one diagnostic */
 #define FB_RCPT		256		/* candidates kept at most */
+#define FB_LINEMAX	2048		/* bytes of a line looked at */
+#define FB_LINEADDR	32		/* addresses taken from one line */
+#define FB_TAKES	1024		/* address occurrences looked at */
+#define FB_MARKS	16		/* strong phrase places kept a line */
 
 struct fb_line {
 	const char	*s;
@@ -24,6 +28,9 @@ struct fb_line {
 	int		 fail;		/* holds a failure phrase or code */
 	int		 hdr;		/* "To:" / "Cc:" line */
 	int		 skip;		/* sender-side line: no recipients */
+	int		 code;		/* holds a reply or status code */
+	int		 nmk;		/* strong phrases; -1: too many */
+	unsigned short	 mk[FB_MARKS];	/* where they start */
 };
 
 struct fb_cand {
@@ -42,6 +49,7 @@ struct fb_scan {
 	char			*not[8];	/* the bounce's own addresses */
 	int			 nnot;
 	int			 xfr;		/* X-Failed-Recipients given */
+	int			 takes;		/* occurrences looked at */
 };
 
 /* ---- the cheap header test ---- */
@@ -139,6 +147,22 @@ mua(struct msg *m)
 	    has_mark(msg_header(m, NULL, "X-Mailer"), mua_marks, 0);
 }
 
+/*
+ * The part of a subject a bounce may have written: all of it, but of a
+ * reply ("Re: ...") only a tag after a later colon ("Re: x : non
+ * remis"); NULL when none.
+ */
+static const char *
+reply_tail(const char *subj)
+{
+	const char	*c;
+
+	if (subj == NULL || (!msg_startcase(subj, strlen(subj), "re:") &&
+	    !msg_startcase(subj, strlen(subj), "aw:")))
+		return subj;
+	return (c = strrchr(subj + 3, ':')) != NULL ? c + 1 : NULL;
+}
+
 static int
 fb_test(struct report_ctx *ctx)
 {
@@ -155,7 +179,7 @@ fb_test(struct report_ctx *ctx)
 		return 0;
 	if (strong || has_mark(from, from_marks, 0))
 		return 1;
-	if (!has_mark(subj, subject_marks, 0) ||
+	if (!has_mark(reply_tail(subj), subject_marks, 0) ||
 	    msg_field_get(m, NULL, "In-Reply-To") != NULL ||
 	    msg_field_get(m, NULL, "References") != NULL)
 		return 0;
@@ -426,6 +450,28 @@ addr_first(const char *s, size_t n)
 	return i < n && s[i] == ':';
 }
 
+/* Where the strong failure phrases of the line start. */
+static void
+strong_marks(struct fb_line *l)
+{
+	const char	*p;
+	size_t		 at, ml;
+	int		 j;
+
+	for (j = 0; fail_marks[j] != NULL && l->nmk >= 0; j++) {
+		ml = strlen(fail_marks[j]);
+		for (at = 0; at < l->len && (p = msg_memcasemem(l->s + at,
+		    l->len - at, fail_marks[j], ml)) != NULL;
+		    at = (size_t)(p - l->s) + ml) {
+			if (l->nmk == FB_MARKS) {
+				l->nmk = -1;
+				break;
+			}
+			l->mk[l->nmk++] = (unsigned short)(p - l->s);
+		}
+	}
+}
+
 static void
 line_flags(struct fb_line *l)
 {
@@ -451,17 +497,16 @@ line_flags(struct fb_line *l)
 	    msg_startcase(s + i, n - i, "cc:");
 	if (l->blank || l->skip)
 		return;
-	for (j = 0; fail_marks[j] != NULL && !l->fail; j++)
-		if (msg_memcasemem(s, n, fail_marks[j],
-		    strlen(fail_marks[j])) != NULL)
-			l->fail = 1;
+	strong_marks(l);
+	l->fail = l->nmk != 0;
 	for (j = 0; weak_marks[j] != NULL && !l->fail; j++)
 		if (msg_memcasemem(s, n, weak_marks[j],
 		    strlen(weak_marks[j])) != NULL)
 			l->fail = 1;
+	l->code = status_find(s, n, st, sizeof(st)) ||
+	    status_reply_find(s, n, 0, rc);
 	if (!l->fail)
-		l->fail = status_find(s, n, st, sizeof(st)) ||
-		    status_reply_find(s, n, 0, rc) || addr_first(s, n);
+		l->fail = l->code || addr_first(s, n);
 }
 
 /*
@@ -490,7 +535,7 @@ split_lines(struct fb_scan *sc, const char *t, size_t len)
 			return 1;
 		memset(&sc->ln[sc->nln], 0, sizeof(*sc->ln));
 		sc->ln[sc->nln].s = l;
-		sc->ln[sc->nln].len = ll;
+		sc->ln[sc->nln].len = ll < FB_LINEMAX ? ll : FB_LINEMAX;
 		line_flags(&sc->ln[sc->nln]);
 		sc->nln++;
 	}
@@ -524,22 +569,22 @@ in_context(const struct fb_scan *sc, int i, const int *chain)
 static int
 terminator(const char *s, size_t n, size_t k)
 {
-	return strchr(".!?", s[k]) != NULL &&
+	return strchr(".!?", s[k]) != NULL && (k == 0 || s[k - 1] != '.') &&
 	    (k + 1 == n || s[k + 1] == ' ' || s[k + 1] == '\t');
 }
 
-/* 1 when s[0..n) holds a failure phrase or a status code. */
+/* 1 when a strong failure phrase starts in l->s[b..e). */
 static int
-seg_fail(const char *s, size_t n)
+seg_fail(const struct fb_line *l, size_t b, size_t e)
 {
-	char	 st[16];
-	int	 j;
+	int	 k;
 
-	for (j = 0; fail_marks[j] != NULL; j++)
-		if (msg_memcasemem(s, n, fail_marks[j],
-		    strlen(fail_marks[j])) != NULL)
+	if (l->nmk < 0)
+		return 1;
+	for (k = 0; k < l->nmk; k++)
+		if (l->mk[k] >= b && l->mk[k] < e)
 			return 1;
-	return status_find(s, n, st, sizeof(st));
+	return 0;
 }
 
 /*
@@ -553,12 +598,14 @@ sentence_fail(const struct fb_scan *sc, int i, size_t st, size_t al)
 	size_t			 b, e;
 	int			 j;
 
+	if (sc->ln[i].code)
+		return 1;
 	for (j = i; j >= 0 && j > i - 4 && !sc->ln[j].blank; j--) {
 		l = &sc->ln[j];
 		e = j == i ? st : l->len;
 		for (b = e; b > 0 && !terminator(l->s, l->len, b - 1); b--)
 			;
-		if (seg_fail(l->s + b, e - b))
+		if (seg_fail(l, b, e))
 			return 1;
 		if (b > 0)
 			break;
@@ -568,7 +615,7 @@ sentence_fail(const struct fb_scan *sc, int i, size_t st, size_t al)
 		b = j == i ? st + al : 0;
 		for (e = b; e < l->len && !terminator(l->s, l->len, e); e++)
 			;
-		if (seg_fail(l->s + b, e - b))
+		if (seg_fail(l, b, e))
 			return 1;
 		if (e < l->len)
 			break;
@@ -895,7 +942,7 @@ scan_addrs(struct fb_scan *sc)
 {
 	struct fb_line	*l;
 	size_t		 p, st, al;
-	int		*chain, i;
+	int		*chain, i, k;
 
 	if ((chain = arena_alloc(sc->ctx->msg->arena,
 	    (size_t)(sc->nln + 1) * sizeof(int))) == NULL)
@@ -905,9 +952,12 @@ scan_addrs(struct fb_scan *sc)
 		l = &sc->ln[i];
 		if (l->skip || l->blank || memchr(l->s, '@', l->len) == NULL)
 			continue;
-		for (p = 0; p < l->len &&
+		for (p = 0, k = 0; p < l->len && k < FB_LINEADDR &&
+		    sc->takes < FB_TAKES &&
 		    msg_addr_find(l->s + p, l->len - p, &st, &al); p += al) {
 			p += st;
+			k++;
+			sc->takes++;
 			if (dominant(l, p) || words(l) <= 5 ?
 			    !in_context(sc, i, chain) :
 			    !sentence_fail(sc, i, p, al))
