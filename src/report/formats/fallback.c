@@ -24,12 +24,12 @@
 struct fb_line {
 	const char	*s;
 	size_t		 len;
-	int		 blank;		/* empty or next to empty */
-	int		 fail;		/* holds a failure phrase or code */
+	int		 blank;		/* no words: a gap */
+	int		 fail;		/* failure phrase or code */
 	int		 hdr;		/* "To:" / "Cc:" line */
-	int		 skip;		/* sender-side line: no recipients */
-	int		 code;		/* holds a reply or status code */
-	int		 nmk;		/* strong phrases; -1: too many */
+	int		 skip;		/* sender side: no rcpts */
+	int		 code;		/* reply or status code */
+	int		 nmk;		/* strong phrases, -1: many */
 	unsigned short	 mk[FB_MARKS];	/* where they start */
 };
 
@@ -37,7 +37,7 @@ struct fb_cand {
 	char		*addr;
 	char		*diag;		/* arena, may be NULL */
 	int		 score;
-	int		 xfr;		/* named by X-Failed-Recipients */
+	int		 xfr;		/* in X-Failed-Recipients */
 };
 
 struct fb_scan {
@@ -46,10 +46,10 @@ struct fb_scan {
 	int			 nln;
 	struct fb_cand		*c;
 	int			 nc;
-	char			*not[8];	/* the bounce's own addresses */
+	char			*not[8];	/* the bounce's own */
 	int			 nnot;
-	int			 xfr;		/* X-Failed-Recipients given */
-	int			 takes;		/* occurrences looked at */
+	int			 xfr;		/* that header given */
+	int			 takes;		/* occurrences seen */
 };
 
 /* ---- the cheap header test ---- */
@@ -168,7 +168,7 @@ fb_test(struct report_ctx *ctx)
 {
 	struct msg	*m = ctx->msg;
 	const char	*subj = msg_header(m, NULL, "Subject");
-	const char	*from = msg_header(m, NULL, "From");
+	const char	*from = msg_header(m, NULL, "From"), *tag;
 	int		 strong = strong_bounce(m);
 
 	while (subj != NULL && *subj == ' ')
@@ -186,8 +186,10 @@ fb_test(struct report_ctx *ctx)
 	if (mua(m))
 		return 0;
 	/* A subject that opens like a bounce ("Undeliverable: ..."). */
-	while (subj != NULL && *subj == '[' && strchr(subj, ']') != NULL)
-		for (subj = strchr(subj, ']') + 1; *subj == ' '; subj++)
+	if (subj == NULL)
+		return 0;
+	while (*subj == '[' && (tag = strchr(subj, ']')) != NULL)
+		for (subj = tag + 1; *subj == ' '; subj++)
 			;
 	if (has_mark(subj, subject_starts, 1))
 		return 1;
@@ -274,11 +276,13 @@ html_text(struct arena *a, const char *s, size_t n, size_t *outlen)
 {
 	const char	*gt;
 	char		*o;
-	size_t		 i, j, ol = 0;
+	size_t		 i, ol = 0;
 
 	if ((o = arena_alloc(a, n + 1)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
+		size_t j;
+
 		if (s[i] == '<' && (j = html_skip(s, n, i)) != i) {
 			i = j;
 			o[ol++] = '\n';
@@ -378,8 +382,8 @@ copy_line(const char *s, size_t n)
 
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
-	if (n - i >= 9 && (strncmp(s + i, "Received:", 9) == 0 ||
-	    strncmp(s + i, ">Received:", 10) == 0))
+	if (msg_startcase(s + i, n - i, "Received:") ||
+	    msg_startcase(s + i, n - i, ">Received:"))
 		return 1;
 	if (msg_startcase(s + i, n - i, "old message:"))
 		return 1;
@@ -1041,8 +1045,9 @@ scan_bare(struct fb_scan *sc)
 	size_t		 n, w, dl;
 	int		 i, j, intro = 0, c, at = 0;
 
-	if (sc->nc > 0 || from == NULL || (fa = msg_addr(m->arena, from, strlen(from))) ==
-	    NULL || strchr(fa, '@') == NULL)
+	if (sc->nc > 0 || from == NULL ||
+	    (fa = msg_addr(m->arena, from, strlen(from))) == NULL ||
+	    strchr(fa, '@') == NULL)
 		return 0;
 	dom = org_domain(strchr(fa, '@') + 1);
 	dl = strlen(dom);
