@@ -6,6 +6,18 @@
  * sender, the bounce's own addresses or postmaster's.  Working copies of
  * the text and the candidate table live in the message's arena.
  */
+
+/*
+ * XXX fallback: the phrase lists are English (plus two Chinese words);
+ * bounces in other languages are found only through "<addr>:" lines,
+ * reply and status codes, or X-Failed-Recipients.
+ * XXX fallback: a bare name ("jdoe") gets the registered domain of the
+ * bounce's From (last two labels, three under co.uk-style zones); a
+ * site that maps names to another domain is not guessed.
+ * XXX fallback: a person's first message (no reply headers, no mail
+ * program header) whose subject opens like a bounce and whose text puts
+ * an address next to failure words can still give records.
+ */
 #include <string.h>
 
 #include "report/recog.h"
@@ -20,6 +32,7 @@
 #define FB_LINEADDR	32		/* addresses taken from one line */
 #define FB_TAKES	1024		/* address occurrences looked at */
 #define FB_MARKS	16		/* strong phrase places kept a line */
+#define FB_TAGMAX	512		/* bytes of one HTML tag */
 
 struct fb_line {
 	const char	*s;
@@ -288,7 +301,8 @@ html_text(struct arena *a, const char *s, size_t n, size_t *outlen)
 			o[ol++] = '\n';
 		} else if (s[i] == '<' && i + 1 < n && (s[i + 1] == '/' ||
 		    s[i + 1] == '!' || (s[i + 1] | 0x20) >= 'a') &&
-		    (gt = memchr(s + i, '>', n - i)) != NULL &&
+		    (gt = memchr(s + i, '>', n - i < FB_TAGMAX ? n - i :
+		    FB_TAGMAX)) != NULL &&
 		    memchr(s + i, '@', (size_t)(gt - s - i)) == NULL) {
 			if (html_break(s + i + 1, n - i - 1))
 				o[ol++] = '\n';
