@@ -17,6 +17,7 @@
 #include "limits.h"
 
 #define DSN_SOURCE_RECURSE	0x01	/* descend into sub-folders */
+#define DSN_SOURCE_NEW_ONLY	0x02	/* Maildir: new/ only, not cur/ */
 
 struct dsn_source;
 
@@ -46,5 +47,66 @@ int		 dsn_source_next(struct dsn_source *, struct dsn_input_msg *m,
 
 /* Closes the source; NULL is a no-op. */
 void		 dsn_source_close(struct dsn_source *);
+
+/*
+ * As dsn_source_open() for a single uncompressed file, read from byte
+ * offset from on (an mbox resumed where an earlier run stopped; message
+ * offsets stay those of the whole file).
+ */
+struct dsn_source	*dsn_source_open_at(const char *path, int flags,
+			    long long from, const struct dsn_limits *,
+			    char *err, size_t errlen);
+
+/* The file being read now (borrowed), NULL between files. */
+const char	*dsn_source_file(const struct dsn_source *);
+
+/*
+ * For a single file read to its end without error: the offset where a
+ * later run should go on (the end of the file when its last message ends
+ * in a blank line, else that message's start, as it may still be being
+ * written); -1 when there is none (not an mbox, gzip, read error).
+ */
+long long	 dsn_source_resume(const struct dsn_source *);
+
+/*
+ * Marks the Maildir message at path (DIR/new/NAME or DIR/cur/NAME) seen
+ * as mail readers do: renamed to DIR/cur/NAME:2,FLAGS with S among the
+ * sorted flags.  Returns 1 when renamed, 0 when path is not a Maildir
+ * message or is seen already, -1 with a reason in err.
+ */
+int		 dsn_maildir_mark_seen(const char *path, char *err,
+		    size_t errlen);
+
+/*
+ * How far earlier runs read each mbox: a small text file, one line per
+ * mbox path (offset, device, inode, CRCs of the first bytes and of the
+ * bytes before the offset).
+ */
+struct dsn_mbox_state;
+
+/* Loads file (absent: empty state); NULL with a reason in err. */
+struct dsn_mbox_state	*dsn_mbox_state_load(const char *file, char *err,
+			    size_t errlen);
+
+/*
+ * Where to start reading path: the saved offset when the file is the one
+ * seen last time and has not shrunk or changed before it, else 0 with
+ * the reason in why (why empty: no entry, or nothing to say).
+ */
+long long	 dsn_mbox_state_start(const struct dsn_mbox_state *,
+		    const char *path, char *why, size_t whylen);
+
+/* Records that path was read up to offset; -1 with a reason in err. */
+int		 dsn_mbox_state_set(struct dsn_mbox_state *, const char *path,
+		    long long offset, char *err, size_t errlen);
+
+/*
+ * Writes the state to file atomically (temporary file, fsync, rename,
+ * fsync of the folder); -1 with a reason in err.
+ */
+int		 dsn_mbox_state_save(const struct dsn_mbox_state *,
+		    const char *file, char *err, size_t errlen);
+
+void		 dsn_mbox_state_free(struct dsn_mbox_state *);
 
 #endif

@@ -44,6 +44,9 @@ struct reader {
 	long long		 total;		/* bytes read (decompressed) */
 	long			 index;
 	int			 skipping;	/* rest of a cut message */
+	long long		 start;		/* offset opened at */
+	long long		 last;		/* offset of the last message */
+	int			 blank_end;	/* data ends in a blank line */
 };
 
 static void
@@ -112,6 +115,9 @@ fill(struct reader *r, char *err, size_t errlen)
 	r->total += n;
 	if (n == 0) {
 		r->eof = 1;
+		r->blank_end = (r->len >= 2 && r->buf[r->len - 1] == '\n' &&
+		    r->buf[r->len - 2] == '\n') || (r->len >= 3 &&
+		    memcmp(r->buf + r->len - 3, "\n\r\n", 3) == 0);
 		gzerror(r->gz, &zerr);
 		if (zerr == Z_BUF_ERROR) {
 			fail(r, err, errlen, "truncated gzip data");
@@ -221,12 +227,25 @@ struct reader *
 reader_open(const char *path, const struct dsn_limits *lim,
     void **cookie, char *err, size_t errlen)
 {
+	return reader_open_at(path, 0, lim, cookie, err, errlen);
+}
+
+struct reader *
+reader_open_at(const char *path, long long from,
+    const struct dsn_limits *lim, void **cookie, char *err, size_t errlen)
+{
 	struct reader *r;
 	int fd;
 
 	fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (from > 0 && lseek(fd, (off_t)from, SEEK_SET) == -1) {
+		snprintf(err, errlen, "%s: offset %lld: %s", path, from,
+		    strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -239,9 +258,28 @@ reader_open(const char *path, const struct dsn_limits *lim,
 		return NULL;
 	}
 	r->lim = lim;
+	r->start = r->base = r->last = from > 0 ? from : 0;
 	gzbuffer(r->gz, 256 << 10);
 	sniff(r, cookie);
 	return r;
+}
+
+const char *
+reader_path(const struct reader *r)
+{
+	return r->path;
+}
+
+long long
+reader_resume(const struct reader *r)
+{
+	if (r->failed || !r->done || r->compressed)
+		return -1;
+	if (r->kind == K_EMPTY)
+		return r->start;
+	if (r->kind != K_MBOX)
+		return -1;
+	return r->blank_end ? r->base + (long long)r->len : r->last;
 }
 
 void
@@ -264,7 +302,7 @@ set_msg(struct reader *r, struct dsn_input_msg *m, size_t at, size_t body,
 	m->len = len;
 	m->path = r->path;
 	m->index = ++r->index;
-	m->offset = r->base + (long long)at;
+	m->offset = r->last = r->base + (long long)at;
 	m->truncated = truncated;
 }
 

@@ -27,11 +27,19 @@ struct dsn_source {
 	struct reader		*rd;
 	struct walk_dir		 stack[MAX_DEPTH];
 	int			 depth;		/* frames in use */
+	long long		 resume;	/* of the last file closed */
 };
 
 struct dsn_source *
 dsn_source_open(const char *path, int flags, const struct dsn_limits *lim,
     char *err, size_t errlen)
+{
+	return dsn_source_open_at(path, flags, 0, lim, err, errlen);
+}
+
+struct dsn_source *
+dsn_source_open_at(const char *path, int flags, long long from,
+    const struct dsn_limits *lim, char *err, size_t errlen)
 {
 	struct dsn_source *s;
 	struct stat st;
@@ -46,16 +54,24 @@ dsn_source_open(const char *path, int flags, const struct dsn_limits *lim,
 	}
 	s->flags = flags;
 	s->lim = lim;
+	s->resume = -1;
+	if (from > 0 && (strcmp(path, "-") == 0 || S_ISDIR(st.st_mode))) {
+		snprintf(err, errlen, "%s: cannot start at an offset: not a "
+		    "file", path);
+		dsn_source_close(s);
+		return NULL;
+	}
 	if (strcmp(path, "-") != 0 && S_ISDIR(st.st_mode)) {
-		if (walk_dir_list(path, flags & DSN_SOURCE_RECURSE,
-		    &s->stack[0], err, errlen) == -1) {
+		if (walk_dir_list(path, flags, &s->stack[0], err,
+		    errlen) == -1) {
 			dsn_source_close(s);
 			return NULL;
 		}
 		s->depth = 1;
 		return s;
 	}
-	if ((s->rd = reader_open(path, lim, &s->magic, err, errlen)) == NULL) {
+	if ((s->rd = reader_open_at(path, from, lim, &s->magic, err,
+	    errlen)) == NULL) {
 		dsn_source_close(s);
 		return NULL;
 	}
@@ -91,8 +107,8 @@ next_file(struct dsn_source *s, char *err, size_t errlen)
 			    "than %d", it->path, MAX_DEPTH);
 			return -1;
 		}
-		if (walk_dir_list(it->path, s->flags & DSN_SOURCE_RECURSE,
-		    &s->stack[s->depth], err, errlen) == -1)
+		if (walk_dir_list(it->path, s->flags, &s->stack[s->depth],
+		    err, errlen) == -1)
 			return -1;
 		s->depth++;
 	}
@@ -109,12 +125,25 @@ dsn_source_next(struct dsn_source *s, struct dsn_input_msg *m, char *err,
 		if (s->rd != NULL) {
 			if ((rc = reader_next(s->rd, m, err, errlen)) != 0)
 				return rc;
+			s->resume = reader_resume(s->rd);
 			reader_close(s->rd);
 			s->rd = NULL;
 		}
 		if ((rc = next_file(s, err, errlen)) <= 0)
 			return rc;
 	}
+}
+
+const char *
+dsn_source_file(const struct dsn_source *s)
+{
+	return s->rd != NULL ? reader_path(s->rd) : NULL;
+}
+
+long long
+dsn_source_resume(const struct dsn_source *s)
+{
+	return s->resume;
 }
 
 void

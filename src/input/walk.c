@@ -1,6 +1,7 @@
 /*
  * walk.c - lists one folder for the source: a Maildir gives its cur/
- * then new/ messages (tmp/ is never read) and, when recursing, its
+ * then new/ messages (new/ alone with DSN_SOURCE_NEW_ONLY; tmp/ is never
+ * read) and, when recursing, its
  * Maildir++ ".Folder" sub-folders; any other directory (MH or plain)
  * gives its files and, when recursing, its sub-directories.  Names that
  * start with a dot are skipped there (.mh_sequences and the like), and
@@ -189,13 +190,13 @@ is_maildir(const char *dir)
 }
 
 static int
-list_maildir(const char *dir, int recurse, struct walk_dir *w, size_t *cap)
+list_maildir(const char *dir, int flags, struct walk_dir *w, size_t *cap)
 {
 	static const char *const subs[] = { "cur", "new" };
 	char *p;
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = (flags & DSN_SOURCE_NEW_ONLY) ? 1 : 0; i < 2; i++) {
 		if ((p = join(dir, subs[i])) == NULL)
 			return -1;
 		if (is_dir(p) && add_entries(w, cap, p, 0, 0) == -1) {
@@ -204,11 +205,12 @@ list_maildir(const char *dir, int recurse, struct walk_dir *w, size_t *cap)
 		}
 		free(p);
 	}
-	return recurse ? add_entries(w, cap, dir, 1, 1) : 0;
+	return (flags & DSN_SOURCE_RECURSE) ? add_entries(w, cap, dir, 1, 1)
+	    : 0;
 }
 
 int
-walk_dir_list(const char *dir, int recurse, struct walk_dir *out,
+walk_dir_list(const char *dir, int flags, struct walk_dir *out,
     char *err, size_t errlen)
 {
 	size_t cap = 0;
@@ -217,9 +219,10 @@ walk_dir_list(const char *dir, int recurse, struct walk_dir *out,
 	memset(out, 0, sizeof(*out));
 	errno = 0;
 	if (is_maildir(dir))
-		rc = list_maildir(dir, recurse, out, &cap);
+		rc = list_maildir(dir, flags, out, &cap);
 	else
-		rc = add_entries(out, &cap, dir, recurse, 0);
+		rc = add_entries(out, &cap, dir, flags & DSN_SOURCE_RECURSE,
+		    0);
 	if (rc == -1) {
 		snprintf(err, errlen, "%s: %s", dir,
 		    strerror(errno ? errno : ENOMEM));

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "dsn/source.h"
+
 struct walk_item {
 	char	*path;
 	int	 is_dir;
@@ -19,10 +21,11 @@ struct walk_dir {
 };
 
 /*
- * Lists dir into out: message files first-class, sub-folders only when
- * recurse is set.  Returns 0, or -1 with "dir: reason" in err.
+ * Lists dir into out: message files first-class, sub-folders only with
+ * DSN_SOURCE_RECURSE in flags, a Maildir's new/ alone with
+ * DSN_SOURCE_NEW_ONLY.  Returns 0, or -1 with "dir: reason" in err.
  */
-int	walk_dir_list(const char *dir, int recurse, struct walk_dir *out,
+int	walk_dir_list(const char *dir, int flags, struct walk_dir *out,
 	    char *err, size_t errlen);
 
 /* Frees the items; the struct itself is the caller's. */
