@@ -5,8 +5,12 @@
  *
  * Wiring only: sources (src/input) -> dsn_report_scan (src/report) ->
  * the writer (src/output).  Exit 0 all read, 1 some input or message
- * could not be read, 2 usage or output error.
+ * could not be read, 2 usage or output error.  Incremental runs: Maildir
+ * messages are marked seen only after their records were flushed, and
+ * the mbox state file is saved only once the whole output was written.
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -29,13 +33,25 @@ struct opts {
 	int			 csv_raw;
 	int			 verbose;
 	int			 quiet;
+	int			 mark_seen;
+	const char		*state;		/* --state FILE */
 	const char		*cols[DSN_F_COUNT];
 	int			 ncols;
 	struct dsn_limits	 lim;
 };
 
 struct counts {
-	long	messages, reports, others, records, bad;
+	long	messages, reports, others, records, bad, seen;
+};
+
+#define SEEN_BATCH	256	/* files marked seen per flush */
+
+/* --mark-seen: files read whole, waiting for their output to be flushed. */
+struct seen {
+	char	*v[SEEN_BATCH];
+	size_t	 n;
+	char	*cur;		/* file being read */
+	int	 cur_ok;	/* no read error in it so far */
 };
 
 struct run {
@@ -43,13 +59,16 @@ struct run {
 	struct dsn_recout	*out;
 	struct dsn_reclist	 list;
 	struct counts		 all;
+	struct seen		 seen;
+	struct dsn_mbox_state	*state;
 	int			 status;	/* exit status so far */
 };
 
 enum {
 	O_FORMAT = 256, O_FIELDS, O_CSV_RAW, O_HELP, O_VERSION,
 	O_MAX_MESSAGE, O_MAX_HEADER, O_MAX_HEADERS, O_MAX_LINE, O_MAX_DEPTH,
-	O_MAX_PARTS, O_MAX_RCPTS, O_MAX_DECOMP
+	O_MAX_PARTS, O_MAX_RCPTS, O_MAX_DECOMP, O_NEW_ONLY, O_MARK_SEEN,
+	O_STATE
 };
 
 static const struct option longopts[] = {
@@ -57,6 +76,9 @@ static const struct option longopts[] = {
 	{ "fields",		required_argument, NULL, O_FIELDS },
 	{ "csv-raw",		no_argument,	   NULL, O_CSV_RAW },
 	{ "recursive",		no_argument,	   NULL, 'r' },
+	{ "new-only",		no_argument,	   NULL, O_NEW_ONLY },
+	{ "mark-seen",		no_argument,	   NULL, O_MARK_SEEN },
+	{ "state",		required_argument, NULL, O_STATE },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, O_HELP },
@@ -78,6 +100,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: dsn-parse [-rqv] [--format jsonl|json|csv] "
 	    "[--fields LIST] [--csv-raw]\n"
+	    "                 [--new-only] [--mark-seen] [--state FILE]\n"
 	    "                 [--max-message-size N] [--max-header-size N] "
 	    "[--max-headers N]\n"
 	    "                 [--max-line N] [--max-depth N] [--max-parts N]\n"
@@ -198,6 +221,18 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case O_CSV_RAW:
 			o->csv_raw = 1;
 			break;
+		case O_NEW_ONLY:
+			o->flags |= DSN_SOURCE_NEW_ONLY;
+			break;
+		case O_MARK_SEEN:
+			o->mark_seen = 1;
+			o->flags |= DSN_SOURCE_NEW_ONLY;
+			break;
+		case O_STATE:
+			if (*optarg == '\0')
+				errx(2, "--state: empty file name");
+			o->state = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			exit(fflush(stdout) == 0 ? 0 : 2);
@@ -284,11 +319,115 @@ scan_message(struct run *r, const struct dsn_input_msg *m)
 }
 
 static void
-explain(const char *what, const struct counts *c)
+explain(const char *what, const struct counts *c, int mark_seen)
 {
 	warnx("%s: %ld messages, %ld reports, %ld not reports, %ld records, "
 	    "%ld problems", what, c->messages, c->reports, c->others,
 	    c->records, c->bad);
+	if (mark_seen)
+		warnx("%s: %ld files marked seen", what, c->seen);
+}
+
+/*
+ * Flushes the records written so far, then marks the waiting files
+ * seen: a crash can only leave a message unmarked whose records were
+ * written, never one marked whose records were lost.
+ */
+static void
+flush_seen(struct run *r)
+{
+	char why[512];
+	size_t i;
+	int rc;
+
+	if (r->seen.n == 0)
+		return;
+	if (fflush(stdout) == EOF)
+		err(2, "write error");
+	for (i = 0; i < r->seen.n; i++) {
+		why[0] = '\0';
+		if ((rc = dsn_maildir_mark_seen(r->seen.v[i], why,
+		    sizeof(why))) == -1)
+			problem(r, "%s", why);
+		else if (rc == 1)
+			r->all.seen++;
+		free(r->seen.v[i]);
+	}
+	r->seen.n = 0;
+}
+
+/*
+ * Follows the files of a source after each dsn_source_next() (rc its
+ * result): a file is done once the source has left it, and waits to be
+ * marked seen unless reading it failed.
+ */
+static void
+track_seen(struct run *r, struct dsn_source *src,
+    const struct dsn_input_msg *m, int rc)
+{
+	struct seen *sn = &r->seen;
+	const char *f = dsn_source_file(src);
+
+	if (sn->cur != NULL && (f == NULL || strcmp(f, sn->cur) != 0)) {
+		if (sn->cur_ok) {
+			sn->v[sn->n++] = sn->cur;
+			if (sn->n == SEEN_BATCH)
+				flush_seen(r);
+		} else
+			free(sn->cur);
+		sn->cur = NULL;
+	}
+	if (rc > 0 && sn->cur == NULL) {
+		if ((sn->cur = strdup(m->path)) == NULL)
+			err(2, NULL);
+		sn->cur_ok = 1;
+	} else if (rc < 0 && sn->cur != NULL && f != NULL &&
+	    strcmp(f, sn->cur) == 0)
+		sn->cur_ok = 0;
+}
+
+static int
+is_file(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
+/* --state: where to start the file path; 0 for a new or changed one. */
+static long long
+state_start(struct run *r, const char *path)
+{
+	char why[512];
+	long long from;
+
+	from = dsn_mbox_state_start(r->state, path, why, sizeof(why));
+	if (r->o->verbose) {
+		if (why[0] != '\0')
+			warnx("%s: %s: reading from the start", path, why);
+		else if (from > 0)
+			warnx("%s: going on at offset %lld (--state)", path,
+			    from);
+	}
+	return from;
+}
+
+/* --state: remembers how far path was read, when it was read whole. */
+static void
+state_end(struct run *r, struct dsn_source *src, const char *path)
+{
+	char why[512];
+	long long end;
+
+	if ((end = dsn_source_resume(src)) < 0) {
+		if (r->o->verbose)
+			warnx("%s: not an uncompressed mbox read to its "
+			    "end: no state kept, read whole next time", path);
+		return;
+	}
+	if (dsn_mbox_state_set(r->state, path, end, why, sizeof(why)) == -1)
+		problem(r, "%s", why);
 }
 
 static void
@@ -298,19 +437,32 @@ parse_path(struct run *r, const char *path)
 	struct dsn_input_msg m;
 	struct counts before = r->all, c;
 	char why[512];
-	int rc;
+	long long from = 0;
+	int rc, stated;
 
-	if ((src = dsn_source_open(path, r->o->flags, &r->o->lim, why,
-	    sizeof(why))) == NULL) {
+	stated = r->state != NULL && is_file(path);
+	if (r->state != NULL && !stated && r->o->verbose)
+		warnx("%s: not a file, --state does not apply (--mark-seen "
+		    "serves Maildir)", path);
+	if (stated)
+		from = state_start(r, path);
+	if ((src = dsn_source_open_at(path, r->o->flags, from, &r->o->lim,
+	    why, sizeof(why))) == NULL) {
 		problem(r, "%s", why);
 		return;
 	}
-	while ((rc = dsn_source_next(src, &m, why, sizeof(why))) != 0) {
+	do {
+		rc = dsn_source_next(src, &m, why, sizeof(why));
 		if (rc < 0)
 			problem(r, "%s", why);
-		else
+		else if (rc > 0)
 			scan_message(r, &m);
-	}
+		if (r->o->mark_seen)
+			track_seen(r, src, &m, rc);
+	} while (rc != 0);
+	flush_seen(r);
+	if (stated)
+		state_end(r, src, path);
 	dsn_source_close(src);
 	if (r->o->verbose) {
 		c = r->all;
@@ -319,7 +471,8 @@ parse_path(struct run *r, const char *path)
 		c.others -= before.others;
 		c.records -= before.records;
 		c.bad -= before.bad;
-		explain(path, &c);
+		c.seen -= before.seen;
+		explain(path, &c, r->o->mark_seen);
 	}
 }
 
@@ -329,6 +482,7 @@ main(int argc, char **argv)
 	static char obuf[1 << 16];
 	struct opts o;
 	struct run r;
+	char why[512];
 	int i, first;
 
 	first = parse_opts(argc, argv, &o);
@@ -340,15 +494,23 @@ main(int argc, char **argv)
 	    o.csv_raw ? DSN_RECOUT_CSV_RAW : 0);
 	if (r.out == NULL)
 		err(2, NULL);
+	if (o.state != NULL && (r.state = dsn_mbox_state_load(o.state, why,
+	    sizeof(why))) == NULL)
+		errx(2, "--state: %s", why);
 	if (first == argc)
 		parse_path(&r, "-");
 	for (i = first; i < argc; i++)
 		parse_path(&r, argv[i]);
 	if (o.verbose && argc - first > 1)
-		explain("total", &r.all);
+		explain("total", &r.all, o.mark_seen);
 	dsn_reclist_clear(&r.list);
 	free(r.list.v);
 	if (dsn_recout_close(r.out) == -1 || fclose(stdout) == EOF)
 		err(2, "write error");
+	/* Only now: a failed or killed run reads the same bytes again. */
+	if (r.state != NULL && dsn_mbox_state_save(r.state, o.state, why,
+	    sizeof(why)) == -1)
+		errx(2, "--state: %s", why);
+	dsn_mbox_state_free(r.state);
 	return r.status;
 }
