@@ -29,6 +29,52 @@ static const struct {
 	{ "windows-874", "CP874" },
 };
 
+/*
+ * Open conversion descriptors, kept for the life of the thread: opening
+ * one loads a gconv module, which costs more than most conversions.
+ * A failed open is remembered too.  Never closed (bounded: CD_CACHE).
+ */
+#define CD_CACHE	8
+#define CD_NAMELEN	40
+
+static _Thread_local struct {
+	char		 name[CD_NAMELEN];
+	iconv_t		 cd;
+} cds[CD_CACHE];
+static _Thread_local int ncds;
+
+/* A descriptor to UTF-8 from cs in its initial state, or (iconv_t)-1. */
+static iconv_t
+cd_get(const char *cs, int *cached)
+{
+	iconv_t	 cd;
+	size_t	 n;
+	int	 i;
+
+	*cached = 0;
+	for (i = 0; i < ncds; i++)
+		if (strcmp(cds[i].name, cs) == 0) {
+			*cached = 1;
+			if (cds[i].cd != (iconv_t)-1)
+				iconv(cds[i].cd, NULL, NULL, NULL, NULL);
+			return cds[i].cd;
+		}
+	cd = iconv_open("UTF-8", cs);
+	if (ncds < CD_CACHE && (n = strlen(cs)) < CD_NAMELEN) {
+		memcpy(cds[ncds].name, cs, n + 1);
+		cds[ncds++].cd = cd;
+		*cached = 1;
+	}
+	return cd;
+}
+
+static void
+cd_put(iconv_t cd, int cached)
+{
+	if (!cached)
+		iconv_close(cd);
+}
+
 static int
 passthrough(const char *cs)
 {
@@ -51,6 +97,7 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 	iconv_t		 cd;
 	char		*out, *ip, *op;
 	size_t		 il, ol, cap, i;
+	int		 cached;
 
 	if (passthrough(cs))
 		return copy_out(a, in, len, outlen);
@@ -61,17 +108,17 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 				return copy_out(a, in, len, outlen);
 			break;
 		}
-	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
+	if ((cd = cd_get(cs, &cached)) == (iconv_t)-1)
 		return copy_out(a, in, len, outlen);
 
 	/* Four output bytes per input byte is enough for any charset. */
 	if (len > ((size_t)-1 - 4) / 4) {
-		iconv_close(cd);
+		cd_put(cd, cached);
 		return NULL;
 	}
 	cap = len * 4 + 4;
 	if ((out = arena_alloc(a, cap)) == NULL) {
-		iconv_close(cd);
+		cd_put(cd, cached);
 		return NULL;
 	}
 	ip = (char *)(uintptr_t)in;
@@ -92,7 +139,7 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 		iconv(cd, NULL, NULL, NULL, NULL);
 	}
 	iconv(cd, NULL, NULL, &op, &ol);
-	iconv_close(cd);
+	cd_put(cd, cached);
 	*op = '\0';
 	*outlen = (size_t)(op - out);
 	return out;

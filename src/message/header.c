@@ -79,9 +79,14 @@ msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
 int
 msg_field_is(const struct msg_field *f, const char *name)
 {
-	size_t	 n = strlen(name);
-
-	return f->namelen == n && msg_startcase(f->name, n, name);
+	if (f->namelen == 0)
+		return *name == '\0';
+	/* Most names differ in their first byte: no strlen() for those. */
+	if (((unsigned char)f->name[0] | 0x20) !=
+	    ((unsigned char)name[0] | 0x20))
+		return 0;
+	return f->namelen == strlen(name) &&
+	    msg_startcase(f->name, f->namelen, name);
 }
 
 char *

@@ -119,6 +119,8 @@ struct msg {
 	struct msg_part		*parts;		/* parts[0] is the message */
 	int			 nparts, capparts;
 	int			 truncated;	/* a limit cut the tree */
+	const char		**fdec;		/* msg_header() cache, by field */
+	size_t			 nfdec;
 	struct arena		*arena;
 	const struct dsn_limits	*limits;
 };

@@ -390,13 +390,21 @@ const struct msg_field *
 msg_field_get(const struct msg *m, const struct msg_part *p,
     const char *name)
 {
-	size_t	 i;
+	const struct msg_field	*f, *e;
+	size_t			 nl;
+	unsigned char		 c0;
 
 	if (p == NULL)
 		p = &m->parts[0];
-	for (i = p->field0; i < p->field0 + p->nfields; i++)
-		if (msg_field_is(&m->fields[i], name))
-			return &m->fields[i];
+	if ((nl = strlen(name)) == 0)
+		return NULL;
+	c0 = (unsigned char)name[0] | 0x20;
+	e = m->fields + p->field0 + p->nfields;
+	for (f = m->fields + p->field0; f < e; f++)
+		if (f->namelen == nl &&
+		    ((unsigned char)f->name[0] | 0x20) == c0 &&
+		    msg_startcase(f->name, nl, name))
+			return f;
 	return NULL;
 }
 
@@ -404,10 +412,26 @@ const char *
 msg_header(struct msg *m, const struct msg_part *p, const char *name)
 {
 	const struct msg_field	*f;
+	const char		*v;
+	size_t			 i;
 
 	if ((f = msg_field_get(m, p, name)) == NULL)
 		return NULL;
-	return msg_decode_header(m->arena, f->value, f->valuelen);
+	/* Each field is decoded once; tests ask for the same ones. */
+	i = (size_t)(f - m->fields);
+	if (m->fdec == NULL && m->nfields > 0) {
+		if ((m->fdec = arena_alloc(m->arena,
+		    m->nfields * sizeof(*m->fdec))) == NULL)
+			return NULL;
+		memset(m->fdec, 0, m->nfields * sizeof(*m->fdec));
+		m->nfdec = m->nfields;
+	}
+	if (i < m->nfdec && m->fdec[i] != NULL)
+		return m->fdec[i];
+	v = msg_decode_header(m->arena, f->value, f->valuelen);
+	if (v != NULL && i < m->nfdec)
+		m->fdec[i] = v;
+	return v;
 }
 
 int
