@@ -155,6 +155,12 @@ const char	*msg_header(struct msg *, const struct msg_part *p,
 		    const char *name);
 
 /*
+ * msg_header() of field f, one of msg->fields: decoded once, then
+ * remembered.  Arena string; NULL on allocation failure.
+ */
+const char	*msg_field_value(struct msg *, const struct msg_field *f);
+
+/*
  * Depth-first search from part from (NULL: the whole message) for the
  * first part whose type is type ("message/delivery-status"), skipping
  * from itself; NULL when none.

@@ -412,11 +412,18 @@ const char *
 msg_header(struct msg *m, const struct msg_part *p, const char *name)
 {
 	const struct msg_field	*f;
-	const char		*v;
-	size_t			 i;
 
 	if ((f = msg_field_get(m, p, name)) == NULL)
 		return NULL;
+	return msg_field_value(m, f);
+}
+
+const char *
+msg_field_value(struct msg *m, const struct msg_field *f)
+{
+	const char	*v;
+	size_t		 i;
+
 	/* Each field is decoded once; tests ask for the same ones. */
 	i = (size_t)(f - m->fields);
 	if (m->fdec == NULL && m->nfields > 0) {

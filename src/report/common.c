@@ -137,32 +137,72 @@ orig_field(const struct msg_field *f)
 	return -1;
 }
 
+/* Sets field k (orig_names) of b from its decoded value v. */
+static int
+orig_set(struct report_ctx *ctx, struct dsn_record *b, int k, const char *v)
+{
+	if (k == 0 && b->v[DSN_F_SENDER] == NULL &&
+	    report_set_addr(ctx, b, DSN_F_SENDER, v, strlen(v)) < 0)
+		return -1;
+	if (k == 2 && b->v[DSN_F_SUBJECT] == NULL &&
+	    dsn_record_sets(b, DSN_F_SUBJECT, v) < 0)
+		return -1;
+	if (k == 3 && b->v[DSN_F_MESSAGE_ID] == NULL &&
+	    set_msgid(b, DSN_F_MESSAGE_ID, v) < 0)
+		return -1;
+	if (k == 7 && b->v[DSN_F_LIST_ID] == NULL &&
+	    dsn_record_sets(b, DSN_F_LIST_ID, v) < 0)
+		return -1;
+	return 0;
+}
+
+/* 1 when field k of orig_names feeds the record. */
+static int
+orig_wanted(int k)
+{
+	return k == 0 || k == 2 || k == 3 || k == 7;
+}
+
 /* Fills the original message's fields from a header block at t[pos..). */
 static int
 orig_from_block(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len, size_t pos)
 {
-	struct arena		*a = ctx->msg->arena;
 	struct msg_field	 f;
 	char			*v;
 	int			 k;
 
 	while (msg_field_next(t, len, &pos, &f)) {
-		if ((k = orig_field(&f)) < 0 || k == 1 || (k >= 4 && k != 7))
+		if (!orig_wanted(k = orig_field(&f)))
 			continue;
-		if ((v = msg_decode_header(a, f.value, f.valuelen)) == NULL)
+		if ((v = msg_decode_header(ctx->msg->arena, f.value,
+		    f.valuelen)) == NULL || orig_set(ctx, b, k, v) < 0)
 			return -1;
-		if (k == 0 && b->v[DSN_F_SENDER] == NULL &&
-		    report_set_addr(ctx, b, DSN_F_SENDER, v, strlen(v)) < 0)
-			return -1;
-		if (k == 2 && b->v[DSN_F_SUBJECT] == NULL &&
-		    dsn_record_sets(b, DSN_F_SUBJECT, v) < 0)
-			return -1;
-		if (k == 3 && b->v[DSN_F_MESSAGE_ID] == NULL &&
-		    set_msgid(b, DSN_F_MESSAGE_ID, v) < 0)
-			return -1;
-		if (k == 7 && b->v[DSN_F_LIST_ID] == NULL &&
-		    dsn_record_sets(b, DSN_F_LIST_ID, v) < 0)
+	}
+	return 0;
+}
+
+/*
+ * orig_from_block() over the header of the parsed part p, from the
+ * fields msg_parse() kept (unless the field limit dropped some).
+ */
+static int
+orig_from_part(struct report_ctx *ctx, struct dsn_record *b,
+    const struct msg_part *p)
+{
+	struct msg		*m = ctx->msg;
+	const struct msg_field	*f, *e;
+	const char		*v;
+	int			 k;
+
+	if (p->nfields >= (size_t)ctx->limits->header_count)
+		return orig_from_block(ctx, b, p->hdr, p->hdrlen, 0);
+	e = m->fields + p->field0 + p->nfields;
+	for (f = m->fields + p->field0; f < e; f++) {
+		if (!orig_wanted(k = orig_field(f)))
+			continue;
+		if ((v = msg_field_value(m, f)) == NULL ||
+		    orig_set(ctx, b, k, v) < 0)
 			return -1;
 	}
 	return 0;
@@ -224,7 +264,7 @@ build_base(struct report_ctx *ctx)
 	    report_set_addr(ctx, b, DSN_F_BOUNCE_TO, v, strlen(v)) < 0)
 		return -1;
 	if ((ret = report_returned(ctx)) != NULL &&
-	    orig_from_block(ctx, b, ret->hdr, ret->hdrlen, 0) < 0)
+	    orig_from_part(ctx, b, ret) < 0)
 		return -1;
 	if (b->v[DSN_F_MESSAGE_ID] == NULL &&
 	    (t = report_text(ctx, &tl)) != NULL &&

@@ -29,6 +29,13 @@ static const struct {
 	{ "IST", 330 }, { "HKT", 480 }, { "SGT", 480 }, { "AEST", 600 },
 };
 
+/* ASCII lower case of c. */
+static int
+lc(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
 static int
 num(const char **s, int maxdig, int *v)
 {
@@ -104,12 +111,32 @@ zone(const char *s)
 	return 0;
 }
 
+/* v (0 <= v, at most 10 digits) in at least w digits; returns the length. */
+static size_t
+put_num(char *out, int v, size_t w)
+{
+	char	 d[12];
+	size_t	 n = 0, i;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < sizeof(d));
+	while (n < w)
+		d[n++] = '0';
+	for (i = 0; i < n; i++)
+		out[i] = d[n - 1 - i];
+	return n;
+}
+
 static int
 emit(int y, int mo, int d, int h, int mi, int sec, int zmin, char *out,
     size_t outlen)
 {
 	long long	 t;
 	long		 days;
+	char		 buf[48];
+	size_t		 n;
 
 	if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
 	    h > 23 || mi > 59 || sec > 60)
@@ -119,10 +146,28 @@ emit(int y, int mo, int d, int h, int mi, int sec, int zmin, char *out,
 	days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
 	t -= (long long)days * 86400;
 	civil_from_days(days, &y, &mo, &d);
-	if (snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d,
-	    (int)(t / 3600), (int)(t % 3600 / 60), (int)(t % 60)) >=
-	    (int)outlen)
+	/* "%04d-%02d-%02dT%02d:%02d:%02dZ" without printf. */
+	n = put_num(buf, y, 4);
+	buf[n++] = '-';
+	n += put_num(buf + n, mo, 2);
+	buf[n++] = '-';
+	n += put_num(buf + n, d, 2);
+	buf[n++] = 'T';
+	n += put_num(buf + n, (int)(t / 3600), 2);
+	buf[n++] = ':';
+	n += put_num(buf + n, (int)(t % 3600 / 60), 2);
+	buf[n++] = ':';
+	n += put_num(buf + n, (int)(t % 60), 2);
+	buf[n++] = 'Z';
+	if (outlen == 0)
 		return -1;
+	if (n >= outlen) {
+		memcpy(out, buf, outlen - 1);
+		out[outlen - 1] = '\0';
+		return -1;
+	}
+	memcpy(out, buf, n);
+	out[n] = '\0';
 	return 0;
 }
 
@@ -168,7 +213,8 @@ report_date(const char *s, char *out, size_t outlen)
 		return -1;
 	skipws(&s);
 	for (mo = 0, i = 0; i < 12; i++)
-		if (strncasecmp(s, months[i], 3) == 0)
+		if (lc(s[0]) == months[i][0] && lc(s[1]) == months[i][1] &&
+		    lc(s[2]) == months[i][2])
 			mo = i + 1;
 	if (mo == 0)
 		return -1;
