@@ -100,17 +100,22 @@ msg_unfold(struct arena *a, const char *v, size_t len)
 		return NULL;
 	o = 0;
 	space = 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c <= ' ' || c == 0x7f) {
+	i = 0;
+	while (i < len) {
+		/* Blanks and controls: one space between words. */
+		while (i < len && ((unsigned char)v[i] <= ' ' ||
+		    v[i] == 0x7f)) {
 			space = 1;
-			continue;
+			i++;
 		}
+		if (i == len)
+			break;
 		if (space && o > 0)
 			out[o++] = ' ';
 		space = 0;
-		out[o++] = (char)c;
+		/* A word, copied as it is. */
+		while (i < len && (unsigned char)v[i] > ' ' && v[i] != 0x7f)
+			out[o++] = v[i++];
 	}
 	out[o] = '\0';
 	return out;

@@ -79,11 +79,15 @@ msg_memcasemem(const char *hay, size_t haylen, const char *needle,
 int
 msg_startcase(const char *s, size_t len, const char *prefix)
 {
-	size_t	 i;
+	size_t		 i;
+	unsigned char	 a, b;
 
-	for (i = 0; prefix[i] != '\0'; i++)
-		if (i >= len || lc((unsigned char)s[i]) !=
-		    lc((unsigned char)prefix[i]))
+	for (i = 0; (b = (unsigned char)prefix[i]) != '\0'; i++) {
+		if (i >= len)
 			return 0;
+		a = (unsigned char)s[i];
+		if (a != b && lc(a) != lc(b))
+			return 0;
+	}
 	return 1;
 }

@@ -224,6 +224,10 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 	while (start = pos, msg_line_next(t, len, &pos, &line, &ll)) {
 		if (ll < 5 || memchr(line, ':', ll) == NULL)
 			continue;
+		/* A field line whose name cannot be one of orig_names. */
+		if (start > 0 && line[0] != ' ' && line[0] != '\t' &&
+		    strchr("ftsmdrl", line[0] | 0x20) == NULL)
+			continue;
 		p = start;
 		known = 0;
 		while (msg_field_next(t, len, &p, &f) && known < 2)

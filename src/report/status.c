@@ -10,6 +10,9 @@
 
 #include "report/recog.h"
 
+/* A reply or status class digit: a cheap test before reply_at(). */
+#define IS_CLASS(c)	((c) == '2' || (c) == '4' || (c) == '5')
+
 static int
 isdig(int c)
 {
@@ -145,7 +148,8 @@ status_reply_find(const char *s, size_t len, int cls, char *out)
 	if (s == NULL)
 		return 0;
 	for (i = 0; i + 3 <= len; i++)
-		if ((cls == 0 || s[i] == cls) && reply_at(s, len, i)) {
+		if ((cls == 0 || s[i] == cls) && IS_CLASS(s[i]) &&
+		    reply_at(s, len, i)) {
 			memcpy(out, s + i, 3);
 			out[3] = '\0';
 			return 1;
@@ -161,7 +165,7 @@ status_pair_find(const char *s, size_t len, char *st, size_t stlen)
 	if (s == NULL)
 		return 0;
 	for (i = 0; i + 3 <= len; i++) {
-		if (!reply_at(s, len, i))
+		if (!IS_CLASS(s[i]) || !reply_at(s, len, i))
 			continue;
 		k = i + 3;
 		if (k < len && (s[k] == ' ' || s[k] == '-'))
