@@ -338,13 +338,14 @@ flush_seen(struct run *r)
 {
 	char why[512];
 	size_t i;
-	int rc;
 
 	if (r->seen.n == 0)
 		return;
 	if (fflush(stdout) == EOF)
 		err(2, "write error");
 	for (i = 0; i < r->seen.n; i++) {
+		int rc;
+
 		why[0] = '\0';
 		if ((rc = dsn_maildir_mark_seen(r->seen.v[i], why,
 		    sizeof(why))) == -1)

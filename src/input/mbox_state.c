@@ -39,11 +39,10 @@ static int
 crc_at(int fd, long long off, size_t len, unsigned long *crc)
 {
 	unsigned char buf[SPAN];
-	ssize_t n;
 	size_t got = 0;
 
 	while (got < len) {
-		n = pread(fd, buf + got, len - got, (off_t)(off + got));
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
 		if (n <= 0)
 			return -1;
 		got += (size_t)n;
@@ -84,10 +83,10 @@ static int
 add(struct dsn_mbox_state *st, const struct entry *e)
 {
 	struct entry *nv;
-	size_t cap;
 
 	if (st->n == st->cap) {
-		cap = st->cap ? st->cap * 2 : 8;
+		size_t cap = st->cap ? st->cap * 2 : 8;
+
 		if ((nv = realloc(st->v, cap * sizeof(*nv))) == NULL)
 			return -1;
 		st->v = nv;
