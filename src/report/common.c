@@ -131,6 +131,10 @@ orig_field(const struct msg_field *f)
 {
 	int	 i;
 
+	/* Most fields (X-, Content-, DKIM-...) fail on the first letter. */
+	if (f->namelen == 0 ||
+	    strchr("ftsmdrl", f->name[0] | 0x20) == NULL)
+		return -1;
 	for (i = 0; orig_names[i] != NULL; i++)
 		if (msg_field_is(f, orig_names[i]))
 			return i;
