@@ -3,7 +3,8 @@
  *
  * UTF-8 and ASCII (and unknown charsets) are copied as they are: the
  * record setter repairs bad bytes later.  A few common mislabels are
- * mapped to names iconv knows.  Output lives in the caller's arena.
+ * mapped to names iconv knows.  Output lives in the caller's arena;
+ * iconv descriptors are kept open per thread (a few, never freed).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -37,11 +38,9 @@ static const struct {
 #define CD_CACHE	8
 #define CD_NAMELEN	40
 
-static _Thread_local struct {
-	char		 name[CD_NAMELEN];
-	iconv_t		 cd;
-} cds[CD_CACHE];
-static _Thread_local int ncds;
+static _Thread_local char	cd_names[CD_CACHE][CD_NAMELEN];
+static _Thread_local iconv_t	cd_open[CD_CACHE];
+static _Thread_local int	ncds;
 
 /* A descriptor to UTF-8 from cs in its initial state, or (iconv_t)-1. */
 static iconv_t
@@ -53,16 +52,16 @@ cd_get(const char *cs, int *cached)
 
 	*cached = 0;
 	for (i = 0; i < ncds; i++)
-		if (strcmp(cds[i].name, cs) == 0) {
+		if (strcmp(cd_names[i], cs) == 0) {
 			*cached = 1;
-			if (cds[i].cd != (iconv_t)-1)
-				iconv(cds[i].cd, NULL, NULL, NULL, NULL);
-			return cds[i].cd;
+			if (cd_open[i] != (iconv_t)-1)
+				iconv(cd_open[i], NULL, NULL, NULL, NULL);
+			return cd_open[i];
 		}
 	cd = iconv_open("UTF-8", cs);
 	if (ncds < CD_CACHE && (n = strlen(cs)) < CD_NAMELEN) {
-		memcpy(cds[ncds].name, cs, n + 1);
-		cds[ncds++].cd = cd;
+		memcpy(cd_names[ncds], cs, n + 1);
+		cd_open[ncds++] = cd;
 		*cached = 1;
 	}
 	return cd;

@@ -80,9 +80,11 @@ int
 msg_startcase(const char *s, size_t len, const char *prefix)
 {
 	size_t		 i;
-	unsigned char	 a, b;
+	unsigned char	 b;
 
 	for (i = 0; (b = (unsigned char)prefix[i]) != '\0'; i++) {
+		unsigned char a;
+
 		if (i >= len)
 			return 0;
 		a = (unsigned char)s[i];
