@@ -360,7 +360,8 @@ flush_seen(struct run *r)
 /*
  * Follows the files of a source after each dsn_source_next() (rc its
  * result): a file is done once the source has left it, and waits to be
- * marked seen unless reading it failed.
+ * marked seen unless reading it failed.  XXX incremental: an empty file
+ * in new/ yields no message and so stays there.
  */
 static void
 track_seen(struct run *r, struct dsn_source *src,

@@ -108,7 +108,8 @@ read_names(const char *dir, int dots, char ***names, size_t *n)
 	if (errno != 0)
 		goto fail;
 	closedir(dp);
-	qsort(v, *n, sizeof(*v), name_cmp);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), name_cmp);
 	*names = v;
 	return 0;
 fail:
