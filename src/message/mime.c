@@ -277,6 +277,20 @@ looks_mime(const char *b, size_t len)
 	    14) != NULL;
 }
 
+/* 1 when a part below pi (in depth-first order) is a delivery status. */
+static int
+has_status_part(const struct msg *m, int pi)
+{
+	int	 i;
+
+	for (i = pi + 1; i < m->nparts; i++)
+		if (strcmp(m->parts[i].type, "message/delivery-status") == 0 ||
+		    strcmp(m->parts[i].type,
+		    "message/global-delivery-status") == 0)
+			return 1;
+	return 0;
+}
+
 static int
 is_encapsulated(const char *t)
 {
@@ -295,8 +309,8 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	struct msg_field	 f;
 	struct msg_part		*p;
 	const char		*b;
-	size_t			 pos = 0, hlen, n = 0, bl;
-	int			 pi, c;
+	size_t			 pos = 0, hlen, n = 0, bl, nf = 0;
+	int			 pi, c, guess, np = 0, trunc = 0;
 
 	if ((pi = add_part(m)) < 0)
 		return -1;
@@ -331,12 +345,33 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		m->truncated = 1;
 		return pi;
 	}
-	if (depth == 0 && msg_field_get(m, p, "Content-Type") == NULL &&
-	    looks_mime(p->body, p->bodylen))
+	/*
+	 * A body without Content-Type is text/plain (RFC 2045), but a
+	 * report whose header lost its Content-Type still holds its MIME
+	 * parts: guessed multipart, kept only when the guessed parts hold
+	 * a delivery status.  A plain bounce quoting "--" lines of the
+	 * returned copy stays one text part.
+	 */
+	guess = depth == 0 && msg_field_get(m, p, "Content-Type") == NULL &&
+	    looks_mime(p->body, p->bodylen);
+	if (guess) {
 		p->type = "multipart/mixed";
+		np = m->nparts;
+		nf = m->nfields;
+		trunc = m->truncated;
+	}
 	if (strncmp(p->type, "multipart/", 10) == 0) {
 		if (parse_multipart(m, pi, depth) < 0)
 			return -1;
+		if (guess && !has_status_part(m, pi)) {
+			m->nparts = np;
+			m->nfields = nf;
+			m->truncated = trunc;
+			p = &m->parts[pi];
+			p->type = deftype;
+			p->boundary = NULL;
+			p->child = -1;
+		}
 	} else if (is_encapsulated(p->type) && p->bodylen > 0) {
 		if (m->nparts >= m->limits->mime_parts) {
 			m->truncated = 1;
