@@ -10,23 +10,6 @@
 
 #include "report/textblock.h"
 
-const char *
-tb_text(struct report_ctx *ctx, size_t *len)
-{
-	struct msg	*m = ctx->msg;
-
-	/*
-	 * XXX message: a body without Content-Type is text/plain (RFC
-	 * 2045), but the MIME layer may guess it multipart from the
-	 * returned copy's own fields; read it whole then.
-	 */
-	if (msg_field_get(m, NULL, "Content-Type") == NULL ||
-	    (m->parts[0].child < 0 &&
-	    strncmp(m->parts[0].type, "multipart/", 10) == 0))
-		return msg_part_body(m, &m->parts[0], len);
-	return report_text(ctx, len);
-}
-
 long
 tb_find(const char *t, size_t len, const char *const *needles, size_t *nlen)
 {

@@ -27,12 +27,6 @@ struct tb_hit {
 };
 
 /*
- * The report text: the whole body of a message without Content-Type
- * (or one guessed multipart without parts), else report_text().  Sets *len; NULL when there is none.
- */
-const char	*tb_text(struct report_ctx *, size_t *len);
-
-/*
  * Index of the first occurrence of any of the NULL-terminated needles
  * in t[0..len) (case-insensitive), with the needle's length in *nlen;
  * -1 when none.

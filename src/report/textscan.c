@@ -10,27 +10,6 @@
 
 #include "report/textscan.h"
 
-const char *
-ts_text(struct report_ctx *ctx, size_t *len)
-{
-	struct msg		*m = ctx->msg;
-	const struct msg_field	*ct;
-	const char		*t;
-
-	/*
-	 * XXX message: a plain body quoting a multipart message (or just
-	 * "--" lines) may be taken for MIME; a top message that does not
-	 * say it is multipart is read whole.
-	 */
-	ct = msg_field_get(m, NULL, "Content-Type");
-	if (ct == NULL || msg_memcasemem(ct->value, ct->valuelen,
-	    "multipart", 9) == NULL)
-		return msg_part_text(m, &m->parts[0], len);
-	if ((t = report_text(ctx, len)) != NULL && *len > 0)
-		return t;
-	return msg_part_body(m, &m->parts[0], len);
-}
-
 size_t
 ts_find(const char *t, size_t len, size_t from, const char *needle)
 {

@@ -12,13 +12,6 @@
 
 #include "report/recog.h"
 
-/*
- * The report's text (report_text()), or the whole decoded body of the
- * message when that finds none or an empty one (a plain body the MIME
- * layer took for a multipart).  Sets *len; NULL when there is none.
- */
-const char	*ts_text(struct report_ctx *, size_t *len);
-
 /* Offset of needle (case-insensitive) in t[from..len), or len. */
 size_t	ts_find(const char *t, size_t len, size_t from, const char *needle);
 

@@ -37,7 +37,7 @@ sections(struct report_ctx *ctx, const char *phrase, const char *why)
 	size_t			 len, pos, ll, al[MAXRCPT], dl = 0, st, an, w;
 	int			 na = 0, i, n = 0, k, none;
 
-	if ((t = ts_text(ctx, &len)) == NULL ||
+	if ((t = report_text(ctx, &len)) == NULL ||
 	    (w = ts_find(t, len, 0, phrase)) >= len)
 		return 0;
 	pos = ts_eol(t, len, w);

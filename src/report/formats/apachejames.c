@@ -32,7 +32,7 @@ aj_parse(struct report_ctx *ctx)
 	size_t		 tl, rs, rl, pos, ll, as, al, rest;
 	int		 n = 0, rc;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    !tb_region(t, tl, aj_starts, aj_ends, &rs, &rl) ||
 	    (d = msg_memcasemem(t, tl, aj_ends[0], strlen(aj_ends[0]))) ==
 	    NULL)

@@ -53,7 +53,7 @@ df_parse(struct report_ctx *ctx)
 	const char	*t, *a, *line, *like;
 	size_t		 tl, rs, rl, pos, ll, as, al, rest;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    (a = msg_memcasemem(t, tl, df_starts[0], strlen(df_starts[0]))) ==
 	    NULL)
 		return 0;

@@ -177,7 +177,7 @@ parse_flags(struct report_ctx *ctx, int flags)
 	int		 n = 0, k, more, nth = 0, delay, indented = -1, i;
 	char		*rc;
 
-	if ((t = ts_text(ctx, &len)) == NULL ||
+	if ((t = report_text(ctx, &len)) == NULL ||
 	    (pos = list_start(t, len, &delay)) >= len)
 		return 0;
 	end = len;

@@ -32,7 +32,7 @@ fml_parse(struct report_ctx *ctx)
 	size_t			 len, end, pos = 0, ll;
 	int			 i, none;
 
-	if ((t = ts_text(ctx, &len)) == NULL)
+	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
 	end = ts_find(t, len, 0, "Original mail as follows");
 	while (msg_line_next(t, end, &pos, &line, &ll)) {

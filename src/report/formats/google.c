@@ -70,7 +70,7 @@ gm_parse(struct report_ctx *ctx)
 	size_t		 tl, rs, rl, pos, ll, as, al, rest;
 	int		 n = 0, rc, seen = 0;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    !tb_region(t, tl, starts, gm_ends, &rs, &rl))
 		return 0;
 	r = t + rs;
@@ -115,7 +115,7 @@ gg_parse(struct report_ctx *ctx)
 	size_t		 tl, pos = 0, ll, s, al;
 	int		 n = 0, rc, para = 0;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    msg_memcasemem(t, tl, "groups.google.com", 17) == NULL ||
 	    (v = msg_header(ctx->msg, NULL, "X-Failed-Recipients")) == NULL)
 		return 0;

@@ -39,7 +39,7 @@ im_parse(struct report_ctx *ctx)
 	int			 nr = 0, i, k, got = 0, none;
 	char			*d;
 
-	if ((t = ts_text(ctx, &len)) == NULL)
+	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
 	end = ts_find(t, len, 0, "Original message follows");
 	if ((rs = ts_find(t, end, 0, "generated response:")) < end) {

@@ -46,7 +46,7 @@ is_parse(struct report_ctx *ctx)
 	size_t		 tl, pos = 0, ll;
 	int		 n = 0, rc, open = 0;
 
-	if ((t = tb_text(ctx, &tl)) == NULL)
+	if ((t = report_text(ctx, &tl)) == NULL)
 		return 0;
 	memset(&h, 0, sizeof(h));
 	while (msg_line_next(t, tl, &pos, &line, &ll)) {

@@ -35,7 +35,7 @@ mf_parse(struct report_ctx *ctx)
 	size_t		 tl, rs, rl, pos, ll, as, al, rest;
 	int		 n = 0, rc;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    !tb_region(t, tl, mf_starts, mf_ends, &rs, &rl))
 		return 0;
 	memset(&h, 0, sizeof(h));

@@ -56,7 +56,7 @@ mm_parse(struct report_ctx *ctx)
 	const char	*t;
 	size_t		 tl, rs, rl, ws, wl;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    !tb_region(t, tl, mm_starts, mm_ends, &rs, &rl))
 		return 0;
 	memset(&proto, 0, sizeof(proto));

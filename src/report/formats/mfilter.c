@@ -58,7 +58,7 @@ mf_parse(struct report_ctx *ctx)
 	size_t			 len, pos = 0, ll, dl = 0, cl = 0, end, as, al;
 	int			 n = 0, k, none, seen = 0;
 
-	if ((t = ts_text(ctx, &len)) == NULL ||
+	if ((t = report_text(ctx, &len)) == NULL ||
 	    (end = ts_find(t, len, 0, "-------server message")) >= len)
 		return 0;
 	d = section(t, len, "-------server message", &dl);

@@ -36,7 +36,7 @@ mx_parse(struct report_ctx *ctx)
 	const char	*t;
 	size_t		 tl, rs, rl;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    !tb_region(t, tl, mx_starts, mx_ends, &rs, &rl))
 		return 0;
 	memset(&proto, 0, sizeof(proto));

@@ -35,7 +35,7 @@ os_parse(struct report_ctx *ctx)
 	const char	*t;
 	size_t		 tl, rs, rl;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    msg_memcasemem(t, tl, "This is the MAILER-DAEMON", 25) == NULL ||
 	    !tb_region(t, tl, os_starts, os_ends, &rs, &rl))
 		return 0;

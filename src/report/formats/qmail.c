@@ -70,7 +70,7 @@ qmail_parse(struct report_ctx *ctx)
 				 ds = 0, ras = 0, ral = 0, qs;
 	int			 i, n = 0, k, a, none;
 
-	if ((t = ts_text(ctx, &len)) == NULL)
+	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
 	for (i = 0; intros[i] != NULL; i++)
 		if ((start = ts_find(t, len, 0, intros[i])) < len)

@@ -201,7 +201,7 @@ sm_parse(struct report_ctx *ctx)
 	long		 at;
 	int		 n = 0, rc, quoted;
 
-	if ((t = tb_text(ctx, &tl)) == NULL)
+	if ((t = report_text(ctx, &tl)) == NULL)
 		return 0;
 	if (tb_region(t, tl, sm_trans, sm_ends, &rs, &rl)) {
 		at = tb_find(t, tl, sm_trans, NULL);

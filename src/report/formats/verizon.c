@@ -42,7 +42,7 @@ vz_parse(struct report_ctx *ctx)
 	size_t			 len, al = 0, ds, de, o;
 	int			 none;
 
-	if ((t = ts_text(ctx, &len)) == NULL ||
+	if ((t = report_text(ctx, &len)) == NULL ||
 	    (ds = ts_find(t, len, 0, "Error")) >= len)
 		return 0;
 	ds = ts_bol(t, ds);

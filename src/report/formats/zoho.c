@@ -56,7 +56,7 @@ zo_parse(struct report_ctx *ctx)
 	char		 rc[4];
 	int		 n = 0, k, delay;
 
-	if ((t = tb_text(ctx, &tl)) == NULL ||
+	if ((t = report_text(ctx, &tl)) == NULL ||
 	    !tb_region(t, tl, zo_starts, zo_ends, &rs, &rl))
 		return 0;
 	delay = msg_memcasemem(t, tl, "WARNING MESSAGE ONLY", 20) != NULL;
