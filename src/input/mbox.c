@@ -1,8 +1,8 @@
 /*
  * mbox.c - telling mbox envelope lines from body text, finding message
  * boundaries, and cleaning a message in place (CRLF to LF, ">From "
- * unescaping).  Works on the reader's buffer with memchr/memmem; owns
- * nothing.
+ * unescaping).  Works on the reader's buffer with memchr, looking only
+ * at line starts; owns nothing.
  */
 #define _GNU_SOURCE	/* memmem */
 #include <string.h>
@@ -108,9 +108,26 @@ after_blank(const char *buf, size_t start, size_t nl)
 	return nl >= 2 && buf[nl - 1] == '\r' && buf[nl - 2] == '\n';
 }
 
+/*
+ * Non-zero when the line at s (n bytes before the buffer ends) may be an
+ * escaped envelope line ">+From ": sure when it is one, and also when
+ * the buffer ends before that can be told.
+ */
+static int
+maybe_escaped(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i] == '>'; i++)
+		;
+	if (n - i < 5)
+		return 1;
+	return memcmp(s + i, "From ", 5) == 0;
+}
+
 size_t
-mbox_find_boundary(const char *buf, size_t start, size_t from, size_t len,
-    int eof, int *found)
+mbox_find_next(const char *buf, size_t start, size_t from, size_t len,
+    int eof, int *found, int *escaped)
 {
 	const char *p, *eol;
 	size_t nl, f, end;
@@ -118,12 +135,32 @@ mbox_find_boundary(const char *buf, size_t start, size_t from, size_t len,
 	*found = 0;
 	if (from < start)
 		from = start;
-	/* The newline before "From " may sit just before from. */
+	/*
+	 * One memchr per line, looking only at line starts: cheaper than a
+	 * substring search over the whole message.  The newline before
+	 * "From " may sit just before from.
+	 */
 	nl = from > start ? from - 1 : from;
-	while (nl < len &&
-	    (p = memmem(buf + nl, len - nl, "\nFrom ", 6)) != NULL) {
+	while (nl < len && (p = memchr(buf + nl, '\n', len - nl)) != NULL) {
 		nl = (size_t)(p - buf);
 		f = nl + 1;
+		if (len - f < 5) {
+			if (!eof)
+				return nl;	/* resume here with more data */
+			if (escaped != NULL && f < len && buf[f] == '>')
+				*escaped = 1;
+			break;
+		}
+		if (buf[f] == '>') {
+			if (escaped != NULL && maybe_escaped(buf + f, len - f))
+				*escaped = 1;
+			nl = f;
+			continue;
+		}
+		if (buf[f] != 'F' || memcmp(buf + f, "From ", 5) != 0) {
+			nl = f;
+			continue;
+		}
 		eol = memchr(buf + f, '\n', len - f);
 		if (eol == NULL && !eof && len - f <= 1000)
 			return nl;	/* resume here with more data */
@@ -135,10 +172,14 @@ mbox_find_boundary(const char *buf, size_t start, size_t from, size_t len,
 		}
 		nl = f;
 	}
-	/* Keep the last 5 bytes: "\nFrom" may straddle the refill. */
-	if (eof || len < start + 5)
-		return eof ? len : start;
-	return len - 5;
+	return len;	/* at eof, or resume at the last byte's end */
+}
+
+size_t
+mbox_find_boundary(const char *buf, size_t start, size_t from, size_t len,
+    int eof, int *found)
+{
+	return mbox_find_next(buf, start, from, len, eof, found, NULL);
 }
 
 /*

@@ -28,6 +28,15 @@ size_t	mbox_find_boundary(const char *buf, size_t start, size_t from,
 	    size_t len, int eof, int *found);
 
 /*
+ * The same, also setting *escaped (when not NULL) once a line that may
+ * be an escaped envelope line (">+From ") was passed over, so that the
+ * caller unescapes only messages that need it.  The first line at
+ * buf[start] is not looked at.
+ */
+size_t	mbox_find_next(const char *buf, size_t start, size_t from,
+	    size_t len, int eof, int *found, int *escaped);
+
+/*
  * Rewrites the message at buf in place: CRLF becomes LF and one '>' is
  * removed from lines matching ">+From " (mboxrd; mboxo's ">From " too).
  * Returns the new length.

@@ -47,6 +47,7 @@ struct reader {
 	long long		 start;		/* offset opened at */
 	long long		 last;		/* offset of the last message */
 	int			 blank_end;	/* data ends in a blank line */
+	int			 escaped;	/* message has ">From " lines */
 };
 
 static void
@@ -361,9 +362,10 @@ find_end(struct reader *r, size_t *end, size_t *next, int *cut,
 
 	*cut = 0;
 	r->scan = r->body;
+	r->escaped = r->body < r->len && r->buf[r->body] == '>';
 	for (;;) {
-		f = mbox_find_boundary(r->buf, r->body, r->scan, r->len,
-		    r->eof, &found);
+		f = mbox_find_next(r->buf, r->body, r->scan, r->len,
+		    r->eof, &found, &r->escaped);
 		if (found || r->eof) {
 			*end = *next = f;
 			if (f - r->body > max) {
@@ -408,7 +410,7 @@ next_mbox(struct reader *r, struct dsn_input_msg *m, char *err,
 		r->body = eol != NULL ? (size_t)(eol - r->buf) + 1 : r->len;
 	if (find_end(r, &end, &next, &cut, err, errlen) == -1)
 		return -1;
-	n = mbox_clean(r->buf + r->body, end - r->body, 1);
+	n = mbox_clean(r->buf + r->body, end - r->body, r->escaped);
 	/* The blank line that separates messages is not part of one. */
 	if (!cut && n >= 2 && r->buf[r->body + n - 1] == '\n' &&
 	    r->buf[r->body + n - 2] == '\n')
