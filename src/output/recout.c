@@ -5,8 +5,10 @@
  * no allocation per field; strings are escaped and any invalid UTF-8 is
  * replaced by U+FFFD on the way, so every line parses.  CSV follows
  * RFC 4180 (CRLF rows, quoted cells where needed) and neutralises cells
- * a spreadsheet would run as a formula.  The writer copies its column
- * names; the FILE stays the caller's.
+ * a spreadsheet would run as a formula.  Each row is built in a buffer
+ * the writer owns (it grows to the largest row) and handed to stdio
+ * with one fwrite.  The writer copies its column names; the FILE stays
+ * the caller's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,13 +21,93 @@ struct dsn_recout {
 	FILE		 *fp;
 	enum dsn_outfmt	  fmt;
 	char		**cols;
+	char		**keys;		/* JSON: ',' "name" ':', escaped */
+	size_t		 *keylen;
 	int		 *idx;		/* field of each column, or -1 */
 	int		  ncols;
 	int		  flags;
 	int		  started;	/* header or '[' written */
 	long		  count;	/* records written */
 	int		  failed;
+	char		 *ob;		/* the row being built */
+	size_t		  olen, ocap;
 };
+
+/* Bytes that go into a JSON string as they are. */
+static const unsigned char json_plain[256] = {
+	['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
+
+/* Room for n more bytes in the row buffer; -1 when out of memory. */
+static int
+reserve(struct dsn_recout *w, size_t n)
+{
+	size_t cap;
+	char *nb;
+
+	if (w->ocap - w->olen >= n)
+		return 0;
+	if (w->failed || n > ((size_t)-1) / 2 - w->olen) {
+		w->failed = 1;
+		return -1;
+	}
+	cap = w->ocap ? w->ocap : 4096;
+	while (cap - w->olen < n)
+		cap *= 2;
+	if ((nb = realloc(w->ob, cap)) == NULL) {
+		w->failed = 1;
+		return -1;
+	}
+	w->ob = nb;
+	w->ocap = cap;
+	return 0;
+}
+
+static void
+put(struct dsn_recout *w, const void *p, size_t n)
+{
+	if (n == 0 || reserve(w, n) == -1)
+		return;
+	memcpy(w->ob + w->olen, p, n);
+	w->olen += n;
+}
+
+static void
+puts_(struct dsn_recout *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static void
+putch(struct dsn_recout *w, int c)
+{
+	if (reserve(w, 1) == -1)
+		return;
+	w->ob[w->olen++] = (char)c;
+}
+
+/* Hands the row buffer to stdio; -1 on a write error (errno set). */
+static int
+flush_row(struct dsn_recout *w)
+{
+	size_t n = w->olen;
+
+	w->olen = 0;
+	if (n > 0 && fwrite(w->ob, 1, n, w->fp) != n)
+		w->failed = 1;
+	if (w->failed || ferror(w->fp)) {
+		w->failed = 1;
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
 
 static int
 is_json_int(const char *s)
@@ -41,42 +123,58 @@ is_json_int(const char *s)
 	return *p == '\0' && p - s < 20;
 }
 
-/* Writes s (n bytes) as a JSON string: escaped, repaired, quoted. */
+/*
+ * Writes s (n bytes) as a JSON string: escaped, repaired, quoted.  Runs
+ * of plain bytes and valid UTF-8 are copied whole.
+ */
 static void
-put_json_string(FILE *fp, const char *s, size_t n)
+put_json_string(struct dsn_recout *w, const char *s, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0, k;
+	size_t i = 0, run, k;
 	unsigned char c;
+	char *o;
 
-	putc('"', fp);
+	/* Every byte becomes 6 at most ("\u001f", "\ufffd"). */
+	if (n > ((size_t)-1) / 8 || reserve(w, n * 6 + 2) == -1)
+		return;
+	o = w->ob + w->olen;
+	*o++ = '"';
 	while (i < n) {
-		c = p[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		run = i;
+		while (i < n && json_plain[p[i]])
 			i++;
-			continue;
-		}
-		if (c >= 0x80 && (k = recutf8_seq(p + i, n - i)) > 0) {
+		while (i < n && p[i] >= 0x80 &&
+		    (k = recutf8_seq(p + i, n - i)) > 0)
 			i += k;
+		if (i > run) {
+			memcpy(o, p + run, i - run);
+			o += i - run;
 			continue;
 		}
-		fwrite(p + run, 1, i - run, fp);
+		c = p[i++];
+		*o++ = '\\';
 		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
+			*o++ = (char)c;
 		else if (c == '\n')
-			fputs("\\n", fp);
+			*o++ = 'n';
 		else if (c == '\t')
-			fputs("\\t", fp);
+			*o++ = 't';
 		else if (c == '\r')
-			fputs("\\r", fp);
-		else if (c == 0 || c >= 0x80)
-			fputs("\\ufffd", fp);	/* NUL or a bad byte */
-		else
-			fprintf(fp, "\\u%04x", c);
-		run = ++i;
+			*o++ = 'r';
+		else if (c == 0 || c >= 0x80) {
+			memcpy(o, "ufffd", 5);	/* NUL or a bad byte */
+			o += 5;
+		} else {
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 0xf];
+			o += 5;
+		}
 	}
-	fwrite(p + run, 1, i - run, fp);
-	putc('"', fp);
+	*o++ = '"';
+	w->olen = (size_t)(o - w->ob);
 }
 
 static int
@@ -103,7 +201,7 @@ csv_is_formula(const char *s, size_t n)
 
 /* Writes one CSV cell, quoting and repairing as needed. */
 static void
-put_csv_cell(FILE *fp, const char *s, size_t n, int neutralise)
+put_csv_cell(struct dsn_recout *w, const char *s, size_t n, int neutralise)
 {
 	char *fixed = NULL;
 	size_t i, run;
@@ -115,17 +213,17 @@ put_csv_cell(FILE *fp, const char *s, size_t n, int neutralise)
 	    memchr(s, ',', n) != NULL || memchr(s, '\n', n) != NULL ||
 	    memchr(s, '\r', n) != NULL);
 	if (quote)
-		putc('"', fp);
+		putch(w, '"');
 	if (neutralise && csv_is_formula(s, n))
-		putc('\'', fp);
+		putch(w, '\'');
 	for (i = run = 0; quote && i < n; i++)
 		if (s[i] == '"') {
-			fwrite(s + run, 1, i + 1 - run, fp);
+			put(w, s + run, i + 1 - run);
 			run = i;	/* the quote is written twice */
 		}
-	fwrite(s + run, 1, n - run, fp);
+	put(w, s + run, n - run);
 	if (quote)
-		putc('"', fp);
+		putch(w, '"');
 	free(fixed);
 }
 
@@ -139,6 +237,31 @@ dsn_outfmt_parse(const char *s)
 	if (strcmp(s, "csv") == 0)
 		return DSN_OUT_CSV;
 	return -1;
+}
+
+/* The escaped key of every JSON column, with its separators. */
+static int
+make_keys(struct dsn_recout *w)
+{
+	int i;
+
+	w->keys = calloc((size_t)w->ncols + 1, sizeof(*w->keys));
+	w->keylen = calloc((size_t)w->ncols + 1, sizeof(*w->keylen));
+	if (w->keys == NULL || w->keylen == NULL)
+		return -1;
+	for (i = 0; i < w->ncols; i++) {
+		w->olen = 0;
+		if (i > 0)
+			putch(w, ',');
+		put_json_string(w, w->cols[i], strlen(w->cols[i]));
+		putch(w, ':');
+		if (w->failed || (w->keys[i] = malloc(w->olen)) == NULL)
+			return -1;
+		memcpy(w->keys[i], w->ob, w->olen);
+		w->keylen[i] = w->olen;
+	}
+	w->olen = 0;
+	return 0;
 }
 
 struct dsn_recout *
@@ -163,6 +286,8 @@ dsn_recout_new(FILE *fp, enum dsn_outfmt fmt, const char *const *cols,
 			goto fail;
 		w->idx[i] = dsn_field_lookup(cols[i]);
 	}
+	if (make_keys(w) == -1)
+		goto fail;
 	return w;
 fail:
 	w->fp = NULL;
@@ -182,12 +307,12 @@ start(struct dsn_recout *w)
 	if (w->fmt == DSN_OUT_CSV) {
 		for (i = 0; i < w->ncols; i++) {
 			if (i > 0)
-				putc(',', w->fp);
-			put_csv_cell(w->fp, w->cols[i], strlen(w->cols[i]), 0);
+				putch(w, ',');
+			put_csv_cell(w, w->cols[i], strlen(w->cols[i]), 0);
 		}
-		fputs("\r\n", w->fp);
+		put(w, "\r\n", 2);
 	} else if (w->fmt == DSN_OUT_JSON)
-		putc('[', w->fp);
+		putch(w, '[');
 }
 
 static void
@@ -195,36 +320,27 @@ begin_row(struct dsn_recout *w)
 {
 	start(w);
 	if (w->fmt == DSN_OUT_JSON)
-		fputs(w->count > 0 ? ",\n" : "\n", w->fp);
+		puts_(w, w->count > 0 ? ",\n" : "\n");
 	if (w->fmt != DSN_OUT_CSV)
-		putc('{', w->fp);
+		putch(w, '{');
 }
 
 static int
 end_row(struct dsn_recout *w)
 {
 	if (w->fmt == DSN_OUT_CSV)
-		fputs("\r\n", w->fp);
+		put(w, "\r\n", 2);
 	else
-		fputs(w->fmt == DSN_OUT_JSONL ? "}\n" : "}", w->fp);
+		puts_(w, w->fmt == DSN_OUT_JSONL ? "}\n" : "}");
 	w->count++;
-	if (ferror(w->fp)) {
-		w->failed = 1;
-		if (errno == 0)
-			errno = EIO;
-		return -1;
-	}
-	return 0;
+	return flush_row(w);
 }
 
 /* Column i's name and separator, for JSON. */
 static void
 put_key(struct dsn_recout *w, int i)
 {
-	if (i > 0)
-		putc(',', w->fp);
-	put_json_string(w->fp, w->cols[i], strlen(w->cols[i]));
-	putc(':', w->fp);
+	put(w, w->keys[i], w->keylen[i]);
 }
 
 int
@@ -238,19 +354,19 @@ dsn_recout_record(struct dsn_recout *w, const struct dsn_record *r)
 		v = w->idx[i] >= 0 ? r->v[w->idx[i]] : NULL;
 		if (csv) {
 			if (i > 0)
-				putc(',', w->fp);
+				putch(w, ',');
 			if (v != NULL)
-				put_csv_cell(w->fp, v, strlen(v),
+				put_csv_cell(w, v, strlen(v),
 				    !(w->flags & DSN_RECOUT_CSV_RAW));
 			continue;
 		}
 		put_key(w, i);
 		if (v == NULL)
-			fputs("null", w->fp);
+			put(w, "null", 4);
 		else if (dsn_field_is_number(w->idx[i]) && is_json_int(v))
-			fputs(v, w->fp);
+			puts_(w, v);
 		else
-			put_json_string(w->fp, v, strlen(v));
+			put_json_string(w, v, strlen(v));
 	}
 	return end_row(w);
 }
@@ -280,25 +396,25 @@ dsn_recout_object(struct dsn_recout *w, json_t *obj)
 		v = json_is_object(obj) ? json_object_get(obj, w->cols[i]) :
 		    NULL;
 		if (csv && i > 0)
-			putc(',', w->fp);
+			putch(w, ',');
 		if (!csv)
 			put_key(w, i);
 		if (json_is_string(v)) {
 			if (csv)
-				put_csv_cell(w->fp, json_string_value(v),
+				put_csv_cell(w, json_string_value(v),
 				    json_string_length(v),
 				    !(w->flags & DSN_RECOUT_CSV_RAW));
 			else
-				put_json_string(w->fp, json_string_value(v),
+				put_json_string(w, json_string_value(v),
 				    json_string_length(v));
 			continue;
 		}
 		text = value_text(v, csv);
 		if (csv && text != NULL)
-			put_csv_cell(w->fp, text, strlen(text),
+			put_csv_cell(w, text, strlen(text),
 			    !(w->flags & DSN_RECOUT_CSV_RAW));
 		else
-			fputs(text != NULL ? text : (csv ? "" : "null"), w->fp);
+			puts_(w, text != NULL ? text : (csv ? "" : "null"));
 		free(text);
 	}
 	return end_row(w);
@@ -314,8 +430,9 @@ dsn_recout_close(struct dsn_recout *w)
 	if (w->fp != NULL) {
 		start(w);
 		if (w->fmt == DSN_OUT_JSON)
-			fputs(w->count > 0 ? "\n]\n" : "]\n", w->fp);
-		if (fflush(w->fp) != 0 || ferror(w->fp) || w->failed) {
+			puts_(w, w->count > 0 ? "\n]\n" : "]\n");
+		if (flush_row(w) == -1 || fflush(w->fp) != 0 ||
+		    ferror(w->fp) || w->failed) {
 			if (errno == 0)
 				errno = EIO;
 			rc = -1;
@@ -323,8 +440,13 @@ dsn_recout_close(struct dsn_recout *w)
 	}
 	for (i = 0; w->cols != NULL && i < w->ncols; i++)
 		free(w->cols[i]);
+	for (i = 0; w->keys != NULL && i < w->ncols; i++)
+		free(w->keys[i]);
 	free(w->cols);
+	free(w->keys);
+	free(w->keylen);
 	free(w->idx);
+	free(w->ob);
 	free(w);
 	return rc;
 }
