@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "report/textscan.h"
+#include "report/freetext.h"
 
 #define MAXRCPT	64
 
@@ -20,7 +20,7 @@ dashed(const char *line, size_t ll)
 	const char	*s = line;
 	size_t		 n = ll;
 
-	ts_trim(&s, &n);
+	ft_trim(&s, &n);
 	return n >= 3 && strncmp(s, "---", 3) == 0;
 }
 
@@ -38,9 +38,9 @@ sections(struct report_ctx *ctx, const char *phrase, const char *why)
 	int			 na = 0, i, n = 0, k, none;
 
 	if ((t = report_text(ctx, &len)) == NULL ||
-	    (w = ts_find(t, len, 0, phrase)) >= len)
+	    (w = ft_find(t, len, 0, phrase)) >= len)
 		return 0;
-	pos = ts_eol(t, len, w);
+	pos = ft_eol(t, len, w);
 	while (na < MAXRCPT && msg_line_next(t, len, &pos, &line, &ll) &&
 	    !dashed(line, ll)) {
 		if (ll >= 4 && strncmp(line, ">>> ", 4) == 0) {
@@ -54,21 +54,21 @@ sections(struct report_ctx *ctx, const char *phrase, const char *why)
 	}
 	if (na == 0)
 		return 0;
-	if ((w = ts_find(t, len, w, why)) < len) {
-		w = ts_eol(t, len, w);
+	if ((w = ft_find(t, len, w, why)) < len) {
+		w = ft_eol(t, len, w);
 		d = t + w;
 		for (pos = w; msg_line_next(t, len, &pos, &line, &ll) &&
 		    !dashed(line, ll); )
 			dl = (size_t)(line + ll - d);
 	}
 	for (i = 0; i < na; i++) {
-		if ((r = ts_record(ctx, ad[i], al[i], d, dl, "failed",
+		if ((r = ft_record(ctx, ad[i], al[i], d, dl, "failed",
 		    &none)) == NULL) {
 			if (none)
 				continue;
 			return -1;
 		}
-		if ((k = ts_add(ctx, r)) < 0)
+		if ((k = ft_add(ctx, r)) < 0)
 			return -1;
 		n += k;
 	}
@@ -79,7 +79,7 @@ static int
 ah_test(struct report_ctx *ctx)
 {
 	return msg_field_get(ctx->msg, NULL, "X-AHMAILID") != NULL ||
-	    ts_hdr_has(ctx, "Content-Type", "Active!Hunter");
+	    ft_hdr_has(ctx, "Content-Type", "Active!Hunter");
 }
 
 static int
@@ -92,7 +92,7 @@ ah_parse(struct report_ctx *ctx)
 static int
 biglobe_test(struct report_ctx *ctx)
 {
-	return ts_hdr_has(ctx, "From", "biglobe.ne.jp");
+	return ft_hdr_has(ctx, "From", "biglobe.ne.jp");
 }
 
 static int

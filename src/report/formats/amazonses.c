@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "report/txtrec.h"
+#include "report/freetext.h"
 
 #define SES_JSON_MAX	(1024 * 1024)	/* bigger bodies are not looked at */
 

@@ -3,11 +3,11 @@
  * server's reply, then "Message details:" with "RCPT TO: rcpt" lines.
  * Its Message-ID carries ".JavaMail.".
  *
- * Views into the report text; records go through tb_emit().
+ * Views into the report text; records go through ft_emit().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const aj_starts[] = { "Error message below:", NULL };
 static const char *const aj_ends[] = { "Message details:", NULL };
@@ -27,13 +27,13 @@ aj_test(struct report_ctx *ctx)
 static int
 aj_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 h;
+	struct ft_hit	 h;
 	const char	*t, *line, *d;
 	size_t		 tl, rs, rl, pos, ll, as, al, rest;
 	int		 n = 0, rc;
 
 	if ((t = report_text(ctx, &tl)) == NULL ||
-	    !tb_region(t, tl, aj_starts, aj_ends, &rs, &rl) ||
+	    !ft_region(t, tl, aj_starts, aj_ends, &rs, &rl) ||
 	    (d = msg_memcasemem(t, tl, aj_ends[0], strlen(aj_ends[0]))) ==
 	    NULL)
 		return 0;
@@ -45,11 +45,11 @@ aj_parse(struct report_ctx *ctx)
 		while (ll > 0 && (*line == ' ' || *line == '\t'))
 			line++, ll--;
 		if (!msg_startcase(line, ll, "RCPT TO:") ||
-		    !tb_addr_line(line + 8, ll - 8, 0, &as, &al, &rest))
+		    !ft_addr_lead(line + 8, ll - 8, 0, &as, &al, &rest))
 			continue;
 		h.addr = line + 8 + as;
 		h.alen = al;
-		if ((rc = tb_emit(ctx, &h)) < 0)
+		if ((rc = ft_emit(ctx, &h)) < 0)
 			return -1;
 		n += rc;
 	}

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "report/txtrec.h"
+#include "report/freetext.h"
 
 static int
 domino_test(struct report_ctx *ctx)
@@ -31,7 +31,7 @@ reason(const char *t, size_t len, size_t pos, size_t *rl)
 	size_t		 ll;
 
 	while (msg_line_next(t, len, &pos, &line, &ll)) {
-		if (txt_blank(line, ll)) {
+		if (ft_blank(line, ll)) {
 			if (s != NULL)
 				break;
 			continue;
@@ -52,16 +52,16 @@ domino_parse(struct report_ctx *ctx, const char *t, size_t len)
 	size_t		 pos, ll, rl = 0, off, n;
 	int		 rc, got = 0;
 
-	if ((pos = txt_after(t, len, "was not delivered to:")) == TXT_NONE)
+	if ((pos = ft_after(t, len, "was not delivered to:")) == FT_NONE)
 		return 0;
 	stop = msg_memcasemem(t + pos, len - pos, "because:", 8);
-	r = stop != NULL ? reason(t, len, txt_after(t + pos, len - pos,
+	r = stop != NULL ? reason(t, len, ft_after(t + pos, len - pos,
 	    "because:") + pos, &rl) : NULL;
 	while (msg_line_next(t, len, &pos, &line, &ll) &&
 	    (stop == NULL || line < stop)) {
-		if ((n = txt_lead_addr(line, ll, &off)) == 0)
+		if ((n = ft_addr_word(line, ll, &off)) == 0)
 			continue;
-		if ((rc = txt_add(ctx, line + off, n, r, rl, NULL)) < 0)
+		if ((rc = ft_add_text(ctx, line + off, n, r, rl, NULL)) < 0)
 			return -1;
 		got += rc;
 	}
@@ -76,21 +76,21 @@ notes_parse(struct report_ctx *ctx, const char *t, size_t len)
 	size_t		 pos, ll, off, n;
 	int		 rc, got = 0;
 
-	if ((pos = txt_after(t, len, "Failure Reasons")) == TXT_NONE)
+	if ((pos = ft_after(t, len, "Failure Reasons")) == FT_NONE)
 		return 0;
 	while (msg_line_next(t, len, &pos, &line, &ll)) {
 		if (msg_startcase(line, ll, "------- Returned") ||
 		    msg_startcase(line, ll, "------- Original"))
 			break;
-		if (txt_blank(line, ll))
+		if (ft_blank(line, ll))
 			continue;
-		if ((n = txt_lead_addr(line, ll, &off)) == 0) {
+		if ((n = ft_addr_word(line, ll, &off)) == 0) {
 			if (d == NULL)
 				d = line;
 			de = line + ll;
 			continue;
 		}
-		rc = txt_add(ctx, line + off, n, d, d != NULL ?
+		rc = ft_add_text(ctx, line + off, n, d, d != NULL ?
 		    (size_t)(de - d) : 0, NULL);
 		if (rc < 0)
 			return -1;

@@ -4,11 +4,11 @@
  * "HOST [IP] did not like our RCPT TO:" and the server's reply, up to
  * "Message headers follow." or "Original message follows.".
  *
- * Views into the report text; records go through tb_emit().
+ * Views into the report text; records go through ft_emit().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const df_starts[] = {
 	"There was an error delivering your mail to", NULL
@@ -49,7 +49,7 @@ df_command(const char *s, size_t len)
 static int
 df_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 h;
+	struct ft_hit	 h;
 	const char	*t, *a, *line, *like;
 	size_t		 tl, rs, rl, pos, ll, as, al, rest;
 
@@ -59,12 +59,12 @@ df_parse(struct report_ctx *ctx)
 		return 0;
 	pos = (size_t)(a - t) + strlen(df_starts[0]);
 	if (!msg_line_next(t, tl, &pos, &line, &ll) ||
-	    !tb_addr_line(line, ll, TB_ANGLE, &as, &al, &rest))
+	    !ft_addr_lead(line, ll, FT_ANGLE, &as, &al, &rest))
 		return 0;
 	memset(&h, 0, sizeof(h));
 	h.addr = line + as;
 	h.alen = al;
-	if (!tb_region(t, tl, df_starts, df_ends, &rs, &rl))
+	if (!ft_region(t, tl, df_starts, df_ends, &rs, &rl))
 		return 0;
 	/* "HOST [IP] did not like our RCPT TO:" then the reply. */
 	pos = 0;
@@ -73,7 +73,7 @@ df_parse(struct report_ctx *ctx)
 			continue;
 		if ((like = msg_memcasemem(line, ll, "did not like our ",
 		    17)) != NULL) {
-			tb_host(line, (size_t)(like - line), &h.remote,
+			ft_host(line, (size_t)(like - line), &h.remote,
 			    &h.rlen);
 			h.cmd = df_command(like + 17, ll -
 			    (size_t)(like - line) - 17);
@@ -85,7 +85,7 @@ df_parse(struct report_ctx *ctx)
 		}
 		break;
 	}
-	return tb_emit(ctx, &h);
+	return ft_emit(ctx, &h);
 }
 
 const struct recog recog_dragonfly = {

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "report/txtrec.h"
+#include "report/freetext.h"
 
 static const char *const markers[] = {
 	"did not reach the following recipient",
@@ -41,12 +41,12 @@ lead_addr(const char *line, size_t ll, size_t *off)
 {
 	size_t	 n, rest;
 
-	if ((n = txt_lead_addr(line, ll, off)) == 0)
+	if ((n = ft_addr_word(line, ll, off)) == 0)
 		return 0;
 	rest = *off + n;
 	if (rest < ll && line[rest] == '>')
 		rest++;
-	if (txt_blank(line + rest, ll - rest) ||
+	if (ft_blank(line + rest, ll - rest) ||
 	    msg_startcase(line + rest, ll - rest, " on "))
 		return n;
 	return 0;
@@ -58,7 +58,7 @@ ex_flush(struct report_ctx *ctx, const char *a, size_t al, const char *d,
 {
 	if (a == NULL)
 		return 0;
-	return txt_add(ctx, a, al, d, d != NULL ? (size_t)(de - d) : 0,
+	return ft_add_text(ctx, a, al, d, d != NULL ? (size_t)(de - d) : 0,
 	    NULL);
 }
 
@@ -84,7 +84,7 @@ ex_parse(struct report_ctx *ctx)
 				line++;
 				ll--;
 			}
-			if (!txt_blank(line, ll) && lead_addr(line, ll,
+			if (!ft_blank(line, ll) && lead_addr(line, ll,
 			    &off) == 0)
 				return 0;
 		}
@@ -97,7 +97,7 @@ ex_parse(struct report_ctx *ctx)
 			d = de = NULL;
 			continue;
 		}
-		if (txt_blank(line, ll)) {
+		if (ft_blank(line, ll)) {
 			if (d != NULL || (a == NULL && got > 0))
 				break;
 			continue;

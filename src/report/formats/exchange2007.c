@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "report/txtrec.h"
+#include "report/freetext.h"
 
 static int
 x7_test(struct report_ctx *ctx)
@@ -48,8 +48,8 @@ x7_flush(struct report_ctx *ctx, const char *a, size_t al, const char *d,
 
 	if (a == NULL || d == NULL)
 		return 0;
-	rc = txt_add(ctx, a, al, d, (size_t)(de - d), NULL);
-	if (rc == 1 && x7_mtas(txt_last(ctx), gen, genlen) < 0)
+	rc = ft_add_text(ctx, a, al, d, (size_t)(de - d), NULL);
+	if (rc == 1 && x7_mtas(ft_last(ctx), gen, genlen) < 0)
 		return -1;
 	return rc;
 }
@@ -62,8 +62,8 @@ x7_parse(struct report_ctx *ctx)
 	size_t		 len, pos, ll, al = 0, off, n, genlen = 0;
 	int		 rc, got = 0;
 
-	if ((t = report_text(ctx, &len)) == NULL || (pos = txt_after(t, len,
-	    "Diagnostic information for administrators")) == TXT_NONE)
+	if ((t = report_text(ctx, &len)) == NULL || (pos = ft_after(t, len,
+	    "Diagnostic information for administrators")) == FT_NONE)
 		return 0;
 	while (msg_line_next(t, len, &pos, &line, &ll)) {
 		if (msg_startcase(line, ll, "Original message headers"))
@@ -77,7 +77,7 @@ x7_parse(struct report_ctx *ctx)
 		}
 		if (msg_startcase(line, ll, "Receiving server:"))
 			continue;
-		if ((n = txt_lead_addr(line, ll, &off)) > 0 && n + off >= ll) {
+		if ((n = ft_addr_word(line, ll, &off)) > 0 && n + off >= ll) {
 			if ((rc = x7_flush(ctx, a, al, d, de, gen,
 			    genlen)) < 0)
 				return -1;
@@ -87,7 +87,7 @@ x7_parse(struct report_ctx *ctx)
 			d = de = NULL;
 			continue;
 		}
-		if (txt_blank(line, ll) || a == NULL)
+		if (ft_blank(line, ll) || a == NULL)
 			continue;
 		if (d == NULL)
 			d = line;

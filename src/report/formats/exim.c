@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "report/textscan.h"
+#include "report/freetext.h"
 
 #define EX_RETRY4	0x01	/* "retry timeout exceeded" is a 4.4.7 */
 
@@ -29,9 +29,9 @@ static int
 exim_shape(struct report_ctx *ctx)
 {
 	return msg_field_get(ctx->msg, NULL, "X-Failed-Recipients") != NULL ||
-	    ts_hdr_has(ctx, "Subject", "Mail delivery failed") ||
-	    ts_hdr_has(ctx, "Subject", "Warning: message") ||
-	    ts_hdr_has(ctx, "From", "Mail Delivery System");
+	    ft_hdr_has(ctx, "Subject", "Mail delivery failed") ||
+	    ft_hdr_has(ctx, "Subject", "Warning: message") ||
+	    ft_hdr_has(ctx, "From", "Mail Delivery System");
 }
 
 static int
@@ -43,13 +43,13 @@ exim_test(struct report_ctx *ctx)
 static int
 mailru_test(struct report_ctx *ctx)
 {
-	return ts_hdr_has(ctx, "From", "mail.ru") && exim_shape(ctx);
+	return ft_hdr_has(ctx, "From", "mail.ru") && exim_shape(ctx);
 }
 
 static int
 gmx_test(struct report_ctx *ctx)
 {
-	return (ts_hdr_has(ctx, "From", "gmx.") ||
+	return (ft_hdr_has(ctx, "From", "gmx.") ||
 	    msg_field_get(ctx->msg, NULL, "X-GMX-Antispam") != NULL) &&
 	    exim_shape(ctx);
 }
@@ -57,8 +57,8 @@ gmx_test(struct report_ctx *ctx)
 static int
 einsundeins_test(struct report_ctx *ctx)
 {
-	return (ts_hdr_has(ctx, "From", "kundenserver.") ||
-	    ts_hdr_has(ctx, "From", "1and1.") ||
+	return (ft_hdr_has(ctx, "From", "kundenserver.") ||
+	    ft_hdr_has(ctx, "From", "1and1.") ||
 	    msg_field_get(ctx->msg, NULL, "X-UI-Out-Filterresults") != NULL) &&
 	    exim_shape(ctx);
 }
@@ -92,10 +92,10 @@ block_rcpt(struct report_ctx *ctx, const char *line, size_t ll, int nth,
 	char		*x;
 	size_t		 as, al;
 
-	if (ts_addr_line(line, ll, 0, &as, &al))
+	if (ft_addr_only(line, ll, 0, &as, &al))
 		return msg_addr(a, line + as, al);
 	xf = msg_header(ctx->msg, NULL, "X-Failed-Recipients");
-	if (xf != NULL && (x = ts_list_nth(ctx, xf, nth)) != NULL &&
+	if (xf != NULL && (x = ft_list_nth(ctx, xf, nth)) != NULL &&
 	    strchr(x, '@') != NULL)
 		return x;
 	if (msg_addr_find(line, ll, &as, &al))
@@ -116,7 +116,7 @@ emit(struct report_ctx *ctx, const char *rcpt, const char *d, size_t dl,
 
 	if (rcpt == NULL)
 		return 0;
-	if ((r = ts_record(ctx, rcpt, strlen(rcpt), d, dl, action,
+	if ((r = ft_record(ctx, rcpt, strlen(rcpt), d, dl, action,
 	    &none)) == NULL)
 		return none ? 0 : -1;
 	if (remote(r) < 0) {
@@ -131,7 +131,7 @@ emit(struct report_ctx *ctx, const char *rcpt, const char *d, size_t dl,
 		dsn_record_free(r);
 		return -1;
 	}
-	return ts_add(ctx, r);
+	return ft_add(ctx, r);
 }
 
 /* Start of the recipient list: the line after "...failed:" or "...is:". */
@@ -142,22 +142,22 @@ list_start(const char *t, size_t len, int *delay)
 	int	 i;
 
 	*delay = 0;
-	if ((p = ts_find(t, len, 0, "following address")) == len) {
-		if ((p = ts_find(t, len, 0,
+	if ((p = ft_find(t, len, 0, "following address")) == len) {
+		if ((p = ft_find(t, len, 0,
 		    "yet been delivered is:")) == len &&
-		    (p = ts_find(t, len, 0, "yet been delivered are:")) == len)
+		    (p = ft_find(t, len, 0, "yet been delivered are:")) == len)
 			return len;
 		*delay = 1;
 	}
 	/* The first line from there that ends with a colon. */
 	for (i = 0; i < 3 && p < len; i++) {
-		e = ts_eol(t, len, p);
+		e = ft_eol(t, len, p);
 		while (e > p && (t[e - 1] == '\n' || t[e - 1] == '\r' ||
 		    t[e - 1] == ' '))
 			e--;
 		if (e > p && t[e - 1] == ':')
-			return ts_eol(t, len, e);
-		p = ts_eol(t, len, p);
+			return ft_eol(t, len, e);
+		p = ft_eol(t, len, p);
 	}
 	return len;
 }
@@ -166,7 +166,7 @@ list_start(const char *t, size_t len, int *delay)
 static int
 blank(const char *line, size_t ll)
 {
-	return ts_indent(line, ll) == ll;
+	return ft_indent(line, ll) == ll;
 }
 
 static int
@@ -182,20 +182,20 @@ parse_flags(struct report_ctx *ctx, int flags)
 		return 0;
 	end = len;
 	for (i = 0; ends[i] != NULL; i++)
-		if ((e = ts_find(t, len, pos, ends[i])) < end)
-			end = ts_bol(t, e);
+		if ((e = ft_find(t, len, pos, ends[i])) < end)
+			end = ft_bol(t, e);
 	for (;;) {
 		bl = pos;
 		more = msg_line_next(t, end, &pos, &line, &ll);
 		if (more && blank(line, ll))
 			continue;
-		in = more ? ts_indent(line, ll) : 0;
+		in = more ? ft_indent(line, ll) : 0;
 		if (more && indented < 0)
 			indented = in > 0;
 		if (more && indented == 1 && in == 0)
 			more = 0;		/* the end of the list */
 		if (more && (indented ? in >= 4 :
-		    !ts_addr_line(line, ll, 0, &as, &al)))
+		    !ft_addr_only(line, ll, 0, &as, &al)))
 			continue;
 		if (rl != NULL) {
 			rc = block_rcpt(ctx, rl, rll, nth++, t + ds, bl - ds);

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "report/txtrec.h"
+#include "report/freetext.h"
 
 #define AU_MAX	32	/* recipients read from one report */
 
@@ -71,7 +71,7 @@ dialogue(const char *t, size_t len, size_t pos)
 	size_t		 p = pos, ll;
 
 	while (msg_line_next(t, len, &p, &line, &ll) && ll > 0 &&
-	    (line[0] == ' ' || line[0] == '\t') && !txt_blank(line, ll))
+	    (line[0] == ' ' || line[0] == '\t') && !ft_blank(line, ll))
 		pos = p;
 	return pos;
 }
@@ -96,7 +96,7 @@ au_parse(struct report_ctx *ctx)
 		else if ((c = msg_memcasemem(line, ll, "Recipient:", 10)) !=
 		    NULL)
 			c += 10;
-		if (c != NULL && (n = txt_lead_addr(c, ll - (size_t)(c - line),
+		if (c != NULL && (n = ft_addr_word(c, ll - (size_t)(c - line),
 		    &off)) > 0 && nr < AU_MAX) {
 			/* The address line and the dialogue below it. */
 			end = dialogue(t, len, pos);
@@ -108,7 +108,7 @@ au_parse(struct report_ctx *ctx)
 			pos = end;
 			continue;
 		}
-		if ((n = txt_lead_addr(line, ll, &off)) > 0 && nr < AU_MAX &&
+		if ((n = ft_addr_word(line, ll, &off)) > 0 && nr < AU_MAX &&
 		    (n + off + 1 >= ll)) {
 			rc_[nr].a = line + off;
 			rc_[nr].al = n;
@@ -129,7 +129,7 @@ au_parse(struct report_ctx *ctx)
 			rc_[i].d = d;
 			rc_[i].dl = d != NULL ? (size_t)(de - d) : 0;
 		}
-		if ((rc = txt_add(ctx, rc_[i].a, rc_[i].al, rc_[i].d,
+		if ((rc = ft_add_text(ctx, rc_[i].a, rc_[i].al, rc_[i].d,
 		    rc_[i].dl, NULL)) < 0)
 			return -1;
 		got += rc;

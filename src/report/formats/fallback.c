@@ -20,7 +20,7 @@
  */
 #include <string.h>
 
-#include "report/recog.h"
+#include "report/freetext.h"
 
 #define FB_TEXTMAX	(256 * 1024)	/* text scanned at most */
 #define FB_LINES	2000		/* lines scanned at most */
@@ -101,22 +101,6 @@ static const char *const forward_marks[] = {
 	"fwd:", "fw:", "tr:", "wg:", "rv:", "enc:", "doorst:", NULL
 };
 
-static int
-has_mark(const char *s, const char *const *marks, int prefix)
-{
-	size_t	 n;
-	int	 i;
-
-	if (s == NULL)
-		return 0;
-	n = strlen(s);
-	for (i = 0; marks[i] != NULL; i++)
-		if (prefix ? msg_startcase(s, n, marks[i]) :
-		    msg_memcasemem(s, n, marks[i], strlen(marks[i])) != NULL)
-			return 1;
-	return 0;
-}
-
 /* 1 when a header field's value starts with prefix. */
 static int
 hdr_starts(struct msg *m, const char *name, const char *prefix)
@@ -157,7 +141,7 @@ static int
 mua(struct msg *m)
 {
 	return msg_field_get(m, NULL, "User-Agent") != NULL ||
-	    has_mark(msg_header(m, NULL, "X-Mailer"), mua_marks, 0);
+	    ft_has_mark(msg_header(m, NULL, "X-Mailer"), mua_marks, 0);
 }
 
 /*
@@ -187,12 +171,12 @@ fb_test(struct report_ctx *ctx)
 	while (subj != NULL && *subj == ' ')
 		subj++;
 	/* A person passing a bounce on is not a bounce. */
-	if (has_mark(subj, forward_marks, 1) &&
+	if (ft_has_mark(subj, forward_marks, 1) &&
 	    msg_field_get(m, NULL, "X-Failed-Recipients") == NULL)
 		return 0;
-	if (strong || has_mark(from, from_marks, 0))
+	if (strong || ft_has_mark(from, from_marks, 0))
 		return 1;
-	if (!has_mark(reply_tail(subj), subject_marks, 0) ||
+	if (!ft_has_mark(reply_tail(subj), subject_marks, 0) ||
 	    msg_field_get(m, NULL, "In-Reply-To") != NULL ||
 	    msg_field_get(m, NULL, "References") != NULL)
 		return 0;
@@ -204,7 +188,7 @@ fb_test(struct report_ctx *ctx)
 	while (*subj == '[' && (tag = strchr(subj, ']')) != NULL)
 		for (subj = tag + 1; *subj == ' '; subj++)
 			;
-	if (has_mark(subj, subject_starts, 1))
+	if (ft_has_mark(subj, subject_starts, 1))
 		return 1;
 	/* The subject alone: not when it reads like list mail. */
 	return msg_field_get(m, NULL, "List-Unsubscribe") == NULL &&

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "report/textscan.h"
+#include "report/freetext.h"
 
 /* Phrases of fml's refusals. */
 static const char *const whys[] = {
@@ -20,8 +20,8 @@ static const char *const whys[] = {
 static int
 fml_test(struct report_ctx *ctx)
 {
-	return ts_hdr_has(ctx, "X-MLServer", "fml") &&
-	    ts_hdr_has(ctx, "From", "-admin@");
+	return ft_hdr_has(ctx, "X-MLServer", "fml") &&
+	    ft_hdr_has(ctx, "From", "-admin@");
 }
 
 static int
@@ -34,7 +34,7 @@ fml_parse(struct report_ctx *ctx)
 
 	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
-	end = ts_find(t, len, 0, "Original mail as follows");
+	end = ft_find(t, len, 0, "Original mail as follows");
 	while (msg_line_next(t, end, &pos, &line, &ll)) {
 		if ((lt = memchr(line, '<', ll)) == NULL ||
 		    (gt = memchr(lt, '>', ll - (size_t)(lt - line))) == NULL ||
@@ -46,10 +46,10 @@ fml_parse(struct report_ctx *ctx)
 				break;
 		if (whys[i] == NULL)
 			continue;
-		if ((r = ts_record(ctx, lt, (size_t)(gt - lt) + 1, line, ll,
+		if ((r = ft_record(ctx, lt, (size_t)(gt - lt) + 1, line, ll,
 		    "failed", &none)) == NULL)
 			return none ? 0 : -1;
-		return ts_add(ctx, r);
+		return ft_add(ctx, r);
 	}
 	return 0;
 }

@@ -4,11 +4,11 @@
  * Groups' rejections of posts (X-Failed-Recipients names the group).
  *
  * Views into the report text and headers; records go through
- * tb_emit().
+ * ft_emit().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const gm_ends[] = {
 	"----- Original message -----", "----- Message header follows",
@@ -32,7 +32,7 @@ gm_test(struct report_ctx *ctx)
 
 /* The diagnostic: the server's reply, else the technical details. */
 static void
-gm_diag(const char *t, size_t tl, struct tb_hit *h)
+gm_diag(const char *t, size_t tl, struct ft_hit *h)
 {
 	static const char *const leads[] = {
 		"The error that the other server returned was:",
@@ -53,7 +53,7 @@ gm_diag(const char *t, size_t tl, struct tb_hit *h)
 		nl = strlen(leads[i]);
 		h->diag = t + at + nl;
 		h->dlen = tl - (size_t)at - nl;
-		if ((at = tb_find(h->diag, h->dlen, gm_ends, NULL)) >= 0)
+		if ((at = ft_find_any(h->diag, h->dlen, gm_ends, NULL)) >= 0)
 			h->dlen = (size_t)at;
 		return;
 	}
@@ -65,13 +65,13 @@ gm_parse(struct report_ctx *ctx)
 	static const char *const starts[] = {
 		"Delivery to the following recipient", NULL
 	};
-	struct tb_hit	 proto, h;
+	struct ft_hit	 proto, h;
 	const char	*t, *r, *line;
 	size_t		 tl, rs, rl, pos, ll, as, al, rest;
 	int		 n = 0, rc, seen = 0;
 
 	if ((t = report_text(ctx, &tl)) == NULL ||
-	    !tb_region(t, tl, starts, gm_ends, &rs, &rl))
+	    !ft_region(t, tl, starts, gm_ends, &rs, &rl))
 		return 0;
 	r = t + rs;
 	memset(&proto, 0, sizeof(proto));
@@ -85,11 +85,11 @@ gm_parse(struct report_ctx *ctx)
 	/* The recipients: address lines up to the first blank after them. */
 	pos = 0;
 	while (msg_line_next(r, rl, &pos, &line, &ll)) {
-		if (tb_addr_line(line, ll, 0, &as, &al, &rest)) {
+		if (ft_addr_lead(line, ll, 0, &as, &al, &rest)) {
 			h = proto;
 			h.addr = line + as;
 			h.alen = al;
-			if ((rc = tb_emit(ctx, &h)) < 0)
+			if ((rc = ft_emit(ctx, &h)) < 0)
 				return -1;
 			n += rc;
 			seen = 1;
@@ -110,7 +110,7 @@ gg_test(struct report_ctx *ctx)
 static int
 gg_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 h;
+	struct ft_hit	 h;
 	const char	*t, *v, *line;
 	size_t		 tl, pos = 0, ll, s, al;
 	int		 n = 0, rc, para = 0;
@@ -133,7 +133,7 @@ gg_parse(struct report_ctx *ctx)
 	while (msg_addr_find(v, strlen(v), &s, &al)) {
 		h.addr = v + s;
 		h.alen = al;
-		if ((rc = tb_emit(ctx, &h)) < 0)
+		if ((rc = ft_emit(ctx, &h)) < 0)
 			return -1;
 		n += rc;
 		v += s + al;

@@ -7,14 +7,14 @@
  */
 #include <string.h>
 
-#include "report/textscan.h"
+#include "report/freetext.h"
 
 #define MAXRCPT	64
 
 static int
 im_test(struct report_ctx *ctx)
 {
-	return ts_hdr_has(ctx, "X-Mailer", "<SMTP32 ");
+	return ft_hdr_has(ctx, "X-Mailer", "<SMTP32 ");
 }
 
 /* 1 when the line starts with a header field name ("To:", "CC:"). */
@@ -41,16 +41,16 @@ im_parse(struct report_ctx *ctx)
 
 	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
-	end = ts_find(t, len, 0, "Original message follows");
-	if ((rs = ts_find(t, end, 0, "generated response:")) < end) {
-		resp = t + ts_eol(t, end, rs);
+	end = ft_find(t, len, 0, "Original message follows");
+	if ((rs = ft_find(t, end, 0, "generated response:")) < end) {
+		resp = t + ft_eol(t, end, rs);
 		respl = end - (size_t)(resp - t);
-		end = ts_bol(t, rs);
+		end = ft_bol(t, rs);
 	}
 	while (nr < MAXRCPT && msg_line_next(t, end, &pos, &line, &ll)) {
 		s = line;
 		n = ll;
-		ts_trim(&s, &n);
+		ft_trim(&s, &n);
 		if (n == 0 || fieldlike(s, n) ||
 		    !msg_addr_find(s, n, &st, &an) || st == 0 ||
 		    st + an != n)
@@ -67,13 +67,13 @@ im_parse(struct report_ctx *ctx)
 		if (respl > 0)
 			memcpy(d + rlen[i] + 1, resp, respl);
 		dl = rlen[i] + 1 + respl;
-		if ((r = ts_record(ctx, rl[i], rlen[i], d, dl, "failed",
+		if ((r = ft_record(ctx, rl[i], rlen[i], d, dl, "failed",
 		    &none)) == NULL) {
 			if (none)
 				continue;
 			return -1;
 		}
-		if ((k = ts_add(ctx, r)) < 0)
+		if ((k = ft_add(ctx, r)) < 0)
 			return -1;
 		got += k;
 	}

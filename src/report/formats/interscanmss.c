@@ -3,11 +3,11 @@
  * ("Sent <<< RCPT TO:<rcpt>" then "Received >>> 550 ...") or "Unable
  * to deliver message to <rcpt> ...".
  *
- * Views into the report text; records go through tb_emit().
+ * Views into the report text; records go through ft_emit().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static int
 is_test(struct report_ctx *ctx)
@@ -23,7 +23,7 @@ is_test(struct report_ctx *ctx)
 
 /* One recipient named after lead in line l; 1 when found. */
 static int
-is_addr(const char *l, size_t ll, const char *lead, struct tb_hit *h)
+is_addr(const char *l, size_t ll, const char *lead, struct ft_hit *h)
 {
 	const char	*p;
 	size_t		 as, al, rest;
@@ -31,7 +31,7 @@ is_addr(const char *l, size_t ll, const char *lead, struct tb_hit *h)
 	if ((p = msg_memcasemem(l, ll, lead, strlen(lead))) == NULL)
 		return 0;
 	p += strlen(lead);
-	if (!tb_addr_line(p, ll - (size_t)(p - l), 0, &as, &al, &rest))
+	if (!ft_addr_lead(p, ll - (size_t)(p - l), 0, &as, &al, &rest))
 		return 0;
 	h->addr = p + as;
 	h->alen = al;
@@ -41,7 +41,7 @@ is_addr(const char *l, size_t ll, const char *lead, struct tb_hit *h)
 static int
 is_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 h;
+	struct ft_hit	 h;
 	const char	*t, *line;
 	size_t		 tl, pos = 0, ll;
 	int		 n = 0, rc, open = 0;
@@ -58,7 +58,7 @@ is_parse(struct report_ctx *ctx)
 		} else if (open && msg_startcase(line, ll, "Received >>> ")) {
 			h.diag = line + 13;
 			h.dlen = ll - 13;
-			if ((rc = tb_emit(ctx, &h)) < 0)
+			if ((rc = ft_emit(ctx, &h)) < 0)
 				return -1;
 			n += rc;
 			open = 0;
@@ -66,7 +66,7 @@ is_parse(struct report_ctx *ctx)
 		    is_addr(line, ll, "Unable to deliver message to ", &h)) {
 			h.diag = line;
 			h.dlen = ll;
-			if ((rc = tb_emit(ctx, &h)) < 0)
+			if ((rc = ft_emit(ctx, &h)) < 0)
 				return -1;
 			n += rc;
 		}

@@ -4,11 +4,11 @@
  * recipients were affected:" and indented addresses, then "Additional
  * Information" with Remote-MTA and Reporting-MTA lines.
  *
- * Views into the report text; records go through tb_emit().
+ * Views into the report text; records go through ft_emit().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const mm_starts[] = {
 	"The following recipients were affected:", NULL
@@ -52,20 +52,20 @@ mm_field(const char *t, size_t tl, const char *name, const char **v,
 static int
 mm_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 proto;
+	struct ft_hit	 proto;
 	const char	*t;
 	size_t		 tl, rs, rl, ws, wl;
 
 	if ((t = report_text(ctx, &tl)) == NULL ||
-	    !tb_region(t, tl, mm_starts, mm_ends, &rs, &rl))
+	    !ft_region(t, tl, mm_starts, mm_ends, &rs, &rl))
 		return 0;
 	memset(&proto, 0, sizeof(proto));
-	if (tb_region(t, tl, mm_why, mm_starts, &ws, &wl)) {
+	if (ft_region(t, tl, mm_why, mm_starts, &ws, &wl)) {
 		proto.diag = t + ws;
 		proto.dlen = wl;
 	}
 	mm_field(t, tl, "Remote-MTA:", &proto.remote, &proto.rlen);
-	return tb_blocks(ctx, t + rs, rl, 0, &proto);
+	return ft_blocks(ctx, t + rs, rl, 0, &proto);
 }
 
 const struct recog recog_mailmarshal = {

@@ -6,14 +6,14 @@
  */
 #include <string.h>
 
-#include "report/textscan.h"
+#include "report/freetext.h"
 
 #define MAXRCPT	64
 
 static int
 mf_test(struct report_ctx *ctx)
 {
-	return ts_hdr_has(ctx, "X-Mailer", "m-FILTER");
+	return ft_hdr_has(ctx, "X-Mailer", "m-FILTER");
 }
 
 /* The section after the line holding title, up to the next "---" line. */
@@ -23,9 +23,9 @@ section(const char *t, size_t len, const char *title, size_t *sl)
 	const char	*line, *s;
 	size_t		 pos, ll;
 
-	if ((pos = ts_find(t, len, 0, title)) >= len)
+	if ((pos = ft_find(t, len, 0, title)) >= len)
 		return NULL;
-	pos = ts_eol(t, len, pos);
+	pos = ft_eol(t, len, pos);
 	s = t + pos;
 	*sl = 0;
 	while (msg_line_next(t, len, &pos, &line, &ll) &&
@@ -43,7 +43,7 @@ command(const char *s, size_t n)
 	};
 	int	 i;
 
-	ts_trim(&s, &n);
+	ft_trim(&s, &n);
 	for (i = 0; cmds[i] != NULL; i++)
 		if (msg_startcase(s, n, cmds[i]))
 			return strcmp(cmds[i], "EHLO") == 0 ? "HELO" : cmds[i];
@@ -59,16 +59,16 @@ mf_parse(struct report_ctx *ctx)
 	int			 n = 0, k, none, seen = 0;
 
 	if ((t = report_text(ctx, &len)) == NULL ||
-	    (end = ts_find(t, len, 0, "-------server message")) >= len)
+	    (end = ft_find(t, len, 0, "-------server message")) >= len)
 		return 0;
 	d = section(t, len, "-------server message", &dl);
 	if ((c = section(t, len, "-------SMTP command", &cl)) != NULL)
 		cmd = command(c, cl);
 	while (seen < MAXRCPT && msg_line_next(t, end, &pos, &line, &ll)) {
-		if (!ts_addr_line(line, ll, 0, &as, &al))
+		if (!ft_addr_only(line, ll, 0, &as, &al))
 			continue;
 		seen++;
-		if ((r = ts_record(ctx, line + as, al, d, dl, "failed",
+		if ((r = ft_record(ctx, line + as, al, d, dl, "failed",
 		    &none)) == NULL) {
 			if (none)
 				continue;
@@ -79,7 +79,7 @@ mf_parse(struct report_ctx *ctx)
 			dsn_record_free(r);
 			return -1;
 		}
-		if ((k = ts_add(ctx, r)) < 0)
+		if ((k = ft_add(ctx, r)) < 0)
 			return -1;
 		n += k;
 	}

@@ -3,11 +3,11 @@
  * Exim-like text): "The following address failed:" then "<rcpt>: 550
  * ..." up to "Included is a copy of the message header".
  *
- * Views into the report text; records go through tb_blocks().
+ * Views into the report text; records go through ft_blocks().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const mx_starts[] = {
 	"The following address failed:", "following addresses failed:",
@@ -32,15 +32,15 @@ mx_test(struct report_ctx *ctx)
 static int
 mx_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 proto;
+	struct ft_hit	 proto;
 	const char	*t;
 	size_t		 tl, rs, rl;
 
 	if ((t = report_text(ctx, &tl)) == NULL ||
-	    !tb_region(t, tl, mx_starts, mx_ends, &rs, &rl))
+	    !ft_region(t, tl, mx_starts, mx_ends, &rs, &rl))
 		return 0;
 	memset(&proto, 0, sizeof(proto));
-	return tb_blocks(ctx, t + rs, rl, TB_ANGLE | TB_COLON, &proto);
+	return ft_blocks(ctx, t + rs, rl, FT_ANGLE | FT_COLON, &proto);
 }
 
 const struct recog recog_mxlogic = {

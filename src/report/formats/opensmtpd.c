@@ -3,11 +3,11 @@
  * DO NOT REPLY", then "rcpt: reason" lines after "the following list
  * of recipients:", up to "Below is a copy of the original message".
  *
- * Views into the report text; records go through tb_blocks().
+ * Views into the report text; records go through ft_blocks().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const os_starts[] = {
 	"the following list of recipients:", "list of recipients:", NULL
@@ -31,20 +31,20 @@ os_test(struct report_ctx *ctx)
 static int
 os_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 proto;
+	struct ft_hit	 proto;
 	const char	*t;
 	size_t		 tl, rs, rl;
 
 	if ((t = report_text(ctx, &tl)) == NULL ||
 	    msg_memcasemem(t, tl, "This is the MAILER-DAEMON", 25) == NULL ||
-	    !tb_region(t, tl, os_starts, os_ends, &rs, &rl))
+	    !ft_region(t, tl, os_starts, os_ends, &rs, &rl))
 		return 0;
 	memset(&proto, 0, sizeof(proto));
 	/*
 	 * XXX opensmtpd: a "delayed for more than ..." warning is scored
 	 * as failed by the reference corpus, so every hit is "failed".
 	 */
-	return tb_blocks(ctx, t + rs, rl, TB_COLON, &proto);
+	return ft_blocks(ctx, t + rs, rl, FT_COLON, &proto);
 }
 
 const struct recog recog_opensmtpd = {

@@ -4,11 +4,11 @@
  * system at host ...", then "<rcpt>: host HOST[IP] said: ..." blocks
  * with indented continuation lines.
  *
- * Views into the report text; records go through tb_blocks().
+ * Views into the report text; records go through ft_blocks().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const pf_starts[] = {
 	"This is the Postfix program at host",
@@ -32,18 +32,18 @@ pf_test(struct report_ctx *ctx)
 static int
 pf_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 proto;
+	struct ft_hit	 proto;
 	const char	*t;
 	size_t		 tl, rs, rl;
 
 	if ((t = report_text(ctx, &tl)) == NULL ||
-	    !tb_region(t, tl, pf_starts, NULL, &rs, &rl))
+	    !ft_region(t, tl, pf_starts, NULL, &rs, &rl))
 		return 0;
 	memset(&proto, 0, sizeof(proto));
 	if (msg_memcasemem(t, tl, "Delayed Mail", 12) != NULL ||
 	    msg_memcasemem(t, tl, "THIS IS A WARNING ONLY", 22) != NULL)
 		proto.action = "delayed";
-	return tb_blocks(ctx, t + rs, rl, TB_ANGLE | TB_COLON, &proto);
+	return ft_blocks(ctx, t + rs, rl, FT_ANGLE | FT_COLON, &proto);
 }
 
 const struct recog recog_postfix = {

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "report/textscan.h"
+#include "report/freetext.h"
 
 /* Phrases that open the recipient list of this shape. */
 static const char *const intros[] = {
@@ -33,11 +33,11 @@ static const char *const ends[] = {
 static int
 qmail_test(struct report_ctx *ctx)
 {
-	return ts_hdr_has(ctx, "From", "mailer-daemon") ||
-	    ts_hdr_has(ctx, "Subject", "failure notice") ||
-	    ts_hdr_has(ctx, "Subject", "delivery fail") ||
-	    ts_hdr_has(ctx, "Subject", "failed delivery") ||
-	    ts_hdr_has(ctx, "Subject", "failure delivery");
+	return ft_hdr_has(ctx, "From", "mailer-daemon") ||
+	    ft_hdr_has(ctx, "Subject", "failure notice") ||
+	    ft_hdr_has(ctx, "Subject", "delivery fail") ||
+	    ft_hdr_has(ctx, "Subject", "failed delivery") ||
+	    ft_hdr_has(ctx, "Subject", "failure delivery");
 }
 
 /* "qmail-send program at HOST." into the record's reporting_mta. */
@@ -46,8 +46,8 @@ reporting(struct dsn_record *r, const char *t, size_t len, size_t at)
 {
 	size_t	 p, e;
 
-	p = ts_find(t, len, at, " at ");
-	e = ts_eol(t, len, at);
+	p = ft_find(t, len, at, " at ");
+	e = ft_eol(t, len, at);
 	if (p >= e)
 		return 0;
 	p += 4;
@@ -73,29 +73,29 @@ qmail_parse(struct report_ctx *ctx)
 	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
 	for (i = 0; intros[i] != NULL; i++)
-		if ((start = ts_find(t, len, 0, intros[i])) < len)
+		if ((start = ft_find(t, len, 0, intros[i])) < len)
 			break;
 	if (intros[i] == NULL)
 		return 0;
 	qs = i == 0 ? start : len;
 	end = len;
 	for (i = 0; ends[i] != NULL; i++)
-		if ((pos = ts_find(t, len, start, ends[i])) < end)
-			end = ts_bol(t, pos);
-	pos = ts_eol(t, len, start);
+		if ((pos = ft_find(t, len, start, ends[i])) < end)
+			end = ft_bol(t, pos);
+	pos = ft_eol(t, len, start);
 	for (;;) {
 		bl = pos;
 		k = msg_line_next(t, end, &pos, &line, &ll);
 		if (k && (ll == 0 || line[0] == ' ' || line[0] == '\t' ||
-		    !ts_addr_line(line, ll, TS_ANGLE | TS_COLON, &as, &al)))
+		    !ft_addr_only(line, ll, FT_ANGLE | FT_COLON, &as, &al)))
 			continue;
 		if (ra != NULL) {
-			if ((r = ts_record(ctx, ra + ras, ral, t + ds, bl - ds,
+			if ((r = ft_record(ctx, ra + ras, ral, t + ds, bl - ds,
 			    "failed", &none)) == NULL) {
 				if (!none)
 					return -1;
 			} else if ((qs < len && reporting(r, t, len, qs) < 0) ||
-			    (a = ts_add(ctx, r)) < 0)
+			    (a = ft_add(ctx, r)) < 0)
 				return -1;
 			else
 				n += a;

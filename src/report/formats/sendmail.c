@@ -5,11 +5,11 @@
  * "<<< reply" and "NNN <rcpt>... text" lines, and the "----- The
  * following addresses had permanent fatal errors -----" list.
  *
- * Views into the report text; records go through tb_emit().
+ * Views into the report text; records go through ft_emit().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const sm_trans[] = {
 	"----- Transcript of session follows -----", NULL
@@ -72,7 +72,7 @@ unquote(int quoted, const char **line, size_t *ll)
 
 /* "NNN <rcpt>... text": sets the hit's address and text; 1 or 0. */
 static int
-rcpt_line(const char *l, size_t ll, struct tb_hit *h)
+rcpt_line(const char *l, size_t ll, struct ft_hit *h)
 {
 	const char	*dots;
 	char		 st[16];
@@ -85,7 +85,7 @@ rcpt_line(const char *l, size_t ll, struct tb_hit *h)
 	    sizeof(st)) && strncmp(l + 4, st, strlen(st)) == 0 &&
 	    4 + strlen(st) < ll && l[4 + strlen(st)] == ' ')
 		k = 5 + strlen(st);
-	if (!tb_addr_line(l + k, ll - k, 0, &as, &al, &rest))
+	if (!ft_addr_lead(l + k, ll - k, 0, &as, &al, &rest))
 		return 0;
 	h->addr = l + k + as;
 	h->alen = al;
@@ -103,7 +103,7 @@ rcpt_line(const char *l, size_t ll, struct tb_hit *h)
 
 /* Host of "While talking to HOST:" into h. */
 static void
-sm_host(const char *l, size_t ll, struct tb_hit *h)
+sm_host(const char *l, size_t ll, struct ft_hit *h)
 {
 	const char	*p = msg_memcasemem(l, ll, "talking to ", 11);
 	size_t		 n;
@@ -123,7 +123,7 @@ sm_host(const char *l, size_t ll, struct tb_hit *h)
 static int
 sm_transcript(struct report_ctx *ctx, const char *r, size_t rl, int quoted)
 {
-	struct tb_hit	 s, h;
+	struct ft_hit	 s, h;
 	const char	*line, *rep = NULL;
 	size_t		 pos = 0, ll, repl = 0;
 	int		 n = 0, rc;
@@ -154,7 +154,7 @@ sm_transcript(struct report_ctx *ctx, const char *r, size_t rl, int quoted)
 				h.diag = rep;
 				h.dlen = repl;
 			}
-			if ((rc = tb_emit(ctx, &h)) < 0)
+			if ((rc = ft_emit(ctx, &h)) < 0)
 				return -1;
 			n += rc;
 			memset(&s, 0, sizeof(s));
@@ -171,7 +171,7 @@ sm_transcript(struct report_ctx *ctx, const char *r, size_t rl, int quoted)
 static int
 sm_expanded(struct report_ctx *ctx, const char *r, size_t rl)
 {
-	struct tb_hit	 h;
+	struct ft_hit	 h;
 	const char	*p, *line;
 	size_t		 pos = 0, ll, s, al;
 	int		 n = 0, rc;
@@ -185,7 +185,7 @@ sm_expanded(struct report_ctx *ctx, const char *r, size_t rl)
 		h.alen = al;
 		h.diag = line;
 		h.dlen = ll;
-		if ((rc = tb_emit(ctx, &h)) < 0)
+		if ((rc = ft_emit(ctx, &h)) < 0)
 			return -1;
 		n += rc;
 	}
@@ -195,7 +195,7 @@ sm_expanded(struct report_ctx *ctx, const char *r, size_t rl)
 static int
 sm_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 proto;
+	struct ft_hit	 proto;
 	const char	*t, *m;
 	size_t		 tl, rs, rl, fs, fl;
 	long		 at;
@@ -203,8 +203,8 @@ sm_parse(struct report_ctx *ctx)
 
 	if ((t = report_text(ctx, &tl)) == NULL)
 		return 0;
-	if (tb_region(t, tl, sm_trans, sm_ends, &rs, &rl)) {
-		at = tb_find(t, tl, sm_trans, NULL);
+	if (ft_region(t, tl, sm_trans, sm_ends, &rs, &rl)) {
+		at = ft_find_any(t, tl, sm_trans, NULL);
 		for (m = t + at; m > t && m[-1] == ' '; m--)
 			;
 		quoted = m > t && m[-1] == '>';
@@ -212,11 +212,11 @@ sm_parse(struct report_ctx *ctx)
 			return -1;
 	}
 	/* Recipients of the fatal-errors list the transcript left out. */
-	if (tb_region(t, tl, sm_fatal, sm_trans, &fs, &fl)) {
+	if (ft_region(t, tl, sm_fatal, sm_trans, &fs, &fl)) {
 		memset(&proto, 0, sizeof(proto));
-		if ((at = tb_find(t + fs, fl, sm_ends, NULL)) >= 0)
+		if ((at = ft_find_any(t + fs, fl, sm_ends, NULL)) >= 0)
 			fl = (size_t)at;
-		if ((rc = tb_blocks(ctx, t + fs, fl, 0, &proto)) < 0 ||
+		if ((rc = ft_blocks(ctx, t + fs, fl, 0, &proto)) < 0 ||
 		    (n += rc, rc = sm_expanded(ctx, t + fs, fl)) < 0)
 			return -1;
 		n += rc;

@@ -3,11 +3,11 @@
  * instead of a message/delivery-status part: Amazon WorkMail's
  * "Technical report:", and reports whose MIME structure is broken
  * (Oracle/PMDF Messaging Server with an unused boundary).  The fields
- * are read by txt_ds(); records go to report_add().
+ * are read by ft_ds(); records go to report_add().
  */
 #include <string.h>
 
-#include "report/txtrec.h"
+#include "report/freetext.h"
 
 /* 1 when the message holds a delivery-status part (rfc3464.c's job). */
 static int
@@ -73,7 +73,7 @@ textds_parse(struct report_ctx *ctx)
 		return -1;
 	if (t == NULL || !msg_memcasemem(t, len, "final-recipient:", 16))
 		return 0;
-	return txt_ds(ctx, t, len);
+	return ft_ds(ctx, t, len);
 }
 
 const struct recog recog_amazonworkmail = {

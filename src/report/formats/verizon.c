@@ -6,13 +6,13 @@
  */
 #include <string.h>
 
-#include "report/textscan.h"
+#include "report/freetext.h"
 
 static int
 vz_test(struct report_ctx *ctx)
 {
-	return ts_hdr_has(ctx, "From", "vtext.") ||
-	    ts_hdr_has(ctx, "From", "vzwpix.");
+	return ft_hdr_has(ctx, "From", "vtext.") ||
+	    ft_hdr_has(ctx, "From", "vzwpix.");
 }
 
 /* The address on the line starting (after blanks) with label, from at. */
@@ -25,7 +25,7 @@ labelled(const char *t, size_t len, size_t at, const char *label,
 
 	while (msg_line_next(t, len, &pos, &line, &ll)) {
 		s = line;
-		ts_trim(&s, &ll);
+		ft_trim(&s, &ll);
 		if (ll > n && msg_startcase(s, ll, label)) {
 			*al = ll - n;
 			return s + n;
@@ -43,22 +43,22 @@ vz_parse(struct report_ctx *ctx)
 	int			 none;
 
 	if ((t = report_text(ctx, &len)) == NULL ||
-	    (ds = ts_find(t, len, 0, "Error")) >= len)
+	    (ds = ft_find(t, len, 0, "Error")) >= len)
 		return 0;
-	ds = ts_bol(t, ds);
-	if ((de = ts_find(t, len, ds, "Message details:")) < len)
+	ds = ft_bol(t, ds);
+	if ((de = ft_find(t, len, ds, "Message details:")) < len)
 		a = labelled(t, len, de, "RCPT TO:", &al);
-	else if ((de = ts_find(t, len, ds, "Original Message:")) < len) {
-		o = ts_eol(t, len, de);
+	else if ((de = ft_find(t, len, ds, "Original Message:")) < len) {
+		o = ft_eol(t, len, de);
 		a = labelled(t, len, o, "To:", &al);
 	} else
 		return 0;
 	if (a == NULL)
 		return 0;
-	if ((r = ts_record(ctx, a, al, t + ds, de - ds, "failed",
+	if ((r = ft_record(ctx, a, al, t + ds, de - ds, "failed",
 	    &none)) == NULL)
 		return none ? 0 : -1;
-	return ts_add(ctx, r);
+	return ft_add(ctx, r);
 }
 
 const struct recog recog_verizon = {

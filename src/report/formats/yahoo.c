@@ -4,11 +4,11 @@
  * then "<rcpt>:" and "Remote host said: ... [RCPT_TO]" up to "--- Below this
  * line is a copy of the message.".
  *
- * Views into the report text; records go through tb_blocks().
+ * Views into the report text; records go through ft_blocks().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const yh_starts[] = {
 	"unable to deliver your message to the following address", NULL
@@ -29,15 +29,15 @@ yh_test(struct report_ctx *ctx)
 static int
 yh_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 proto;
+	struct ft_hit	 proto;
 	const char	*t;
 	size_t		 tl, rs, rl;
 
 	if ((t = report_text(ctx, &tl)) == NULL ||
-	    !tb_region(t, tl, yh_starts, yh_ends, &rs, &rl))
+	    !ft_region(t, tl, yh_starts, yh_ends, &rs, &rl))
 		return 0;
 	memset(&proto, 0, sizeof(proto));
-	return tb_blocks(ctx, t + rs, rl, TB_ANGLE | TB_COLON, &proto);
+	return ft_blocks(ctx, t + rs, rl, FT_ANGLE | FT_COLON, &proto);
 }
 
 const struct recog recog_yahoo = {

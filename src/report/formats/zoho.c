@@ -4,11 +4,11 @@
  * "[Status: Error, Address: <rcpt>, ResponseCode 421, , text]" lines
  * under "The following addresses had fatal errors".
  *
- * Views into the report text; records go through tb_emit().
+ * Views into the report text; records go through ft_emit().
  */
 #include <string.h>
 
-#include "report/textblock.h"
+#include "report/freetext.h"
 
 static const char *const zo_starts[] = {
 	"This message was created automatically by mail delivery", NULL
@@ -50,14 +50,14 @@ zo_reply(const char *l, size_t ll, char *rc)
 static int
 zo_parse(struct report_ctx *ctx)
 {
-	struct tb_hit	 h;
+	struct ft_hit	 h;
 	const char	*t, *line, *a;
 	size_t		 tl, rs, rl, pos = 0, ll, as, al, rest;
 	char		 rc[4];
 	int		 n = 0, k, delay;
 
 	if ((t = report_text(ctx, &tl)) == NULL ||
-	    !tb_region(t, tl, zo_starts, zo_ends, &rs, &rl))
+	    !ft_region(t, tl, zo_starts, zo_ends, &rs, &rl))
 		return 0;
 	delay = msg_memcasemem(t, tl, "WARNING MESSAGE ONLY", 20) != NULL;
 	t += rs;
@@ -65,11 +65,11 @@ zo_parse(struct report_ctx *ctx)
 		memset(&h, 0, sizeof(h));
 		if (ll > 8 && memcmp(line, "[Status:", 8) == 0 &&
 		    (a = msg_memcasemem(line, ll, "Address:", 8)) != NULL &&
-		    tb_addr_line(a + 8, ll - (size_t)(a + 8 - line), 0, &as,
+		    ft_addr_lead(a + 8, ll - (size_t)(a + 8 - line), 0, &as,
 		    &al, &rest)) {
 			h.addr = a + 8 + as;
 			h.reply = zo_reply(line, ll, rc) ? rc : NULL;
-		} else if (tb_addr_line(line, ll, 0, &as, &al, &rest))
+		} else if (ft_addr_lead(line, ll, 0, &as, &al, &rest))
 			h.addr = line + as;
 		else
 			continue;
@@ -77,7 +77,7 @@ zo_parse(struct report_ctx *ctx)
 		h.diag = line;
 		h.dlen = ll;
 		h.action = delay ? "delayed" : NULL;
-		if ((k = tb_emit(ctx, &h)) < 0)
+		if ((k = ft_emit(ctx, &h)) < 0)
 			return -1;
 		n += k;
 	}

@@ -1,0 +1,220 @@
+/*
+ * freetext.h - what the free-text bounce formats (src/report/formats/)
+ * share: phrase, line and region search in a report's text (usually
+ * report_text()), address lines, unfolding, SMTP reply bits, and
+ * records built from what the text says, including RFC 3464 fields
+ * written as plain text.  Offsets and views point into the caller's
+ * text; strings made here live in the message's arena; records are
+ * handed to report_add().
+ */
+#ifndef DSN_REPORT_FREETEXT_H
+#define DSN_REPORT_FREETEXT_H
+
+#include <stddef.h>
+
+#include "report/recog.h"
+
+#define FT_NONE		((size_t)-1)	/* ft_after(): marker not found */
+
+/* ---- text and lines ---- */
+
+/* Offset of needle (case-insensitive) in t[from..len), or len. */
+size_t	ft_find(const char *t, size_t len, size_t from, const char *needle);
+
+/*
+ * Index of the first occurrence of any of the NULL-terminated needles
+ * in t[0..len) (case-insensitive), with the needle's length in *nlen;
+ * -1 when none.
+ */
+long	ft_find_any(const char *t, size_t len, const char *const *needles,
+	    size_t *nlen);
+
+/*
+ * Offset just past the line holding the first occurrence of marker
+ * (any case) in t[0..len), or FT_NONE.
+ */
+size_t	ft_after(const char *t, size_t len, const char *marker);
+
+/*
+ * The region of t[0..len) that starts after the line holding one of
+ * starts (NULL: at 0) and ends before the line holding one of ends
+ * found after it (NULL or none found: at len).  Returns 1 with *rs
+ * and *rl set, 0 when no start marker is found.
+ */
+int	ft_region(const char *t, size_t len, const char *const *starts,
+	    const char *const *ends, size_t *rs, size_t *rl);
+
+/* 1 when s (NUL-terminated, may be NULL) holds, or with prefix starts
+ * with, one of the NULL-terminated marks (case-insensitive). */
+int	ft_has_mark(const char *s, const char *const *marks, int prefix);
+
+/* Offset of the start of the line after the one holding offset pos. */
+size_t	ft_eol(const char *t, size_t len, size_t pos);
+
+/* Offset of the start of the line holding offset pos. */
+size_t	ft_bol(const char *t, size_t pos);
+
+/* s[0..*n) without leading and trailing blanks: adjusts s and n. */
+void	ft_trim(const char **s, size_t *n);
+
+/* Leading spaces and tabs of a line (a tab counts as 8). */
+size_t	ft_indent(const char *line, size_t ll);
+
+/* 1 when line[0..len) is blank (spaces, tabs only, or empty). */
+int	ft_blank(const char *line, size_t len);
+
+/*
+ * s[0..len) on one line: runs of white space (line ends too) become one
+ * space, ends trimmed.  Arena string; NULL on allocation failure.
+ */
+char	*ft_unfold(struct arena *, const char *s, size_t len);
+
+/* 1 when the text of header field (top message) contains s, any case. */
+int	ft_hdr_has(struct report_ctx *, const char *field, const char *s);
+
+/* ---- addresses ---- */
+
+#define FT_ANGLE	0x01	/* the address must be in <angle brackets> */
+#define FT_COLON	0x02	/* and followed by a colon */
+
+/*
+ * 1 when the line holds one address and nothing else, after an optional
+ * "* " or ">>> " bullet: a bare, "quoted" or <angled> address with an
+ * optional colon after it (flags make the brackets or the colon
+ * required).  Sets *as and *al to the address within line.
+ */
+int	ft_addr_only(const char *line, size_t ll, int flags, size_t *as,
+	    size_t *al);
+
+/*
+ * When line l[0..ll) starts (after blanks) with an address, optionally
+ * in angle brackets (required with FT_ANGLE) and followed by a colon
+ * (required with FT_COLON), returns 1 with the address in *as and *al
+ * (offsets into l) and *rest the offset of the text after it, past a
+ * Postfix "(expanded from ...)", the colon and blanks.  0 otherwise.
+ */
+int	ft_addr_lead(const char *l, size_t ll, int flags, size_t *as,
+	    size_t *al, size_t *rest);
+
+/*
+ * Length of the address the first word of line[0..ll) is, after blanks
+ * and an opening '<' (its offset in *off; no closing '>' needed), or 0.
+ */
+size_t	ft_addr_word(const char *line, size_t ll, size_t *off);
+
+/*
+ * The first plausible address (local@domain.tld) in s[0..len) into
+ * *start and *alen; 1 or 0.
+ */
+int	ft_addr_first(const char *s, size_t len, size_t *start, size_t *alen);
+
+/* 1 when the string s[0..n) is in the comma-separated address list l. */
+int	ft_in_list(const char *l, const char *s, size_t n);
+
+/*
+ * The n-th (0-based) address of a comma-separated header value such as
+ * X-Failed-Recipients; arena string or NULL.
+ */
+char	*ft_list_nth(struct report_ctx *, const char *list, int n);
+
+/*
+ * The host of "HOST[1.2.3.4]" or "HOST [1.2.3.4]" in s[0..len): sets
+ * *hs and *hl to the word before the first '['.  Returns 1 or 0.
+ */
+int	ft_host(const char *s, size_t len, const char **hs, size_t *hl);
+
+/* ---- SMTP ---- */
+
+/*
+ * 1 when p[0..n) opens with a three-digit reply code of class 2, 4 or
+ * 5; the code and a NUL go to rc (4 bytes).
+ */
+int	ft_reply_at(const char *p, size_t n, char *rc);
+
+/*
+ * The SMTP step a transcript line s[0..n) starts with (after blanks):
+ * "RCPT", "MAIL", "DATA" (also for the lone "."), "HELO" (also for
+ * EHLO), "CONN", or NULL.
+ */
+const char	*ft_smtp_verb(const char *s, size_t n);
+
+/* ---- records ---- */
+
+/*
+ * A record for recipient addr[0..alen) (msg_addr() rules) with the
+ * diagnostic d[0..dl) as given (NULL: none) and the action when not
+ * NULL.  The record is not yet added: callers may adjust it and hand
+ * it to ft_add().  NULL on allocation failure, or *none set when addr
+ * holds no address.
+ */
+struct dsn_record	*ft_record(struct report_ctx *, const char *addr,
+			    size_t alen, const char *d, size_t dl,
+			    const char *action, int *none);
+
+/*
+ * Adds rec (report_add()), then drops a reply code no SMTP server sends
+ * (second digit above 5).  1 added, 0 dropped, -1 on ENOMEM.
+ */
+int	ft_add(struct report_ctx *, struct dsn_record *rec);
+
+/*
+ * ft_record() then ft_add() for addr[0..alen), diagnostic d[0..dl) and
+ * "failed": 1 added, 0 no address or dropped, -1 on ENOMEM.
+ */
+int	ft_record_add(struct report_ctx *, const char *addr, size_t alen,
+	    const char *d, size_t dl);
+
+/*
+ * Appends a record for the first plausible address in a[0..alen), with
+ * diagnostic d[0..dlen) unfolded (ft_unfold(); d NULL: none) and action
+ * (NULL: "failed").  Returns report_add()'s result, 0 when a holds no
+ * plausible address, -1 on allocation failure.
+ */
+int	ft_add_text(struct report_ctx *, const char *a, size_t alen,
+	    const char *d, size_t dlen, const char *action);
+
+/* The record appended last for this message, or NULL. */
+struct dsn_record	*ft_last(struct report_ctx *);
+
+/* What one recipient of a free-text bounce says; views, not owned. */
+struct ft_hit {
+	const char	*addr;		/* recipient (address text) */
+	size_t		 alen;
+	const char	*diag;		/* diagnostic lines, may be NULL */
+	size_t		 dlen;
+	const char	*remote;	/* remote MTA host, may be NULL */
+	size_t		 rlen;
+	const char	*cmd;		/* "RCPT", "DATA" ... or NULL */
+	const char	*action;	/* NULL: "failed" */
+	const char	*reply;		/* reply code when the text has none */
+};
+
+/*
+ * Appends one record for hit h: recipient, diagnostic (multi-line SMTP
+ * replies joined to one line, a leading "550:" as reply code), remote
+ * MTA (from h or "host HOST[...] said:"), command (from h or a
+ * "[RCPT_TO]" tag) and action; status and reply code are otherwise
+ * derived by report_add().  A recipient already recorded for this
+ * message is skipped.  Returns 1, 0 (skipped) or -1 on ENOMEM.
+ */
+int	ft_emit(struct report_ctx *, const struct ft_hit *h);
+
+/*
+ * Walks r[0..rl): each line starting with an address (flags as for
+ * ft_addr_lead) opens a recipient whose diagnostic is the rest of that
+ * line and the lines after it, up to a blank line or the next address
+ * line.  Fields of proto other than addr/diag apply to every hit.
+ * Returns the records added or -1 on allocation failure.
+ */
+int	ft_blocks(struct report_ctx *, const char *r, size_t rl, int flags,
+	    const struct ft_hit *proto);
+
+/*
+ * RFC 3464 per-recipient fields (Final-Recipient, Action, Status,
+ * Diagnostic-Code, Remote-MTA) written as plain text in t[0..len), one
+ * group per recipient, Reporting-MTA anywhere before.  Appends one
+ * record per group; returns how many, or -1 on allocation failure.
+ */
+int	ft_ds(struct report_ctx *, const char *t, size_t len);
+
+#endif
