@@ -5,6 +5,7 @@
  * repairs it on the way in (UTF-8, control characters, white space), so
  * every later stage may trust that a field is clean one-line UTF-8.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,14 +122,37 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+#define ONES	((uint64_t)0x0101010101010101ULL)
+#define HIGHS	(ONES * 0x80)
+
+/* A byte that is kept as it is: printable ASCII but the space. */
+#define PLAIN(c)	((unsigned)(c) - 0x21 < 0x5e)
+
+/* Non-zero when the 8 bytes at p are all PLAIN. */
+static int
+plain8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	/* Some byte below 0x21, or some byte above 0x7e. */
+	return ((((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS) == 0;
+}
+
+/*
+ * One pass: runs of plain ASCII are copied whole (8 bytes checked at a
+ * time), the rest byte by byte.  The copy is sized like the input, as
+ * cleaning never makes a value longer, until a bad byte needs U+FFFD
+ * (three bytes for one): only then is it grown to the worst case.
+ */
 int
 dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
     size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	char			*out;
-	size_t			 i, o, n;
-	int			 space;
+	char			*out, *big;
+	size_t			 i, o, n, run;
+	int			 space, grown = 0;
 
 	if ((int)f < 0 || f >= DSN_F_COUNT)
 		return -1;
@@ -137,12 +161,24 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	if (s == NULL)
 		return 0;
 
-	/* A bad byte may become three (U+FFFD): size for the worst case. */
-	if (len > (((size_t)-1) - 1) / 3 || (out = malloc(len * 3 + 1)) == NULL)
+	if (len > (((size_t)-1) - 1) / 3 || (out = malloc(len + 1)) == NULL)
 		return -1;
 	o = 0;
 	space = 0;
 	for (i = 0; i < len; ) {
+		if (PLAIN(p[i])) {
+			run = i;
+			while (i + 8 <= len && plain8(p + i))
+				i += 8;
+			while (i < len && PLAIN(p[i]))
+				i++;
+			if (space && o > 0)
+				out[o++] = ' ';
+			space = 0;
+			memcpy(out + o, p + run, i - run);
+			o += i - run;
+			continue;
+		}
 		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == ' ') {
 			space = 1;
 			i++;
@@ -152,6 +188,14 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 			out[o++] = ' ';
 		space = 0;
 		if ((n = utf8_seq(p + i, len - i)) == 0) {
+			if (!grown) {
+				if ((big = realloc(out, len * 3 + 1)) == NULL) {
+					free(out);
+					return -1;
+				}
+				out = big;
+				grown = 1;
+			}
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
