@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ enum outfmt { OUT_TEXT, OUT_JSONL, OUT_CSV };
 
 struct opts {
 	const char	*ledger, *list, *keep, *column, *config;
+	char		*conf_ledger;	/* ledger from the config file */
 	enum list_fmt	 list_fmt;
 	enum outfmt	 format;
 	int		 in_place, dry_run, restore, verbose, quiet;
@@ -59,6 +61,8 @@ struct run {
 	struct opts	*o;
 	struct ledger	*led;
 	struct list	*list, *keep;
+	char		**members;	/* the list's addresses, sorted */
+	size_t		 nmembers;
 	struct cand	*cand;
 	size_t		 ncand, capcand;
 	long		 records, added, dups, undated, skipped;
@@ -80,7 +84,9 @@ usage(FILE *fp)
 "  -l, --ledger DB          SQLite bounce ledger (created if missing)\n"
 "  -L, --list FILE          the list to prune (text, Name <addr>, CSV)\n"
 "      --list-format F      auto, text or csv\n"
-"      --column NAME        CSV address column (default: email)\n"
+"      --column NAME        CSV address column (default: the first of\n"
+"                           email, e-mail, email_address, email address,\n"
+"                           mail, address)\n"
 "  -i, --in-place           rewrite the list atomically, keep FILE.bak\n"
 "  -n, --dry-run            show what would happen, change nothing\n"
 "  -k, --keep FILE          addresses never to remove\n"
@@ -142,9 +148,10 @@ parse_opts(struct opts *o, int argc, char **argv)
 		{ "case-sensitive-local", no_argument, NULL, 2 },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*now = getenv("DSN_PRUNE_NOW");
-	int		 c, li;
+	const char	*now = getenv("DSN_PRUNE_NOW"), *nowsrc;
+	int		 c, li = -1;
 
+	nowsrc = now != NULL ? "DSN_PRUNE_NOW" : "--now";
 	o->config = getenv("DSN_PRUNE_CONFIG");
 	while ((c = getopt_long(argc, argv, "l:L:ink:c:f:vqhV", lo, &li)) !=
 	    -1) {
@@ -156,7 +163,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		case 'n': o->dry_run = 1; break;
 		case 'k': o->keep = optarg; break;
 		case 'c': o->config = optarg; break;
-		case 'N': now = optarg; break;
+		case 'N': now = optarg; nowsrc = "--now"; break;
 		case 'R': o->restore = 1; break;
 		case 'v': o->verbose++; break;
 		case 'q': o->quiet = 1; break;
@@ -190,19 +197,46 @@ parse_opts(struct opts *o, int argc, char **argv)
 			usage(stderr);
 			return -1;
 		}
+		li = -1;
 	}
 	if (now != NULL && policy_parse_time(now, &o->now) < 0) {
-		fprintf(stderr, PROG ": --now: not an RFC 3339 time: %.60s\n",
-		    now);
+		fprintf(stderr, PROG ": %s: not an RFC 3339 time: \"%.60s\"\n",
+		    nowsrc, now);
 		return -1;
 	}
 	if (now == NULL)
 		o->now = time(NULL);
 	return 0;
 bad:
-	fprintf(stderr, PROG ": --%s: bad value \"%.40s\"\n", lo[li].name,
-	    optarg);
+	/* li is set only when the option was given by its long name. */
+	if (li >= 0)
+		fprintf(stderr, PROG ": --%s: bad value \"%.40s\"\n",
+		    lo[li].name, optarg);
+	else
+		fprintf(stderr, PROG ": -%c: bad value \"%.40s\"\n", c,
+		    optarg);
 	return -1;
+}
+
+/* Config keys that are not policy: the ledger (the option wins). */
+static int
+conf_key(void *arg, const char *key, const char *val, char *err,
+    size_t len)
+{
+	struct opts	*o = arg;
+
+	if (strcmp(key, "ledger") != 0)
+		return 0;
+	if (*val == '\0') {
+		snprintf(err, len, "empty value");
+		return -1;
+	}
+	free(o->conf_ledger);
+	if ((o->conf_ledger = strdup(val)) == NULL) {
+		snprintf(err, len, "%s", strerror(errno));
+		return -1;
+	}
+	return 1;
 }
 
 static int
@@ -212,15 +246,18 @@ load_policy(struct opts *o)
 	int	 i;
 
 	policy_init(&o->pol);
-	if (o->config != NULL && policy_load(&o->pol, o->config, err,
-	    sizeof(err)) < 0) {
+	if (o->config != NULL && policy_load_with(&o->pol, o->config,
+	    conf_key, o, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s\n", o->config, err);
 		return -1;
 	}
+	if (o->ledger == NULL)
+		o->ledger = o->conf_ledger;
 	for (i = 0; i < o->nset; i++)
 		if (policy_set(&o->pol, o->set_key[i], o->set_val[i], err,
 		    sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": --%s\n", err);
+			fprintf(stderr, PROG ": --%s: %s\n", o->set_key[i],
+			    err);
 			return -1;
 		}
 	return 0;
@@ -258,31 +295,98 @@ count_sender(struct run *r, const char *reason)
 	r->nsender[i]++;
 }
 
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The list's addresses, sorted for bsearch; NULL on allocation failure. */
+static char **
+sorted_addrs(const struct list *l, size_t *n)
+{
+	char	**v;
+	size_t	  i;
+
+	*n = 0;
+	if ((v = calloc(l->n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < l->n; i++)
+		if (l->e[i].addr != NULL)
+			v[(*n)++] = l->e[i].addr;
+	qsort(v, *n, sizeof(*v), str_cmp);
+	return v;
+}
+
+static int
+member(const struct run *r, const char *addr)
+{
+	return r->members != NULL && addr[0] != '\0' && bsearch(&addr,
+	    r->members, r->nmembers, sizeof(*r->members), str_cmp) != NULL;
+}
+
+/* Folds the address in field key ("rfc822;" prefix allowed) into out. */
+static int
+fold_field(const struct policy *p, json_t *obj, const char *key, char *out)
+{
+	const char	*s = str(obj, key), *semi, *at;
+
+	out[0] = '\0';
+	if (s == NULL)
+		return -1;
+	if ((semi = strchr(s, ';')) != NULL && ((at = strchr(s, '@')) ==
+	    NULL || semi < at))
+		s = semi + 1;
+	if (addr_fold(s, strlen(s), p->case_local, out, ADDR_MAX) < 0) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * The subscriber a record is about: the VERP address in bounce_to when
- * there is one, else the recipient.  Fills ev's address and recipient
+ * The subscriber a record is about.  With a list: the recipient, else
+ * the original recipient, when it is on the list; else the address a
+ * VERP bounce_to encodes (a subscriber whose mail was forwarded); else
+ * the recipient.  Without a list membership cannot be told, and the
+ * recipient (else the original recipient) is trusted; VERP is used only
+ * for a record that names neither.  Fills ev's address and recipient
  * keys in the two buffers; -1 when the record names nobody.
  */
 static int
-subscriber(const struct policy *p, json_t *obj, struct ledger_event *ev,
-    char *addr, char *rcpt)
+subscriber(const struct run *r, json_t *obj, struct ledger_event *ev,
+    char *addr, char *rcpt, const char *src, long line)
 {
-	char		 verp[ADDR_MAX];
-	const char	*rc = str(obj, "recipient");
+	const struct policy	*p = &r->o->pol;
+	char			 orig[ADDR_MAX], verp[ADDR_MAX], v[ADDR_MAX];
+	const char		*pick;
 
-	if (rc != NULL && addr_fold(rc, strlen(rc), p->case_local, rcpt,
-	    ADDR_MAX) < 0)
-		rc = NULL;
-	if (addr_verp(str(obj, "bounce_to"), p->verp_delim, verp,
-	    sizeof(verp)) == 0 && addr_fold(verp, strlen(verp),
-	    p->case_local, addr, ADDR_MAX) == 0)
-		;
-	else if (rc != NULL)
-		memcpy(addr, rcpt, ADDR_MAX);
+	fold_field(p, obj, "recipient", rcpt);
+	fold_field(p, obj, "original_recipient", orig);
+	verp[0] = '\0';
+	if (addr_verp(str(obj, "bounce_to"), p->verp_delim, v,
+	    sizeof(v)) == 0 && addr_fold(v, strlen(v), p->case_local, verp,
+	    sizeof(verp)) < 0)
+		verp[0] = '\0';
+	if (member(r, rcpt))
+		pick = rcpt;
+	else if (member(r, orig))
+		pick = orig;
+	else if (r->list != NULL && verp[0] != '\0')
+		pick = verp;
 	else
+		pick = rcpt[0] ? rcpt : orig[0] ? orig : verp;
+	if (pick[0] == '\0')
 		return -1;
-	if (rc == NULL)
-		memcpy(rcpt, addr, ADDR_MAX);
+	if (r->o->verbose && pick != verp && verp[0] != '\0' &&
+	    strcmp(pick, verp) != 0 && (r->list == NULL || member(r, verp)))
+		fprintf(stderr, PROG ": %s:%ld: VERP bounce_to names %s, the "
+		    "recipient is %s (%s): trusting the recipient\n", src,
+		    line, verp, pick, r->list ? "both on the list" :
+		    "no --list");
+	snprintf(addr, ADDR_MAX, "%s", pick);
+	if (rcpt[0] == '\0')
+		snprintf(rcpt, ADDR_MAX, "%s", addr);
 	ev->address = addr;
 	ev->recipient = rcpt;
 	return 0;
@@ -310,7 +414,7 @@ ingest_one(struct run *r, json_t *obj, const char *src, long line)
 		input_error(r, src, line, "record has no report_id");
 		return 0;
 	}
-	if (subscriber(&r->o->pol, obj, &ev, addr, rcpt) < 0) {
+	if (subscriber(r, obj, &ev, addr, rcpt, src, line) < 0) {
 		r->skipped++;
 		if (r->o->verbose)
 			fprintf(stderr, PROG ": %s:%ld: no recipient, skipped\n",
@@ -601,11 +705,11 @@ summary(struct run *r, long nrem, const char *outcome)
 		fprintf(stderr, PROG ": %ld addresses to remove\n", nrem);
 }
 
-/* The guard and the rewrite; returns the exit status. */
+/* The --max-remove guard; returns the exit status. */
 static int
-apply(struct run *r, unsigned char *drop, long nrem, const char **outcome)
+guard(struct run *r, long nrem, json_t *rows, const char **outcome)
 {
-	char	 err[512];
+	json_t	*row;
 	long	 lim;
 	size_t	 i;
 
@@ -614,12 +718,25 @@ apply(struct run *r, unsigned char *drop, long nrem, const char **outcome)
 		return EX_OK;
 	}
 	lim = policy_limit(&r->o->pol, (long)r->list->naddr);
-	if (nrem > lim) {
-		*outcome = "to remove: refused, more than --max-remove allows";
-		fprintf(stderr, PROG ": %s: %ld removals exceed --max-remove "
-		    "(%ld): nothing removed\n", r->o->list, nrem, lim);
-		return EX_GUARD;
-	}
+	if (nrem <= lim)
+		return EX_OK;
+	*outcome = "to remove: refused, more than --max-remove allows";
+	fprintf(stderr, PROG ": %s: %ld removals exceed --max-remove "
+	    "(%ld): nothing removed\n", r->o->list, nrem, lim);
+	for (i = 0; (row = json_array_get(rows, i)) != NULL; i++)
+		json_object_set_new(row, "action", json_string("refused"));
+	return EX_GUARD;
+}
+
+/* The rewrite, once the report is out; returns the exit status. */
+static int
+apply(struct run *r, unsigned char *drop, long nrem, const char **outcome)
+{
+	char	 err[512];
+	size_t	 i;
+
+	if (r->list == NULL)
+		return EX_OK;
 	if (!r->o->in_place || r->o->dry_run || nrem == 0) {
 		*outcome = r->o->in_place && nrem > 0 ? "would be removed "
 		    "(dry run)" : "to remove (list not changed)";
@@ -641,6 +758,11 @@ apply(struct run *r, unsigned char *drop, long nrem, const char **outcome)
 	return EX_OK;
 }
 
+/*
+ * Judges, writes the report, then rewrites the list and commits.  The
+ * report goes out (and is flushed) first: when it cannot be written,
+ * nothing is removed and the ledger is rolled back.
+ */
 static int
 decide(struct run *r)
 {
@@ -665,24 +787,19 @@ decide(struct run *r)
 	}
 	action = r->o->in_place && !r->o->dry_run ? "remove" : "would-remove";
 	nrem = select_removals(r, drop, rows, action);
-	ex = apply(r, drop, nrem, &outcome);
-	if (ex == EX_GUARD) {
-		size_t	 i;
-		json_t	*row;
-
-		for (i = 0; (row = json_array_get(rows, i)) != NULL; i++)
-			json_object_set_new(row, "action",
-			    json_string("refused"));
-	}
+	ex = guard(r, nrem, rows, &outcome);
+	if (emit(r, rows) < 0) {
+		fprintf(stderr, PROG ": stdout: %s\n", strerror(errno));
+		outcome = "to remove: not removed, the report could not be "
+		    "written";
+		ex = EX_USAGE;
+	} else if (ex == EX_OK)
+		ex = apply(r, drop, nrem, &outcome);
 	if (ledger_finish(r->led, r->records, r->added, r->dups,
 	    ex == EX_OK && r->list && r->o->in_place && !r->o->dry_run ?
 	    nrem : 0, ex == EX_GUARD ? "refused: max-remove" : "ok",
 	    !r->o->dry_run && ex != EX_USAGE, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
-		ex = EX_USAGE;
-	}
-	if (emit(r, rows) < 0) {
-		fprintf(stderr, PROG ": stdout: %s\n", strerror(errno));
 		ex = EX_USAGE;
 	}
 	summary(r, nrem, outcome);
@@ -718,8 +835,9 @@ open_ledger(struct run *r)
 {
 	char	 err[512];
 
-	if (ledger_open(&r->led, r->o->ledger, r->o->pol.busy_timeout, err,
-	    sizeof(err)) < 0 || ledger_begin(r->led, r->o->now, r->list ?
+	if ((r->o->dry_run ? ledger_open_copy : ledger_open)(&r->led,
+	    r->o->ledger, r->o->pol.busy_timeout, err, sizeof(err)) < 0 ||
+	    ledger_begin(r->led, r->o->now, r->list ?
 	    r->list->path : NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
 		return -1;
@@ -733,8 +851,14 @@ prune(struct run *r, int argc, char **argv)
 	char	 err[512];
 	int	 i;
 
-	if (open_lists(r, r->o->in_place && !r->o->dry_run) < 0 ||
-	    open_ledger(r) < 0)
+	if (open_lists(r, r->o->in_place && !r->o->dry_run) < 0)
+		return EX_USAGE;
+	if (r->list != NULL && (r->members = sorted_addrs(r->list,
+	    &r->nmembers)) == NULL) {
+		fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
+		return EX_USAGE;
+	}
+	if (open_ledger(r) < 0)
 		return EX_USAGE;
 	for (i = 0; i < argc || (i == 0 && argc == 0); i++)
 		if (ingest_file(r, argc ? argv[i] : "-") < 0)
@@ -747,28 +871,6 @@ prune(struct run *r, int argc, char **argv)
 	return r->bad > 0 ? EX_INPUT : EX_UNCLASSIFIED;
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The list's addresses, sorted for bsearch; NULL on allocation failure. */
-static char **
-sorted_addrs(const struct list *l)
-{
-	char	**v;
-	size_t	  i, n = 0;
-
-	if ((v = calloc(l->n + 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < l->n; i++)
-		if (l->e[i].addr != NULL)
-			v[n++] = l->e[i].addr;
-	qsort(v, n, sizeof(*v), str_cmp);
-	return v;
-}
-
 /*
  * Puts PATH.bak back as the list (the current list becomes the backup,
  * so a restore can be undone the same way).  Addresses that come back
@@ -777,18 +879,20 @@ sorted_addrs(const struct list *l)
 static int
 restore_list(struct run *r, struct list *bak, const char *bpath)
 {
-	char	**cur, err[512];
-	size_t	  i, ncur = r->list->naddr;
+	char	**cur, err[512], raw[ADDR_MAX];
+	size_t	  i, ncur;
 	long	  n = 0;
 	int	  ex = EX_OK;
 
-	if ((cur = sorted_addrs(r->list)) == NULL)
+	if ((cur = sorted_addrs(r->list, &ncur)) == NULL)
 		return EX_USAGE;
 	for (i = 0; i < bak->n && ex == EX_OK; i++) {
 		if (bak->e[i].addr == NULL || bsearch(&bak->e[i].addr, cur,
 		    ncur, sizeof(*cur), str_cmp) != NULL)
 			continue;
-		printf("%s\n", bak->e[i].addr);
+		/* As the list writes it, not the folded key. */
+		printf("%s\n", list_entry_addr(bak, i, raw, sizeof(raw)) == 0 ?
+		    raw : bak->e[i].addr);
 		n++;
 		if (r->led != NULL && ledger_reset(r->led, bak->e[i].addr,
 		    r->o->now, err, sizeof(err)) < 0) {
@@ -797,6 +901,11 @@ restore_list(struct run *r, struct list *bak, const char *bpath)
 		}
 	}
 	free(cur);
+	if (ex == EX_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+		fprintf(stderr, PROG ": stdout: %s: not restored\n",
+		    strerror(errno));
+		ex = EX_USAGE;
+	}
 	if (ex == EX_OK && !r->o->dry_run && list_replace(r->list, bak->buf,
 	    bak->size, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s: not restored\n", r->o->list,
@@ -848,14 +957,19 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
-	if (parse_opts(&o, argc, argv) < 0 || load_policy(&o) < 0)
+	/* A closed stdout is an error we report, before anything changes. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (parse_opts(&o, argc, argv) < 0 || load_policy(&o) < 0) {
+		free(o.conf_ledger);
 		return EX_USAGE;
+	}
 	if ((o.restore && o.list == NULL) || (!o.restore &&
 	    o.ledger == NULL) || (o.in_place && o.list == NULL)) {
 		fprintf(stderr, PROG ": %s\n", o.restore ? "--restore needs "
 		    "--list" : o.ledger == NULL ? "--ledger is required" :
 		    "--in-place needs --list");
 		usage(stderr);
+		free(o.conf_ledger);
 		return EX_USAGE;
 	}
 	ex = o.restore ? restore(&r) : prune(&r, argc - optind,
@@ -863,6 +977,8 @@ main(int argc, char **argv)
 	ledger_free(r.led);
 	list_free(r.list);
 	list_free(r.keep);
+	free(r.members);
+	free(o.conf_ledger);
 	while (r.ncand > 0)
 		free(r.cand[--r.ncand].addr);
 	free(r.cand);

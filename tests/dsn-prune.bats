@@ -174,7 +174,7 @@ prune() {
 	assert_success
 	assert_output --partial $'bob@example.com\twould-remove'
 	cmp "$D/members.txt" "$T/members.txt"
-	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 0 ]
+	[ ! -e "$T/db" ]
 }
 
 @test "--keep allow-list -> never pruned" {
@@ -200,7 +200,7 @@ prune() {
 	assert_success
 	run prune --restore
 	assert_success
-	assert_output --partial 'bob@example.com'
+	assert_output --partial 'Bob@EXAMPLE.com'
 	cmp "$D/members.txt" "$T/members.txt"
 	run prune --now 2024-05-06T00:00:00Z -i "$D/hard.jsonl"
 	assert_success
@@ -232,7 +232,7 @@ prune() {
 	printf 'soft-bounce = 2\n' >"$T/bad"
 	run prune -c "$T/bad" "$T/in"
 	assert_failure 2
-	assert_output --partial 'line 1: unknown setting'
+	assert_output --partial 'line 1: soft-bounce: unknown setting'
 }
 
 @test "time from DSN_PRUNE_NOW; a bad --now is a usage error" {
@@ -311,4 +311,172 @@ prune() {
 		[ "$(sha256sum <"$T/list")" = "$new" ]
 	done
 	[ -z "$(ls -A "$T" | grep dsn-prune)" ]
+}
+
+@test "stdout unwritable (/dev/full) -> exit 2, list and ledger unchanged" {
+	run bash -c '"$@" >/dev/full' _ "$P" --ledger "$T/db" \
+	    --list "$T/members.txt" -i --max-remove 50% \
+	    --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial 'dsn-prune: stdout: No space left on device'
+	cmp "$D/members.txt" "$T/members.txt"
+	[ ! -e "$T/members.txt.bak" ]
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 0 ]
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM removal')" = 0 ]
+}
+
+@test "stdout a closed pipe -> 'stdout: Broken pipe', exit 2, no SIGPIPE" {
+	# The reader is gone before dsn-prune starts writing.
+	run bash -c '{ sleep 0.5; "$@"; echo "exit $?" >&2; } | true' _ \
+	    "$P" --ledger "$T/db" --list "$T/members.txt" -i \
+	    --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_output --partial 'dsn-prune: stdout: Broken pipe'
+	assert_output --partial 'exit 2'
+	cmp "$D/members.txt" "$T/members.txt"
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 0 ]
+}
+
+@test "VERP vs recipient: members are trusted, VERP only for forwards" {
+	run prune -v --now 2024-05-05T00:00:00Z -i --max-remove 50% \
+	    "$D/verp-multi.jsonl" "$D/verp.jsonl"
+	assert_success
+	# bob's own bounce, alice's VERP: bob goes, alice stays.
+	assert_output --partial $'bob@example.com\tremove\thard'
+	refute_output --partial 'alice@example.com'$'\t'
+	assert_output --partial 'VERP bounce_to names alice@example.com'
+	assert_output --partial 'trusting the recipient'
+	# Forwarded: the original recipient is the member, not heidi's VERP.
+	assert_output --partial $'judy@example.org\tremove\thard'
+	refute_output --partial 'heidi@example.com'$'\t'
+	# Neither on the list: the VERP address (ivan) is the subscriber.
+	assert_output --partial $'ivan@example.net\tremove\thard'
+	run cat "$T/members.txt"
+	assert_output --partial 'alice@example.com'
+	assert_output --partial 'heidi@example.com'
+	refute_output --partial 'Bob@EXAMPLE.com'
+	refute_output --partial 'judy@example.org'
+	# No --list: membership unknown, the recipient is trusted.
+	run "$P" --ledger "$T/db2" -n --now 2024-05-05T00:00:00Z \
+	    "$D/verp-multi.jsonl"
+	assert_success
+	assert_output --partial $'bob@example.com\twould-remove'
+	refute_output --partial 'alice@example.com'
+}
+
+@test "bad option values name the option as given: prog: where: what" {
+	run "$P" -n --ledger "$T/db" -f xml "$D/hard.jsonl"
+	assert_failure 2
+	assert_output 'dsn-prune: -f: bad value "xml"'
+	run "$P" -n --ledger "$T/db" --format xml "$D/hard.jsonl"
+	assert_failure 2
+	assert_output 'dsn-prune: --format: bad value "xml"'
+	run "$P" -n --ledger "$T/db" --soft-bounces 0 "$D/hard.jsonl"
+	assert_failure 2
+	assert_output 'dsn-prune: --soft-bounces: bad value "0"'
+	printf 'expire = soon\n' >"$T/conf"
+	run "$P" -n --ledger "$T/db" -c "$T/conf" "$D/hard.jsonl"
+	assert_failure 2
+	assert_output "dsn-prune: $T/conf: line 1: expire: bad value \"soon\""
+}
+
+@test "--dry-run creates no ledger and leaves an existing one alone" {
+	run prune -n --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_success
+	assert_output --partial $'bob@example.com\twould-remove'
+	[ ! -e "$T/db" ]
+	[ -z "$(ls "$T" | grep '^db')" ]
+	run prune --now 2024-05-05T00:00:00Z "$D/verp.jsonl"
+	assert_success
+	sum=$(sha256sum <"$T/db")
+	run prune -n --now 2024-05-06T00:00:00Z -i --max-remove 50% \
+	    "$D/hard.jsonl"
+	assert_success
+	# The history is read: ivan (stored before) and bob (new) both show.
+	assert_output --partial $'ivan@example.net\twould-remove'
+	assert_output --partial $'bob@example.com\twould-remove'
+	[ "$(sha256sum <"$T/db")" = "$sum" ]
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM run')" = 1 ]
+}
+
+@test "unknown reason names and impossible dates -> usage error" {
+	run prune -n --sender-reasons blocked,bogus "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial '--sender-reasons: unknown name "bogus"'
+	printf 'sender-reasons = blocked, spamdetetced\n' >"$T/conf"
+	run prune -n -c "$T/conf" "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial 'line 1: sender-reasons: unknown name'
+	run prune -n --complaint-types abuse,abuze "$D/hard.jsonl"
+	assert_failure 2
+	run prune -n --sender-reasons Blocked,rejected \
+	    --complaint-types abuse,not-spam "$D/hard.jsonl"
+	assert_success
+	run prune -n --now 2024-02-30T00:00:00Z "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial 'not an RFC 3339 time'
+	run prune -n --now 2023-02-29T00:00:00Z "$D/hard.jsonl"
+	assert_failure 2
+	run prune -n --now 2024-04-31T00:00:00Z "$D/hard.jsonl"
+	assert_failure 2
+	run prune -n --now 2024-02-29T00:00:00Z "$D/hard.jsonl"
+	assert_success
+}
+
+@test "--help and the man page agree on the CSV column names" {
+	run "$P" --help
+	assert_success
+	help=$(tr -s ' \n' '  ' <<<"$output")
+	names='email, e-mail, email_address, email address, mail, address'
+	[[ "$help" == *"$names"* ]]
+	run grep -c "$names" "$ROOT/man/dsn-prune.1"
+	assert_output 1
+}
+
+@test "config file may name the ledger; --ledger wins over it" {
+	printf 'ledger = %s\n' "$T/conf.db" >"$T/conf"
+	run "$P" -c "$T/conf" --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_success
+	[ "$(sqlite3 "$T/conf.db" 'SELECT count(*) FROM event')" -gt 0 ]
+	run "$P" -c "$T/conf" --ledger "$T/db" --now 2024-05-05T00:00:00Z \
+	    "$D/verp.jsonl"
+	assert_success
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 1 ]
+}
+
+@test "--restore prints the addresses as the list writes them" {
+	run prune --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl"
+	assert_success
+	run prune --restore -q
+	assert_success
+	assert_output 'Bob@EXAMPLE.com'
+	cp "$D/members.csv" "$T/m.csv"
+	run "$P" --ledger "$T/db2" --list "$T/m.csv" -i -q \
+	    --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_success
+	run "$P" --restore -q --list "$T/m.csv"
+	assert_success
+	assert_output 'BOB@example.COM'
+	cmp "$D/members.csv" "$T/m.csv"
+}
+
+@test "the README's cron line prunes nothing when dsn-parse fails" {
+	line=$(grep -E '^ +[0-9*]+ [0-9*]+ [*] [*] [*] .*dsn-prune' \
+	    "$ROOT/README.md" | sed -E 's/^ +([^ ]+ +){5}//')
+	[ -n "$line" ]
+	mkdir -p "$T/home/lists" "$T/stub"
+	cp "$D/members.txt" "$T/home/lists/members.txt"
+	# dsn-parse writes a good record, then fails (exit 2).
+	{ printf '#!/bin/sh\ncat <<"EOR"\n'; head -n 1 "$D/hard.jsonl"
+	  printf 'EOR\nexit 2\n'; } >"$T/stub/dsn-parse"
+	chmod +x "$T/stub/dsn-parse"
+	HOME="$T/home" PATH="$T/stub:$ROOT/bin:$PATH" \
+	    DSN_PRUNE_NOW=2024-05-05T00:00:00Z run sh -c "$line"
+	cmp "$D/members.txt" "$T/home/lists/members.txt"
+	# The same line with a dsn-parse that succeeds does prune.
+	sed -i 's/^exit 2$/exit 0/' "$T/stub/dsn-parse"
+	HOME="$T/home" PATH="$T/stub:$ROOT/bin:$PATH" \
+	    DSN_PRUNE_NOW=2024-05-05T00:00:00Z run sh -c "$line"
+	assert_success
+	run grep -c 'Bob@EXAMPLE.com' "$T/home/lists/members.txt"
+	assert_output 0
 }

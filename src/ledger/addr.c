@@ -10,8 +10,13 @@
 
 #include "ledger/addr.h"
 
-int
-addr_fold(const char *s, size_t len, int case_local, char *out,
+/*
+ * The address in the len bytes at s, without "<>", spaces and a final
+ * dot, copied to out: the domain folded to lower case when fold is set,
+ * the local part too when fold is set and case_local is not.
+ */
+static int
+addr_copy(const char *s, size_t len, int fold, int case_local, char *out,
     size_t outlen)
 {
 	const char	*e = s + len, *at = NULL, *p;
@@ -33,13 +38,26 @@ addr_fold(const char *s, size_t len, int case_local, char *out,
 	if (at == NULL || at == s || at + 1 == e || n + 1 > outlen)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (s + i > at || !case_local)
+		if (fold && (s + i > at || !case_local))
 			out[i] = (char)tolower((unsigned char)s[i]);
 		else
 			out[i] = s[i];
 	}
 	out[n] = '\0';
 	return 0;
+}
+
+int
+addr_fold(const char *s, size_t len, int case_local, char *out,
+    size_t outlen)
+{
+	return addr_copy(s, len, 1, case_local, out, outlen);
+}
+
+int
+addr_raw(const char *s, size_t len, char *out, size_t outlen)
+{
+	return addr_copy(s, len, 0, 1, out, outlen);
 }
 
 int

@@ -20,6 +20,9 @@
 int	addr_fold(const char *s, size_t len, int case_local, char *out,
 	    size_t outlen);
 
+/* Same, but copies the address as written, folding nothing. */
+int	addr_raw(const char *s, size_t len, char *out, size_t outlen);
+
 /*
  * Finds the address in a list line or cell: inside "<...>" when present
  * ("Jane Roe <jane@example.com>"), otherwise the first word holding an

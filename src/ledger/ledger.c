@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -181,6 +182,19 @@ prepare(struct ledger *l, char *err, size_t len)
 	return 0;
 }
 
+/* WAL, sync, busy timeout, schema: the same for a file and a copy. */
+static int
+setup(struct ledger *l, int busy, char *err, size_t len)
+{
+	sqlite3_busy_timeout(l->db, busy * 1000);
+	if (exec(l, "PRAGMA journal_mode = WAL", err, len) < 0 ||
+	    exec(l, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
+	    err, len) < 0 || migrate(l, err, len) < 0 ||
+	    prepare(l, err, len) < 0)
+		return -1;
+	return 0;
+}
+
 int
 ledger_open(struct ledger **out, const char *path, int busy, char *err,
     size_t len)
@@ -197,11 +211,64 @@ ledger_open(struct ledger **out, const char *path, int busy, char *err,
 		fail(l, err, len, "opening");
 		goto bad;
 	}
-	sqlite3_busy_timeout(l->db, busy * 1000);
-	if (exec(l, "PRAGMA journal_mode = WAL", err, len) < 0 ||
-	    exec(l, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
-	    err, len) < 0 || migrate(l, err, len) < 0 ||
-	    prepare(l, err, len) < 0)
+	if (setup(l, busy, err, len) < 0)
+		goto bad;
+	*out = l;
+	return 0;
+bad:
+	ledger_free(l);
+	return -1;
+}
+
+/* Copies the database at path, opened read-only, into l's. */
+static int
+copy_in(struct ledger *l, const char *path, int busy, char *err,
+    size_t len)
+{
+	sqlite3		*src;
+	sqlite3_backup	*b;
+	int		 rc;
+
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, len, "opening: %s", sqlite3_errmsg(src));
+		sqlite3_close(src);
+		return -1;
+	}
+	sqlite3_busy_timeout(src, busy * 1000);
+	if ((b = sqlite3_backup_init(l->db, "main", src, "main")) == NULL) {
+		snprintf(err, len, "reading: %s", sqlite3_errmsg(l->db));
+		sqlite3_close(src);
+		return -1;
+	}
+	rc = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		snprintf(err, len, "reading: %s", sqlite3_errmsg(src));
+	sqlite3_close(src);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+ledger_open_copy(struct ledger **out, const char *path, int busy,
+    char *err, size_t len)
+{
+	struct ledger	*l;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, len, "%s", strerror(errno));
+		return -1;
+	}
+	if (sqlite3_open_v2(":memory:", &l->db, SQLITE_OPEN_READWRITE,
+	    NULL) != SQLITE_OK) {
+		fail(l, err, len, "opening");
+		goto bad;
+	}
+	/* XXX prune: the whole ledger is copied into memory for a dry run. */
+	if (access(path, F_OK) == 0 && copy_in(l, path, busy, err, len) < 0)
+		goto bad;
+	if (setup(l, busy, err, len) < 0)
 		goto bad;
 	*out = l;
 	return 0;

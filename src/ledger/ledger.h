@@ -52,6 +52,14 @@ typedef int	(*ledger_judge_fn)(void *arg, const char *address,
 int	ledger_open(struct ledger **out, const char *path, int busy,
 	    char *err, size_t errlen);
 
+/*
+ * The same, for a run that must change nothing: the ledger at path,
+ * when there is one, is read without writing and copied into a
+ * private in-memory database that is thrown away at ledger_free.
+ */
+int	ledger_open_copy(struct ledger **out, const char *path, int busy,
+	    char *err, size_t errlen);
+
 /* Starts the run's transaction and its log row (list may be NULL). */
 int	ledger_begin(struct ledger *, time_t now, const char *list,
 	    char *err, size_t errlen);

@@ -343,6 +343,8 @@ parse_csv(struct list *l, const char *column, int case_local, char *err,
 				    column ? column : "email");
 				return -1;
 			}
+			l->csv_col = col;
+			l->csv_delim = d;
 			continue;
 		}
 		cl = csv_cell(l->buf + off, n, d, col, cell, sizeof(cell));
@@ -402,6 +404,33 @@ list_open(struct list **out, const char *path, enum list_fmt fmt,
 fail:
 	list_free(l);
 	return -1;
+}
+
+int
+list_entry_addr(const struct list *l, size_t i, char *out, size_t len)
+{
+	const struct list_entry	*e;
+	const char		*a, *s;
+	char			 cell[CELL_MAX];
+	size_t			 alen, n;
+
+	if (i >= l->n || l->e[i].addr == NULL)
+		return -1;
+	e = &l->e[i];
+	s = l->buf + e->off;
+	n = e->len;
+	if (l->fmt == LIST_CSV) {
+		long	 cl;
+
+		if ((cl = csv_cell(s, n, l->csv_delim, l->csv_col, cell,
+		    sizeof(cell))) < 0)
+			return -1;
+		s = cell;
+		n = (size_t)cl;
+	}
+	if (addr_find(s, n, &a, &alen) < 0)
+		return -1;
+	return addr_raw(a, alen, out, len);
 }
 
 char *

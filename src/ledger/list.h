@@ -39,6 +39,8 @@ struct list {
 	size_t			 naddr;		/* entries with an address */
 	size_t			 nbad;		/* lines with none */
 	enum list_fmt		 fmt;
+	int			 csv_col;	/* CSV: the address column */
+	char			 csv_delim;	/* ... and the delimiter */
 };
 
 /*
@@ -66,6 +68,14 @@ int	list_rewrite(struct list *, const unsigned char *drop, char *err,
 /* Same, replacing the whole content with the n bytes at data. */
 int	list_replace(struct list *, const char *data, size_t n, char *err,
 	    size_t errlen);
+
+/*
+ * The address of entry i as the list writes it (case kept, no "<>")
+ * into out.  Returns 0, or -1 when the entry has none or it does not
+ * fit.
+ */
+int	list_entry_addr(const struct list *, size_t i, char *out,
+	    size_t len);
 
 /* The backup path of a list path, malloc'd; NULL on allocation failure. */
 char	*list_backup_path(const char *path);

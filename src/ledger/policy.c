@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "classify/classify.h"
 #include "ledger/policy.h"
 
 #define DAY	86400
@@ -28,11 +29,42 @@ static const char *const default_complaint[] = {
 	"abuse", "fraud", "opt-out", "unsubscribe", NULL
 };
 
+/*
+ * ARF feedback types: the IANA registry (RFC 5965, 6430, 6591) and the
+ * two of the ARF drafts that some providers still send.
+ */
+static const char *const feedback_types[] = {
+	"abuse", "fraud", "virus", "other", "not-spam", "auth-failure",
+	"opt-out", "unsubscribe", NULL
+};
+
 static int
-set_words(char (*dst)[24], int *n, const char *val, char *err, size_t len)
+is_reason(const char *w)
+{
+	return dsn_reason_lookup(w) != NULL;
+}
+
+static int
+is_feedback_type(const char *w)
+{
+	int	 i;
+
+	for (i = 0; feedback_types[i] != NULL; i++)
+		if (!strcmp(feedback_types[i], w))
+			return 1;
+	return 0;
+}
+
+/*
+ * Sets dst to the words of val (comma or space separated, folded to
+ * lower case), each of which must pass valid().
+ */
+static int
+set_words(char (*dst)[24], int *n, const char *val, int (*valid)(const
+    char *), char *err, size_t len)
 {
 	const char	*p = val, *q;
-	size_t		 w;
+	size_t		 w, i;
 
 	*n = 0;
 	for (;;) {
@@ -47,8 +79,13 @@ set_words(char (*dst)[24], int *n, const char *val, char *err, size_t len)
 			snprintf(err, len, "list too long or word too long");
 			return -1;
 		}
-		memcpy(dst[*n], p, w);
+		for (i = 0; i < w; i++)
+			dst[*n][i] = (char)tolower((unsigned char)p[i]);
 		dst[*n][w] = '\0';
+		if (!valid(dst[*n])) {
+			snprintf(err, len, "unknown name \"%s\"", dst[*n]);
+			return -1;
+		}
 		(*n)++;
 		p = q;
 	}
@@ -152,16 +189,18 @@ policy_set(struct policy *p, const char *key, const char *val,
 			goto bad;
 		p->busy_timeout = (int)v;
 	} else if (!strcmp(key, "sender-reasons")) {
-		return set_words(p->sender, &p->nsender, val, err, len);
+		return set_words(p->sender, &p->nsender, val, is_reason, err,
+		    len);
 	} else if (!strcmp(key, "complaint-types")) {
-		return set_words(p->complaint, &p->ncomplaint, val, err, len);
+		return set_words(p->complaint, &p->ncomplaint, val,
+		    is_feedback_type, err, len);
 	} else {
-		snprintf(err, len, "unknown setting \"%.40s\"", key);
+		snprintf(err, len, "unknown setting");
 		return -1;
 	}
 	return 0;
 bad:
-	snprintf(err, len, "bad value \"%.40s\" for %s", val, key);
+	snprintf(err, len, "bad value \"%.40s\"", val);
 	return -1;
 }
 
@@ -180,6 +219,13 @@ trim(char *s)
 
 int
 policy_load(struct policy *p, const char *path, char *err, size_t len)
+{
+	return policy_load_with(p, path, NULL, NULL, err, len);
+}
+
+int
+policy_load_with(struct policy *p, const char *path, policy_key_fn other,
+    void *arg, char *err, size_t len)
 {
 	FILE	*fp;
 	char	 line[1024], why[200], *k, *v, *eq;
@@ -208,10 +254,15 @@ policy_load(struct policy *p, const char *path, char *err, size_t len)
 		*eq = '\0';
 		k = trim(k);
 		v = trim(eq + 1);
-		if (policy_set(p, k, v, why, sizeof(why)) < 0) {
-			snprintf(err, len, "line %ld: %s", n, why);
+		why[0] = '\0';
+		if ((other == NULL || (rc = other(arg, k, v, why,
+		    sizeof(why))) == 0) && policy_set(p, k, v, why,
+		    sizeof(why)) < 0)
 			rc = -1;
-		}
+		if (rc < 0)
+			snprintf(err, len, "line %ld: %.40s: %s", n, k, why);
+		else
+			rc = 0;
 	}
 	if (rc == 0 && ferror(fp)) {
 		snprintf(err, len, "%s", strerror(errno));
@@ -416,6 +467,18 @@ digits(const char **s, int n, int *out)
 	return 0;
 }
 
+static int
+mdays(int y, int mo)
+{
+	static const int days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[mo - 1];
+}
+
 int
 policy_parse_time(const char *s, time_t *t)
 {
@@ -443,8 +506,8 @@ policy_parse_time(const char *s, time_t *t)
 			return -1;
 	} else
 		return -1;
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || se > 60 || oh > 23 || om > 59)
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays(y, mo) ||
+	    h > 23 || mi > 59 || se > 60 || oh > 23 || om > 59)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;

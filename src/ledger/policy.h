@@ -72,17 +72,34 @@ void		 policy_init(struct policy *);
 
 /*
  * Sets the setting named key ("soft-bounces", "max-remove", ...) from
- * its text value.  Returns 0, or -1 with a reason in err.
+ * its text value.  Reason names (sender-reasons) must be in the
+ * vocabulary of dsn-classify, feedback types (complaint-types) ARF's.
+ * Returns 0, or -1 with a reason in err ("bad value ...", "unknown
+ * setting", "unknown name ..."; the key is not repeated).
  */
 int		 policy_set(struct policy *, const char *key, const char *val,
 		    char *err, size_t errlen);
 
 /*
  * Reads a config file of "key = value" lines ('#' comments).  Returns 0,
- * or -1 with "line N: reason" in err (errno-based text when unreadable).
+ * or -1 with "line N: key: reason" in err (errno-based text when
+ * unreadable).
  */
 int		 policy_load(struct policy *, const char *path,
 		    char *err, size_t errlen);
+
+/*
+ * A config key that is not a policy setting: returns 1 when taken, 0
+ * when not its own (policy_set is tried), -1 with a reason in err.
+ * key and val are borrowed for the call only.
+ */
+typedef int	(*policy_key_fn)(void *arg, const char *key, const char *val,
+		    char *err, size_t errlen);
+
+/* policy_load, offering each key first to other (which may be NULL). */
+int		 policy_load_with(struct policy *, const char *path,
+		    policy_key_fn other, void *arg, char *err,
+		    size_t errlen);
 
 /* The most removals allowed from a list of n addresses (at least 1). */
 long		 policy_limit(const struct policy *, long n);
