@@ -3,7 +3,8 @@
  *
  * UTF-8 and ASCII (and unknown charsets) are copied as they are: the
  * record setter repairs bad bytes later.  A few common mislabels are
- * mapped to names iconv knows.  Output lives in the caller's arena;
+ * mapped to names iconv knows, and 7-bit text with ISO 2022 escapes
+ * (Japanese mail sent without a charset) is read as ISO-2022-JP.  Output lives in the caller's arena;
  * iconv descriptors are kept open per thread (a few, never freed).
  */
 #include <errno.h>
@@ -82,6 +83,48 @@ passthrough(const char *cs)
 	    strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "ascii") == 0;
 }
 
+/*
+ * The ISO 2022 charset that text declared as ASCII or nothing is
+ * written in: an escape designating a Japanese set (ESC $ B, ESC $ @,
+ * ESC ( J, ESC ( I) or Korean / Chinese ones (ESC $ ) C, ESC $ ) A).
+ * NULL for plain text.
+ */
+const char *
+msg_iso2022(const char *in, size_t len)
+{
+	const char	*p, *e = in + len;
+
+	for (p = in; (p = memchr(p, 0x1b, (size_t)(e - p))) != NULL &&
+	    e - p >= 3; p++) {
+		if (p[1] == '$' && (p[2] == 'B' || p[2] == '@'))
+			return "ISO-2022-JP-2";
+		if (p[1] == '(' && (p[2] == 'J' || p[2] == 'I'))
+			return "ISO-2022-JP-2";
+		if (p[1] == '$' && p[2] == ')' && e - p >= 4)
+			return p[3] == 'C' ? "ISO-2022-KR" : "ISO-2022-CN";
+	}
+	return NULL;
+}
+
+/*
+ * Bytes to skip at in[i], which iconv could not convert: two inside a
+ * two-byte run of an ISO 2022 charset (the last escape before it was
+ * ESC $ ...), so the rest of the run keeps its pairing; else one.
+ * *esc caches the last escape seen before in + *scan.
+ */
+static size_t
+bad_len(const char *in, size_t i, size_t il, size_t *scan, size_t *esc)
+{
+	for (; *scan < i; (*scan)++)
+		if (in[*scan] == 0x1b)
+			*esc = *scan;
+	if (*esc != (size_t)-1 && in[*esc + 1] == '$' && il >= 2 &&
+	    in[i] > 0x20 && in[i] < 0x7f && in[i + 1] > 0x20 &&
+	    in[i + 1] < 0x7f)
+		return 2;
+	return 1;
+}
+
 static char *
 copy_out(struct arena *a, const char *in, size_t len, size_t *outlen)
 {
@@ -95,9 +138,11 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 {
 	iconv_t		 cd;
 	char		*out, *ip, *op;
-	size_t		 il, ol, cap, i;
-	int		 cached;
+	size_t		 il, ol, cap, i, skip, scan = 0, esc = (size_t)-1;
+	int		 cached, stateful;
 
+	if (passthrough(cs) && (cs == NULL || strncasecmp(cs, "utf", 3) != 0))
+		cs = msg_iso2022(in, len);
 	if (passthrough(cs))
 		return copy_out(a, in, len, outlen);
 	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
@@ -120,6 +165,7 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 		cd_put(cd, cached);
 		return NULL;
 	}
+	stateful = strncasecmp(cs, "iso-2022", 8) == 0;
 	ip = (char *)(uintptr_t)in;
 	il = len;
 	op = out;
@@ -129,13 +175,20 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 			break;
 		if (errno == E2BIG || ol < 3)
 			break;
-		/* A byte that cannot be converted becomes U+FFFD. */
+		/*
+		 * A character that cannot be converted becomes U+FFFD.  The
+		 * shift state of ISO 2022 stays: a reset would read the
+		 * rest of a two-byte run as ASCII.
+		 */
 		memcpy(op, "\xef\xbf\xbd", 3);
 		op += 3;
 		ol -= 3;
-		ip++;
-		il--;
-		iconv(cd, NULL, NULL, NULL, NULL);
+		skip = stateful ? bad_len(in, (size_t)(ip - in), il, &scan,
+		    &esc) : 1;
+		ip += skip;
+		il -= skip;
+		if (!stateful)
+			iconv(cd, NULL, NULL, NULL, NULL);
 	}
 	iconv(cd, NULL, NULL, &op, &ol);
 	cd_put(cd, cached);

@@ -92,10 +92,16 @@ msg_field_is(const struct msg_field *f, const char *name)
 char *
 msg_unfold(struct arena *a, const char *v, size_t len)
 {
-	char	*out;
-	size_t	 i, o;
-	int	 space;
+	const char	*cs;
+	char		*out;
+	size_t		 i, o;
+	int		 space;
 
+	/* Raw ISO-2022-JP (no encoded words): decoded before unfolding. */
+	if (memchr(v, 0x1b, len) != NULL &&
+	    (cs = msg_iso2022(v, len)) != NULL &&
+	    (v = msg_to_utf8(a, cs, v, len, &len)) == NULL)
+		return NULL;
 	if ((out = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
 	o = 0;

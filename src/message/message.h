@@ -209,6 +209,13 @@ size_t	msg_qp_decode(const char *in, size_t len, char *out, int q);
 char	*msg_to_utf8(struct arena *, const char *cs, const char *in,
 	    size_t len, size_t *outlen);
 
+/*
+ * The ISO 2022 charset ("ISO-2022-JP-2", "ISO-2022-KR", "ISO-2022-CN")
+ * whose escapes in[0..len) holds, or NULL: 7-bit text sent without a
+ * charset.  msg_to_utf8() uses it for text declared as ASCII or none.
+ */
+const char	*msg_iso2022(const char *in, size_t len);
+
 /* ---- rfc2047.c: encoded words ---- */
 
 /*
