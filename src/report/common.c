@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "report/recog.h"
 
@@ -370,9 +371,62 @@ cut_long(struct dsn_record *r, size_t max)
 	}
 }
 
+/* 1 when the word s[0..n) may be a host name or an address literal. */
+static int
+host_word(const char *s, size_t n)
+{
+	return n > 0 && (memchr(s, '.', n) != NULL || s[0] == '[' ||
+	    memchr(s, ':', n) != NULL);
+}
+
+/*
+ * An MTA value cut to the host name or address literal alone, in place:
+ * "mx.example.com (TCP|192.0.2.1|25) (au mail)" and "mx.example.com."
+ * become "mx.example.com"; "mta mx.example.org in /ADMD= /C=WW/" (an
+ * X.400 gateway) its first word that looks like a host.  A value with
+ * no such word keeps its first word.
+ */
+static void
+clean_mta(char *v)
+{
+	const char	*w, *first = NULL;
+	size_t		 n, fn = 0;
+
+	if (v == NULL)
+		return;
+	for (w = v; *w != '\0'; w += n) {
+		w += strspn(w, " \t");
+		n = strcspn(w, " \t(;,");
+		if (n == 0) {
+			if (*w == '(')
+				break;
+			n = 1;
+			continue;
+		}
+		/* X.400: "mta NAME in /ADMD=...": NAME. */
+		if (first == NULL && !(n == 3 && strncasecmp(w, "mta", 3) == 0)) {
+			first = w;
+			fn = n;
+		}
+		if (host_word(w, n)) {
+			first = w;
+			fn = n;
+			break;
+		}
+	}
+	if (first == NULL)
+		return;
+	while (fn > 1 && first[fn - 1] == '.')
+		fn--;
+	memmove(v, first, fn);
+	v[fn] = '\0';
+}
+
 int
 report_add(struct report_ctx *ctx, struct dsn_record *r)
 {
+	clean_mta(r->v[DSN_F_REMOTE_MTA]);
+	clean_mta(r->v[DSN_F_REPORTING_MTA]);
 	cut_long(r, ctx->limits->line_bytes);
 	if (r->v[DSN_F_RECIPIENT] == NULL || ctx->full) {
 		dsn_record_free(r);

@@ -64,10 +64,69 @@ test_iso2022(void)
 	arena_free(a);
 }
 
+/*
+ * A DSN of ours: text part txt, then the delivery-status fields ds
+ * (blocks separated by blank lines).
+ */
+static int
+scan2(const char *txt, const char *ds, struct dsn_reclist *out)
+{
+	struct dsn_limits	 lim;
+	char			 buf[4096], err[128];
+	int			 n;
+
+	n = snprintf(buf, sizeof(buf), "From: MAILER-DAEMON@example.net\n"
+	    "To: sender@example.org\nSubject: Undelivered Mail\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/report; "
+	    "report-type=delivery-status; boundary=\"B\"\n\n--B\n"
+	    "Content-Type: text/plain\n\n%s\n--B\n"
+	    "Content-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n\n%s\n--B--\n", txt, ds);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -2;
+	dsn_limits_default(&lim);
+	dsn_reclist_clear(out);
+	return dsn_report_scan(buf, (size_t)n, &lim, out, err, sizeof(err));
+}
+
+static const char *
+field(const struct dsn_reclist *l, size_t i, enum dsn_field f)
+{
+	return i < l->n ? l->v[i]->v[f] : "(no record)";
+}
+
+/* Remote-MTA and Reporting-MTA cut to the host. */
+static void
+test_mta(void)
+{
+	struct dsn_reclist	 l = { NULL, 0, 0 };
+
+	check_int("mta n", scan2("Failed.\n",
+	    "Final-Recipient: rfc822; a@example.com\nAction: failed\n"
+	    "Status: 5.1.1\nRemote-MTA: dns; mx.example.com. "
+	    "(TCP|192.0.2.1|25) (mail)\n\n"
+	    "Final-Recipient: rfc822; b@example.com\nAction: failed\n"
+	    "Status: 5.1.1\nRemote-MTA: dns; [192.0.2.2] (192.0.2.2)\n\n"
+	    "Final-Recipient: rfc822; c@example.com\nAction: failed\n"
+	    "Status: 5.1.1\nRemote-MTA: x400; mta gw.example.org in "
+	    "/ADMD= /C=WW/\n", &l), 3);
+	check_str("mta host", field(&l, 0, DSN_F_REMOTE_MTA),
+	    "mx.example.com");
+	check_str("mta literal", field(&l, 1, DSN_F_REMOTE_MTA),
+	    "[192.0.2.2]");
+	check_str("mta x400", field(&l, 2, DSN_F_REMOTE_MTA),
+	    "gw.example.org");
+	check_str("reporting", field(&l, 0, DSN_F_REPORTING_MTA),
+	    "mx.example.net");
+	dsn_reclist_clear(&l);
+	free(l.v);
+}
+
 int
 main(void)
 {
 	test_iso2022();
+	test_mta();
 	check_int("failures", failures, 0);
 	return failures != 0;
 }
