@@ -254,6 +254,17 @@ ft_addr_lead(const char *l, size_t ll, int flags, size_t *as, size_t *al,
 	} else if (flags & FT_ANGLE)
 		return 0;
 	s = i;
+	if (flags & FT_WORD) {
+		/* The first word, whatever follows it. */
+		while (i < ll && strchr(" \t<>,;", l[i]) == NULL)
+			i++;
+		if (i == s || !msg_addr_valid(l + s, i - s))
+			return 0;
+		*as = s;
+		*al = i - s;
+		*rest = i;
+		return 1;
+	}
 	while (i < ll && l[i] != ' ' && l[i] != '\t' && l[i] != '>' &&
 	    l[i] != ',' && l[i] != ';' && !(l[i] == ':' && !angle))
 		i++;
@@ -284,23 +295,6 @@ ft_addr_lead(const char *l, size_t ll, int flags, size_t *as, size_t *al,
 	*al = e - s;
 	*rest = i;
 	return 1;
-}
-
-size_t
-ft_addr_word(const char *line, size_t ll, size_t *off)
-{
-	size_t	 i = 0, n;
-
-	while (i < ll && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (i < ll && line[i] == '<')
-		i++;
-	for (n = i; n < ll && strchr(" \t<>,;", line[n]) == NULL; n++)
-		;
-	*off = i;
-	if (n == i || !msg_addr_valid(line + i, n - i))
-		return 0;
-	return n - i;
 }
 
 int

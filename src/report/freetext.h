@@ -76,6 +76,8 @@ int	ft_hdr_has(struct report_ctx *, const char *field, const char *s);
 
 #define FT_ANGLE	0x01	/* the address must be in <angle brackets> */
 #define FT_COLON	0x02	/* and followed by a colon */
+#define FT_WORD		0x04	/* ft_addr_lead: the first word (ended by
+				   blanks or "<>,;"), whatever follows */
 
 /*
  * 1 when the line holds one address and nothing else, after an optional
@@ -92,15 +94,11 @@ int	ft_addr_only(const char *line, size_t ll, int flags, size_t *as,
  * (required with FT_COLON), returns 1 with the address in *as and *al
  * (offsets into l) and *rest the offset of the text after it, past a
  * Postfix "(expanded from ...)", the colon and blanks.  0 otherwise.
+ * With FT_WORD the address is the first word after blanks and an
+ * opening '<' (no closing '>' needed) and *rest is just past it.
  */
 int	ft_addr_lead(const char *l, size_t ll, int flags, size_t *as,
 	    size_t *al, size_t *rest);
-
-/*
- * Length of the address the first word of line[0..ll) is, after blanks
- * and an opening '<' (its offset in *off; no closing '>' needed), or 0.
- */
-size_t	ft_addr_word(const char *line, size_t ll, size_t *off);
 
 /*
  * The first plausible address (local@domain.tld) in s[0..len) into

@@ -49,7 +49,7 @@ static int
 domino_parse(struct report_ctx *ctx, const char *t, size_t len)
 {
 	const char	*line, *r, *stop;
-	size_t		 pos, ll, rl = 0, off, n;
+	size_t		 pos, ll, rl = 0, off, n, we;
 	int		 rc, got = 0;
 
 	if ((pos = ft_after(t, len, "was not delivered to:")) == FT_NONE)
@@ -59,7 +59,7 @@ domino_parse(struct report_ctx *ctx, const char *t, size_t len)
 	    "because:") + pos, &rl) : NULL;
 	while (msg_line_next(t, len, &pos, &line, &ll) &&
 	    (stop == NULL || line < stop)) {
-		if ((n = ft_addr_word(line, ll, &off)) == 0)
+		if (!ft_addr_lead(line, ll, FT_WORD, &off, &n, &we))
 			continue;
 		if ((rc = ft_add_text(ctx, line + off, n, r, rl, NULL)) < 0)
 			return -1;
@@ -73,7 +73,7 @@ static int
 notes_parse(struct report_ctx *ctx, const char *t, size_t len)
 {
 	const char	*line, *d = NULL, *de = NULL;
-	size_t		 pos, ll, off, n;
+	size_t		 pos, ll, off, n, we;
 	int		 rc, got = 0;
 
 	if ((pos = ft_after(t, len, "Failure Reasons")) == FT_NONE)
@@ -84,7 +84,7 @@ notes_parse(struct report_ctx *ctx, const char *t, size_t len)
 			break;
 		if (ft_blank(line, ll))
 			continue;
-		if ((n = ft_addr_word(line, ll, &off)) == 0) {
+		if (!ft_addr_lead(line, ll, FT_WORD, &off, &n, &we)) {
 			if (d == NULL)
 				d = line;
 			de = line + ll;

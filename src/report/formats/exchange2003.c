@@ -41,9 +41,8 @@ lead_addr(const char *line, size_t ll, size_t *off)
 {
 	size_t	 n, rest;
 
-	if ((n = ft_addr_word(line, ll, off)) == 0)
+	if (!ft_addr_lead(line, ll, FT_WORD, off, &n, &rest))
 		return 0;
-	rest = *off + n;
 	if (rest < ll && line[rest] == '>')
 		rest++;
 	if (ft_blank(line + rest, ll - rest) ||

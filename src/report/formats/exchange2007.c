@@ -59,7 +59,7 @@ x7_parse(struct report_ctx *ctx)
 {
 	const char	*t, *line, *a = NULL, *d = NULL, *de = NULL;
 	const char	*gen = NULL;
-	size_t		 len, pos, ll, al = 0, off, n, genlen = 0;
+	size_t		 len, pos, ll, al = 0, off, n, we, genlen = 0;
 	int		 rc, got = 0;
 
 	if ((t = report_text(ctx, &len)) == NULL || (pos = ft_after(t, len,
@@ -77,7 +77,8 @@ x7_parse(struct report_ctx *ctx)
 		}
 		if (msg_startcase(line, ll, "Receiving server:"))
 			continue;
-		if ((n = ft_addr_word(line, ll, &off)) > 0 && n + off >= ll) {
+		if (ft_addr_lead(line, ll, FT_WORD, &off, &n, &we) &&
+		    we >= ll) {
 			if ((rc = x7_flush(ctx, a, al, d, de, gen,
 			    genlen)) < 0)
 				return -1;

@@ -80,7 +80,7 @@ static int
 au_parse(struct report_ctx *ctx)
 {
 	const char	*t, *line, *d = NULL, *de = NULL, *c;
-	size_t		 len, pos = 0, start, ll, off, n, end;
+	size_t		 len, pos = 0, start, ll, off, n, end, we;
 	int		 rc, got = 0, i, nr = 0;
 	struct {
 		const char	*a, *d;
@@ -96,8 +96,8 @@ au_parse(struct report_ctx *ctx)
 		else if ((c = msg_memcasemem(line, ll, "Recipient:", 10)) !=
 		    NULL)
 			c += 10;
-		if (c != NULL && (n = ft_addr_word(c, ll - (size_t)(c - line),
-		    &off)) > 0 && nr < AU_MAX) {
+		if (c != NULL && ft_addr_lead(c, ll - (size_t)(c - line),
+		    FT_WORD, &off, &n, &we) && nr < AU_MAX) {
 			/* The address line and the dialogue below it. */
 			end = dialogue(t, len, pos);
 			rc_[nr].a = c + off;
@@ -108,8 +108,8 @@ au_parse(struct report_ctx *ctx)
 			pos = end;
 			continue;
 		}
-		if ((n = ft_addr_word(line, ll, &off)) > 0 && nr < AU_MAX &&
-		    (n + off + 1 >= ll)) {
+		if (ft_addr_lead(line, ll, FT_WORD, &off, &n, &we) &&
+		    nr < AU_MAX && we + 1 >= ll) {
 			rc_[nr].a = line + off;
 			rc_[nr].al = n;
 			rc_[nr].d = NULL;
