@@ -211,6 +211,8 @@ command_at(const char *s, size_t len)
 		const char	*word, *cmd;
 	} words[] = {
 		{ "rcpt", "RCPT" }, { "mail", "MAIL" }, { "data", "DATA" },
+		{ "pipelined rcpt", "RCPT" }, { "pipelined mail", "MAIL" },
+		{ "pipelined data", "DATA" },
 		{ "end of data", "DATA" }, { "message body", "DATA" },
 		{ "helo", "HELO" }, { "ehlo", "HELO" }, { "lhlo", "HELO" },
 		{ "initial connection", "CONN" }, { "greeting", "CONN" },
@@ -235,12 +237,26 @@ status_command(const char *s, size_t len)
 		"in reply to ", "after ", "while sending ", "during ",
 		"response to ", NULL
 	};
+	/* Whole phrases that name the step (qmail, Exim). */
+	static const struct {
+		const char	*phrase, *cmd;
+	} phrases[] = {
+		{ "does not like recipient", "RCPT" },
+		{ "sender was rejected", "MAIL" },
+		{ "my name was rejected", "HELO" },
+		{ "but greeting failed", "CONN" },
+		{ "able to establish an smtp connection", "CONN" },
+	};
 	const char	*p, *cmd;
 	size_t		 off;
 	int		 i;
 
 	if (s == NULL)
 		return NULL;
+	for (off = 0; off < sizeof(phrases) / sizeof(phrases[0]); off++)
+		if (msg_memcasemem(s, len, phrases[off].phrase,
+		    strlen(phrases[off].phrase)) != NULL)
+			return phrases[off].cmd;
 	for (i = 0; leads[i] != NULL; i++)
 		for (off = 0; off < len && (p = msg_memcasemem(s + off,
 		    len - off, leads[i], strlen(leads[i]))) != NULL;
