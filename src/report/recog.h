@@ -135,6 +135,19 @@ struct msg_part	*report_returned(struct report_ctx *);
 /* Value of an RFC 3464-style "type; value" field without the type. */
 const char	*report_strip_type(const char *v);
 
+/* ---- refine.c ---- */
+
+/*
+ * The last pass over a report's records (from ctx->first on): repeated
+ * recipients merged into one record (a failure beats a delay beats the
+ * rest, then the more specific status, a reply code, a diagnostic; the
+ * others fill what it lacks), then each record completed from what the
+ * readable text says near that recipient: the SMTP step, a reply code,
+ * a status more specific than X.0.0.  Returns how many records the
+ * merge dropped, or -1 on allocation failure.
+ */
+int	report_refine(struct report_ctx *);
+
 /* ---- date.c ---- */
 
 /*

@@ -3,7 +3,8 @@
  *
  * Parses the message once and runs the format table in order; the
  * first recogniser that yields records wins, and RECOG_REFINE entries
- * may then improve them.  Records belong to the caller's list; the
+ * may then improve them; report_refine() merges repeated recipients and
+ * completes the records from the report's text.  Records belong to the caller's list; the
  * parsed message and the shared base record are freed before return.
  */
 #include <stdio.h>
@@ -86,6 +87,15 @@ dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
 			break;
 		}
 		got += n;
+	}
+	/* One record per recipient, completed from the text. */
+	if (got > 0) {
+		if ((n = report_refine(&ctx)) < 0) {
+			drop_since(out, ctx.first);
+			snprintf(err, errlen, "refine: out of memory");
+			got = -1;
+		} else
+			got -= n;
 	}
 	/* A limit cut the message: say so, beside the records. */
 	if (got >= 0 && ctx.full)

@@ -122,11 +122,129 @@ test_mta(void)
 	free(l.v);
 }
 
+/* Repeated recipient blocks: one record, the failure, filled. */
+static void
+test_merge(void)
+{
+	struct dsn_reclist	 l = { NULL, 0, 0 };
+
+	check_int("merge n", scan2("Failed.\n",
+	    "Final-Recipient: rfc822; a@example.com\nAction: delayed\n"
+	    "Status: 4.0.0\n\n"
+	    "Final-Recipient: rfc822; A@example.com\nAction: failed\n"
+	    "Status: 5.0.0\nRemote-MTA: dns; mx.example.com\n\n"
+	    "Final-Recipient: rfc822; b@example.com\nAction: failed\n"
+	    "Status: 5.2.2\n\n"
+	    "Final-Recipient: rfc822; a@example.com\nAction: failed\n"
+	    "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 no such "
+	    "user\n", &l), 2);
+	check_str("merge rcpt", field(&l, 0, DSN_F_RECIPIENT),
+	    "a@example.com");
+	check_str("merge action", field(&l, 0, DSN_F_ACTION), "failed");
+	check_str("merge status", field(&l, 0, DSN_F_STATUS), "5.1.1");
+	check_str("merge reply", field(&l, 0, DSN_F_REPLY_CODE), "550");
+	check_str("merge filled", field(&l, 0, DSN_F_REMOTE_MTA),
+	    "mx.example.com");
+	check_str("merge other", field(&l, 1, DSN_F_RECIPIENT),
+	    "b@example.com");
+	dsn_reclist_clear(&l);
+	free(l.v);
+}
+
+/* The SMTP step from the text near each recipient. */
+static void
+test_command(void)
+{
+	struct dsn_reclist	 l = { NULL, 0, 0 };
+
+	check_int("cmd n", scan2(
+	    "<a@example.com>: host mx.example.com[192.0.2.1] said: 550\n"
+	    "    5.0.0 <a@example.com>... User unknown (in reply to RCPT TO\n"
+	    "    command)\n\n"
+	    "<b@example.com>: host mx.example.com[192.0.2.1] said: 550\n"
+	    "    Rejected (in reply to end of DATA command)\n\n"
+	    "... while talking to mx.example.org.:\n"
+	    ">>> RCPT To:<c@example.org>\n"
+	    "<<< 550 5.1.1 <c@example.org>... User unknown\n"
+	    "... while talking to mx.example.net.:\n"
+	    ">>> DATA\n"
+	    "<<< 554 5.7.1 <d@example.net>... Rejected\n\n"
+	    "  e@example.net\n"
+	    "    SMTP error from remote mail server after EHLO "
+	    "mx.example.org:\n    550 Go away\n\n"
+	    "  big-e@example.net.example.com\n"
+	    "    SMTP error from remote mail server after MAIL FROM:<>:\n",
+	    "Final-Recipient: rfc822; a@example.com\nAction: failed\n"
+	    "Status: 5.0.0\n"
+	    "Diagnostic-Code: smtp; 550 5.0.0 <a@example.com>... User\n"
+	    "  unknown\n\n"
+	    "Final-Recipient: rfc822; b@example.com\nAction: failed\n"
+	    "Status: 5.0.0\nDiagnostic-Code: smtp; 550 Rejected\n\n"
+	    "Final-Recipient: rfc822; c@example.org\nAction: failed\n"
+	    "Status: 5.0.0\n\n"
+	    "Final-Recipient: rfc822; d@example.net\nAction: failed\n"
+	    "Status: 5.7.1\n\n"
+	    "Final-Recipient: rfc822; e@example.net\nAction: failed\n"
+	    "Status: 5.0.0\n", &l), 5);
+	check_str("cmd postfix rcpt", field(&l, 0, DSN_F_SMTP_COMMAND),
+	    "RCPT");
+	check_str("cmd postfix data", field(&l, 1, DSN_F_SMTP_COMMAND),
+	    "DATA");
+	check_str("cmd sendmail rcpt", field(&l, 2, DSN_F_SMTP_COMMAND),
+	    "RCPT");
+	check_str("reply sendmail", field(&l, 2, DSN_F_REPLY_CODE), "550");
+	check_str("status sendmail", field(&l, 2, DSN_F_STATUS), "5.1.1");
+	check_str("cmd sendmail data", field(&l, 3, DSN_F_SMTP_COMMAND),
+	    "DATA");
+	check_str("reply after data", field(&l, 3, DSN_F_REPLY_CODE), "554");
+	/* A longer address that contains e@example.net does not count. */
+	check_str("cmd exim ehlo", field(&l, 4, DSN_F_SMTP_COMMAND), "HELO");
+	check_str("reply exim", field(&l, 4, DSN_F_REPLY_CODE), "550");
+	dsn_reclist_clear(&l);
+	free(l.v);
+}
+
+/* A local delivery: the reply only in the transcript, no address. */
+static void
+test_lone(void)
+{
+	struct dsn_reclist	 l = { NULL, 0, 0 };
+
+	check_int("lone n", scan2(
+	    "   ----- Transcript of session follows -----\n"
+	    "program failed\n554 5.3.0 unknown mailer error 255\n",
+	    "Final-Recipient: rfc822; a@example.com\nAction: failed\n"
+	    "Status: 5.0.0\nDiagnostic-Code: X-Unix; 255\n", &l), 1);
+	check_str("lone reply", field(&l, 0, DSN_F_REPLY_CODE), "554");
+	check_str("lone status", field(&l, 0, DSN_F_STATUS), "5.3.0");
+	/* Two different replies: none is taken; a specific status stays. */
+	check_int("lone 2", scan2("451 4.0.0 first\n421 4.4.2 second\n",
+	    "Final-Recipient: rfc822; a@example.com\nAction: delayed\n"
+	    "Status: 4.5.0\nDiagnostic-Code: X-Unix; 71\n", &l), 1);
+	check_str("lone 2 reply", field(&l, 0, DSN_F_REPLY_CODE), NULL);
+	check_int("lone 3", scan2("451 4.0.0 Operating system error\n",
+	    "Final-Recipient: rfc822; a@example.com\nAction: delayed\n"
+	    "Status: 4.5.0\nDiagnostic-Code: X-Unix; 71\n", &l), 1);
+	check_str("lone 3 reply", field(&l, 0, DSN_F_REPLY_CODE), "451");
+	check_str("lone 3 status", field(&l, 0, DSN_F_STATUS), "4.5.0");
+	/* A reply of another class than the status is not taken. */
+	check_int("lone 4", scan2("554 5.3.0 unknown mailer error\n",
+	    "Final-Recipient: rfc822; a@example.com\nAction: delayed\n"
+	    "Status: 4.0.0\n", &l), 1);
+	check_str("lone 4 reply", field(&l, 0, DSN_F_REPLY_CODE), NULL);
+	check_str("lone 4 status", field(&l, 0, DSN_F_STATUS), "4.0.0");
+	dsn_reclist_clear(&l);
+	free(l.v);
+}
+
 int
 main(void)
 {
 	test_iso2022();
 	test_mta();
+	test_merge();
+	test_command();
+	test_lone();
 	check_int("failures", failures, 0);
 	return failures != 0;
 }

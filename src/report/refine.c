@@ -1,0 +1,428 @@
+/*
+ * refine.c - the last pass over one report's records, after the
+ * recognisers: one record per recipient, and what the report's readable
+ * text says about each recipient (the SMTP step, a reply code, a more
+ * specific status) filled in where the record lacks it.
+ *
+ * Works in place on ctx->out from ctx->first on; records dropped by a
+ * merge are freed here.  Text views are the parsed message's.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "report/recog.h"
+
+/* Bounds on the text work for one report (hostile input). */
+#define REF_TEXT_MAX	(256 * 1024)	/* bytes of text searched */
+#define REF_HITS	16		/* mentions of one recipient */
+#define REF_PARA	2048		/* bytes of one paragraph */
+#define REF_RECORDS	256		/* records refined from the text */
+
+/* What the text says about one recipient. */
+struct about {
+	const char	*cmd;		/* "RCPT", ... or NULL */
+	char		 reply[4];	/* "" when none */
+	char		 status[16];	/* "" when none */
+};
+
+static int
+action_rank(const char *a)
+{
+	if (a == NULL)
+		return 0;
+	if (strcmp(a, "failed") == 0)
+		return 3;
+	if (strcmp(a, "delayed") == 0)
+		return 2;
+	return 1;
+}
+
+/* 0 for X.0.0, 1 for X.Y.0, 2 for a detailed code; -1 when invalid. */
+static int
+specific(const char *st)
+{
+	const char	*d;
+
+	if (!status_valid(st))
+		return -1;
+	d = strchr(st + 2, '.') + 1;
+	if (strcmp(d, "0") != 0)
+		return 2;
+	return st[2] != '0';
+}
+
+/*
+ * How much a record says, to keep the best of repeated ones: a failure
+ * beats a delay beats anything else, then the more specific status,
+ * then a reply code, then a diagnostic.
+ */
+static int
+weight(const struct dsn_record *r)
+{
+	return action_rank(r->v[DSN_F_ACTION]) * 16 +
+	    (specific(r->v[DSN_F_STATUS]) + 1) * 4 +
+	    (r->v[DSN_F_REPLY_CODE] != NULL) * 2 +
+	    (r->v[DSN_F_DIAGNOSTIC] != NULL);
+}
+
+static int
+same_rcpt(const struct dsn_record *a, const struct dsn_record *b)
+{
+	const char	*ta = a->v[DSN_F_TYPE], *tb = b->v[DSN_F_TYPE];
+
+	return strcasecmp(a->v[DSN_F_RECIPIENT], b->v[DSN_F_RECIPIENT]) ==
+	    0 && (ta == tb || (ta != NULL && tb != NULL &&
+	    strcmp(ta, tb) == 0));
+}
+
+/*
+ * Keeps in w what it lacks from l: any absent field, but the fields of
+ * the outcome (reply code, diagnostic, step) only from a record of the
+ * same status class.
+ */
+static void
+fill_from(struct dsn_record *w, struct dsn_record *l)
+{
+	const char	*sw = w->v[DSN_F_STATUS], *sl = l->v[DSN_F_STATUS];
+	int		 same, f;
+	char		*t;
+
+	same = sw != NULL && sl != NULL && sw[0] == sl[0];
+	for (f = 0; f < DSN_F_COUNT; f++) {
+		if (w->v[f] != NULL || l->v[f] == NULL)
+			continue;
+		if (!same && (f == DSN_F_REPLY_CODE ||
+		    f == DSN_F_DIAGNOSTIC || f == DSN_F_DIAGNOSTIC_TYPE ||
+		    f == DSN_F_SMTP_COMMAND))
+			continue;
+		t = w->v[f];
+		w->v[f] = l->v[f];
+		l->v[f] = t;
+	}
+}
+
+/*
+ * One record per recipient (and type) within the report: the repeated
+ * ones are merged into the first place, keeping the weightiest record
+ * and what the others add.  Returns how many records were dropped.
+ */
+static int
+merge_repeats(struct report_ctx *ctx)
+{
+	struct dsn_reclist	*l = ctx->out;
+	struct dsn_record	*t;
+	size_t			 i, j;
+	int			 dropped = 0;
+
+	for (i = ctx->first; i < l->n; i++)
+		for (j = i + 1; j < l->n; ) {
+			if (!same_rcpt(l->v[i], l->v[j])) {
+				j++;
+				continue;
+			}
+			if (weight(l->v[j]) > weight(l->v[i])) {
+				t = l->v[i];
+				l->v[i] = l->v[j];
+				l->v[j] = t;
+			}
+			fill_from(l->v[i], l->v[j]);
+			dsn_record_free(l->v[j]);
+			memmove(&l->v[j], &l->v[j + 1],
+			    (l->n - j - 1) * sizeof(l->v[0]));
+			l->n--;
+			dropped++;
+		}
+	return dropped;
+}
+
+/* An address character, for the edges of a mention. */
+static int
+addr_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+	    c == '+' || c == '%' || c == '=';
+}
+
+static size_t
+bol(const char *t, size_t pos)
+{
+	while (pos > 0 && t[pos - 1] != '\n' && t[pos - 1] != '\r')
+		pos--;
+	return pos;
+}
+
+static size_t
+eol(const char *t, size_t len, size_t pos)
+{
+	while (pos < len && t[pos] != '\n' && t[pos] != '\r')
+		pos++;
+	return pos;
+}
+
+/* Start of the line after the one ending at pos. */
+static size_t
+next_line(const char *t, size_t len, size_t pos)
+{
+	if (pos < len && t[pos] == '\r')
+		pos++;
+	if (pos < len && t[pos] == '\n')
+		pos++;
+	return pos;
+}
+
+/* Start of the line before the one starting at pos (pos itself at 0). */
+static size_t
+prev_line(const char *t, size_t pos)
+{
+	if (pos > 0 && t[pos - 1] == '\n')
+		pos--;
+	if (pos > 0 && t[pos - 1] == '\r')
+		pos--;
+	return bol(t, pos);
+}
+
+static int
+blank_line(const char *t, size_t s, size_t e)
+{
+	for (; s < e; s++)
+		if (t[s] != ' ' && t[s] != '\t')
+			return 0;
+	return 1;
+}
+
+/* The SMTP step of a transcript line ">>> RCPT To:<...>". */
+static const char *
+verb(const char *s, size_t len)
+{
+	while (len > 0 && (*s == '>' || *s == ' ')) {
+		s++;
+		len--;
+	}
+	if (msg_startcase(s, len, "rcpt"))
+		return "RCPT";
+	if (msg_startcase(s, len, "mail"))
+		return "MAIL";
+	if (msg_startcase(s, len, "data") || msg_startcase(s, len, "bdat") ||
+	    (len >= 1 && s[0] == '.' && (len == 1 || s[1] == ' ')))
+		return "DATA";
+	if (msg_startcase(s, len, "ehlo") || msg_startcase(s, len, "helo") ||
+	    msg_startcase(s, len, "lhlo"))
+		return "HELO";
+	return NULL;
+}
+
+/* Reply code (and the status after it) in s[0..len) into a. */
+static void
+take_reply(struct about *a, const char *s, size_t len)
+{
+	char	 st[16];
+
+	if (a->reply[0] != '\0' || !status_reply_find(s, len, 0, a->reply))
+		return;
+	/* No SMTP server sends x6y..x9y: a local code, not a reply. */
+	if (a->reply[1] > '5') {
+		a->reply[0] = '\0';
+		return;
+	}
+	if ((status_pair_find(s, len, st, sizeof(st)) ||
+	    status_find(s, len, st, sizeof(st))) && st[0] == a->reply[0])
+		memcpy(a->status, st, sizeof(st));
+}
+
+/*
+ * A transcript: the mention is on a line ">>> RCPT To:<rcpt>" (the
+ * reply follows on "<<< " lines) or "<<< 550 ... <rcpt>" (the command
+ * is the ">>> " line before it).  Returns 1 when the line is one.
+ */
+static int
+transcript(struct about *a, const char *t, size_t len, size_t ls,
+    size_t le)
+{
+	size_t	 p, e;
+	int	 n;
+
+	if (le - ls >= 4 && memcmp(t + ls, ">>> ", 4) == 0) {
+		if (a->cmd == NULL)
+			a->cmd = verb(t + ls, le - ls);
+		for (p = next_line(t, len, le), n = 0; n < 4 && p < len;
+		    p = next_line(t, len, e), n++) {
+			e = eol(t, len, p);
+			if (e - p < 4 || memcmp(t + p, "<<< ", 4) != 0)
+				break;
+			take_reply(a, t + p + 4, e - p - 4);
+		}
+		return 1;
+	}
+	if (le - ls < 4 || memcmp(t + ls, "<<< ", 4) != 0)
+		return 0;
+	take_reply(a, t + ls + 4, le - ls - 4);
+	for (p = ls, n = 0; a->cmd == NULL && p > 0 && n < 8; n++) {
+		p = prev_line(t, p);
+		e = eol(t, len, p);
+		if (e - p >= 4 && memcmp(t + p, ">>> ", 4) == 0)
+			a->cmd = verb(t + p, e - p);
+		else if (e - p < 4 || memcmp(t + p, "<<< ", 4) != 0)
+			break;
+	}
+	return 1;
+}
+
+/*
+ * The paragraph from the line at ls: up to a blank line, a transcript
+ * line or REF_PARA bytes.  Returns its end.
+ */
+static size_t
+paragraph(const char *t, size_t len, size_t ls)
+{
+	size_t	 p = ls, e;
+
+	while (p < len && p - ls < REF_PARA) {
+		e = eol(t, len, p);
+		if (p > ls && (blank_line(t, p, e) || (e - p >= 4 &&
+		    (memcmp(t + p, ">>> ", 4) == 0 ||
+		    memcmp(t + p, "<<< ", 4) == 0))))
+			return p;
+		p = next_line(t, len, e);
+	}
+	return p < len ? p : len;
+}
+
+/*
+ * What the text t[0..len) says near the mentions of rcpt: the step
+ * ("in reply to RCPT TO command", a transcript) and the reply.
+ */
+static void
+find_about(struct about *a, const char *t, size_t len, const char *rcpt)
+{
+	const char	*p;
+	size_t		 rl = strlen(rcpt), off = 0, at, ls, le, pe;
+	int		 hits;
+
+	for (hits = 0; hits < REF_HITS && off < len && (a->cmd == NULL ||
+	    a->reply[0] == '\0') && (p = msg_memcasemem(t + off, len - off,
+	    rcpt, rl)) != NULL; hits++) {
+		at = (size_t)(p - t);
+		off = at + rl;
+		/* A mention of this address, not of a longer one. */
+		if ((at > 0 && addr_char((unsigned char)t[at - 1])) ||
+		    (off < len && addr_char((unsigned char)t[off]) &&
+		    !(t[off] == '.' && (off + 1 == len ||
+		    !addr_char((unsigned char)t[off + 1])))))
+			continue;
+		ls = bol(t, at);
+		le = eol(t, len, at);
+		if (transcript(a, t, len, ls, le))
+			continue;
+		pe = paragraph(t, len, ls);
+		if (a->cmd == NULL)
+			a->cmd = status_command(t + ls, pe - ls);
+		take_reply(a, t + ls, pe - ls);
+		off = pe > off ? pe : off;
+	}
+}
+
+/*
+ * For a report about one recipient that the text does not name again
+ * (Sendmail's "----- Transcript of session follows -----" after a
+ * local delivery: "554 5.3.0 unknown mailer error 255"): the lines that
+ * start with a reply code and a status of its class, when they all
+ * give the same reply code.
+ */
+static void
+lone_reply(struct about *a, const char *t, size_t len)
+{
+	char	 rc[4] = "", st[16], first[16] = "";
+	size_t	 p, e;
+
+	for (p = 0; p < len; p = next_line(t, len, e)) {
+		e = eol(t, len, p);
+		if (e - p < 9 || t[p] < '2' || t[p] > '5' ||
+		    !status_reply_find(t + p, 3, 0, st) ||
+		    !status_pair_find(t + p, e - p, st, sizeof(st)) ||
+		    st[0] != t[p] || strncmp(t + p + 4, st, strlen(st)) != 0)
+			continue;
+		if (rc[0] != '\0' && memcmp(rc, t + p, 3) != 0)
+			return;
+		if (rc[0] == '\0') {
+			memcpy(rc, t + p, 3);
+			memcpy(first, st, sizeof(st));
+		}
+	}
+	if (rc[0] == '\0')
+		return;
+	memcpy(a->reply, rc, sizeof(rc));
+	memcpy(a->status, first, sizeof(first));
+}
+
+/* Fills what r lacks from a.  -1 on allocation failure. */
+static int
+apply(struct dsn_record *r, const struct about *a)
+{
+	const char	*st = r->v[DSN_F_STATUS];
+	int		 sp = specific(st);
+
+	if (r->v[DSN_F_SMTP_COMMAND] == NULL && a->cmd != NULL &&
+	    dsn_record_sets(r, DSN_F_SMTP_COMMAND, a->cmd) < 0)
+		return -1;
+	if (a->reply[0] == '\0' || (st != NULL && st[0] != a->reply[0]))
+		return 0;
+	if (r->v[DSN_F_REPLY_CODE] == NULL &&
+	    dsn_record_sets(r, DSN_F_REPLY_CODE, a->reply) < 0)
+		return -1;
+	/* Only a generic status yields: 5.3.0 from the text beats 5.0.0. */
+	if (a->status[0] != '\0' && sp <= 0 && specific(a->status) > sp &&
+	    (st == NULL || st[0] == a->status[0]))
+		return dsn_record_sets(r, DSN_F_STATUS, a->status);
+	return 0;
+}
+
+/* 1 when r could gain from the text. */
+static int
+wants_text(const struct dsn_record *r)
+{
+	return r->v[DSN_F_TYPE] != NULL &&
+	    strcmp(r->v[DSN_F_TYPE], "dsn") == 0 &&
+	    r->v[DSN_F_RECIPIENT] != NULL &&
+	    (r->v[DSN_F_SMTP_COMMAND] == NULL ||
+	    r->v[DSN_F_REPLY_CODE] == NULL ||
+	    specific(r->v[DSN_F_STATUS]) <= 0);
+}
+
+/*
+ * The pass: merges repeated recipients, then fills each record from the
+ * text.  Returns how many records the merge dropped, or -1 on
+ * allocation failure.
+ */
+int
+report_refine(struct report_ctx *ctx)
+{
+	struct dsn_reclist	*l = ctx->out;
+	struct about		 a;
+	const char		*t = NULL;
+	size_t			 i, tl = 0, n;
+	int			 dropped, done = 0, text = 0;
+
+	dropped = merge_repeats(ctx);
+	n = l->n - ctx->first;
+	for (i = ctx->first; i < l->n && done < REF_RECORDS; i++) {
+		if (!wants_text(l->v[i]))
+			continue;
+		if (!text) {
+			text = 1;
+			t = report_text(ctx, &tl);
+			if (tl > REF_TEXT_MAX)
+				tl = REF_TEXT_MAX;
+		}
+		if (t == NULL)
+			break;
+		done++;
+		memset(&a, 0, sizeof(a));
+		find_about(&a, t, tl, l->v[i]->v[DSN_F_RECIPIENT]);
+		if (a.reply[0] == '\0' && n == 1)
+			lone_reply(&a, t, tl);
+		if (apply(l->v[i], &a) < 0)
+			return -1;
+	}
+	return dropped;
+}
