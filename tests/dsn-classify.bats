@@ -47,10 +47,14 @@ setup() {
 @test "text beats a vague status; a specific status beats generic text" {
 	run bash -c "echo '{\"status\":\"5.0.0\",\"smtp_command\":\"RCPT\",\"diagnostic\":\"550 5.0.0 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
 	assert_output userunknown
-	# the same words answered to DATA (or to no known step) are a filter
+	# the same words answered to DATA are a filter
 	run bash -c "echo '{\"status\":\"5.0.0\",\"smtp_command\":\"DATA\",\"diagnostic\":\"550 5.0.0 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
 	assert_output filtered
+	# at no known step: a written 5.0.0 is vague, the text decides
 	run bash -c "echo '{\"status\":\"5.0.0\",\"diagnostic\":\"550 5.0.0 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
+	assert_output userunknown
+	# but with no status in the bounce at all it stays a filter
+	run bash -c "echo '{\"status\":\"5.0.0\",\"diagnostic\":\"550 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
 	assert_output filtered
 	run bash -c "echo '{\"status\":\"5.0.0\",\"diagnostic\":\"550 <a@example.com>: user unknown (in reply to RCPT TO command)\"}' | $C | jq -r .reason"
 	assert_output userunknown
