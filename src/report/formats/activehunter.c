@@ -32,10 +32,9 @@ dashed(const char *line, size_t ll)
 static int
 sections(struct report_ctx *ctx, const char *phrase, const char *why)
 {
-	const char		*t, *line, *ad[MAXRCPT], *d = NULL;
-	struct dsn_record	*r;
-	size_t			 len, pos, ll, al[MAXRCPT], dl = 0, st, an, w;
-	int			 na = 0, i, n = 0, k, none;
+	const char	*t, *line, *ad[MAXRCPT], *d = NULL;
+	size_t		 len, pos, ll, al[MAXRCPT], dl = 0, st, an, w;
+	int		 na = 0, i, n = 0, k;
 
 	if ((t = report_text(ctx, &len)) == NULL ||
 	    (w = ft_find(t, len, 0, phrase)) >= len)
@@ -62,13 +61,7 @@ sections(struct report_ctx *ctx, const char *phrase, const char *why)
 			dl = (size_t)(line + ll - d);
 	}
 	for (i = 0; i < na; i++) {
-		if ((r = ft_record(ctx, ad[i], al[i], d, dl, "failed",
-		    &none)) == NULL) {
-			if (none)
-				continue;
-			return -1;
-		}
-		if ((k = ft_add(ctx, r)) < 0)
+		if ((k = ft_record_add(ctx, ad[i], al[i], d, dl)) < 0)
 			return -1;
 		n += k;
 	}

@@ -162,13 +162,6 @@ list_start(const char *t, size_t len, int *delay)
 	return len;
 }
 
-/* 1 when line[0..ll) holds only blanks. */
-static int
-blank(const char *line, size_t ll)
-{
-	return ft_indent(line, ll) == ll;
-}
-
 static int
 parse_flags(struct report_ctx *ctx, int flags)
 {
@@ -187,7 +180,7 @@ parse_flags(struct report_ctx *ctx, int flags)
 	for (;;) {
 		bl = pos;
 		more = msg_line_next(t, end, &pos, &line, &ll);
-		if (more && blank(line, ll))
+		if (more && ft_blank(line, ll))
 			continue;
 		in = more ? ft_indent(line, ll) : 0;
 		if (more && indented < 0)

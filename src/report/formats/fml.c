@@ -27,10 +27,9 @@ fml_test(struct report_ctx *ctx)
 static int
 fml_parse(struct report_ctx *ctx)
 {
-	struct dsn_record	*r;
-	const char		*t, *line, *lt, *gt;
-	size_t			 len, end, pos = 0, ll;
-	int			 i, none;
+	const char	*t, *line, *lt, *gt;
+	size_t		 len, end, pos = 0, ll;
+	int		 i;
 
 	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
@@ -46,10 +45,7 @@ fml_parse(struct report_ctx *ctx)
 				break;
 		if (whys[i] == NULL)
 			continue;
-		if ((r = ft_record(ctx, lt, (size_t)(gt - lt) + 1, line, ll,
-		    "failed", &none)) == NULL)
-			return none ? 0 : -1;
-		return ft_add(ctx, r);
+		return ft_record_add(ctx, lt, (size_t)(gt - lt) + 1, line, ll);
 	}
 	return 0;
 }

@@ -32,12 +32,11 @@ fieldlike(const char *s, size_t n)
 static int
 im_parse(struct report_ctx *ctx)
 {
-	struct dsn_record	*r;
-	const char		*t, *line, *s, *rl[MAXRCPT], *resp = NULL;
-	size_t			 len, end, pos = 0, ll, n, st, an, rlen[MAXRCPT],
-				 rs, respl = 0, dl;
-	int			 nr = 0, i, k, got = 0, none;
-	char			*d;
+	const char	*t, *line, *s, *rl[MAXRCPT], *resp = NULL;
+	size_t		 len, end, pos = 0, ll, n, st, an, rlen[MAXRCPT],
+			 rs, respl = 0, dl;
+	int		 nr = 0, i, k, got = 0;
+	char		*d;
 
 	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
@@ -67,13 +66,7 @@ im_parse(struct report_ctx *ctx)
 		if (respl > 0)
 			memcpy(d + rlen[i] + 1, resp, respl);
 		dl = rlen[i] + 1 + respl;
-		if ((r = ft_record(ctx, rl[i], rlen[i], d, dl, "failed",
-		    &none)) == NULL) {
-			if (none)
-				continue;
-			return -1;
-		}
-		if ((k = ft_add(ctx, r)) < 0)
+		if ((k = ft_record_add(ctx, rl[i], rlen[i], d, dl)) < 0)
 			return -1;
 		got += k;
 	}

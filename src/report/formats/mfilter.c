@@ -34,22 +34,6 @@ section(const char *t, size_t len, const char *title, size_t *sl)
 	return s;
 }
 
-/* The SMTP command word of the "SMTP command" section, or NULL. */
-static const char *
-command(const char *s, size_t n)
-{
-	static const char *const cmds[] = {
-		"DATA", "RCPT", "MAIL", "HELO", "EHLO", "CONN", NULL
-	};
-	int	 i;
-
-	ft_trim(&s, &n);
-	for (i = 0; cmds[i] != NULL; i++)
-		if (msg_startcase(s, n, cmds[i]))
-			return strcmp(cmds[i], "EHLO") == 0 ? "HELO" : cmds[i];
-	return NULL;
-}
-
 static int
 mf_parse(struct report_ctx *ctx)
 {
@@ -63,7 +47,7 @@ mf_parse(struct report_ctx *ctx)
 		return 0;
 	d = section(t, len, "-------server message", &dl);
 	if ((c = section(t, len, "-------SMTP command", &cl)) != NULL)
-		cmd = command(c, cl);
+		cmd = ft_smtp_verb(c, cl);
 	while (seen < MAXRCPT && msg_line_next(t, end, &pos, &line, &ll)) {
 		if (!ft_addr_only(line, ll, 0, &as, &al))
 			continue;

@@ -42,22 +42,6 @@ sm_test(struct report_ctx *ctx)
 	    NULL;
 }
 
-/* The SMTP step of a ">>> " line. */
-static const char *
-sm_command(const char *s, size_t len)
-{
-	static const char *const cmds[] = {
-		"RCPT", "RCPT", "MAIL", "MAIL", "DATA", "DATA", "EHLO", "HELO",
-		"HELO", "HELO", ".", "DATA", NULL
-	};
-	int	 i;
-
-	for (i = 0; cmds[i] != NULL; i += 2)
-		if (msg_startcase(s, len, cmds[i]))
-			return cmds[i + 1];
-	return NULL;
-}
-
 /* Line without a quoting "> " when the report is quoted. */
 static void
 unquote(int quoted, const char **line, size_t *ll)
@@ -139,7 +123,7 @@ sm_transcript(struct report_ctx *ctx, const char *r, size_t rl, int quoted)
 			sm_host(line, ll, &s);
 			rep = NULL;
 		} else if (ll > 4 && memcmp(line, ">>> ", 4) == 0) {
-			s.cmd = sm_command(line + 4, ll - 4);
+			s.cmd = ft_smtp_verb(line + 4, ll - 4);
 			rep = NULL;
 		} else if (ll > 4 && memcmp(line, "<<< ", 4) == 0) {
 			if (rep == NULL)

@@ -37,10 +37,8 @@ labelled(const char *t, size_t len, size_t at, const char *label,
 static int
 vz_parse(struct report_ctx *ctx)
 {
-	struct dsn_record	*r;
-	const char		*t, *a;
-	size_t			 len, al = 0, ds, de, o;
-	int			 none;
+	const char	*t, *a;
+	size_t		 len, al = 0, ds, de, o;
 
 	if ((t = report_text(ctx, &len)) == NULL ||
 	    (ds = ft_find(t, len, 0, "Error")) >= len)
@@ -55,10 +53,7 @@ vz_parse(struct report_ctx *ctx)
 		return 0;
 	if (a == NULL)
 		return 0;
-	if ((r = ft_record(ctx, a, al, t + ds, de - ds, "failed",
-	    &none)) == NULL)
-		return none ? 0 : -1;
-	return ft_add(ctx, r);
+	return ft_record_add(ctx, a, al, t + ds, de - ds);
 }
 
 const struct recog recog_verizon = {

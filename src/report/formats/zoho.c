@@ -38,13 +38,7 @@ zo_reply(const char *l, size_t ll, char *rc)
 
 	if (p == NULL || (size_t)(p - l) + 16 > ll)
 		return 0;
-	p += 13;
-	if ((p[0] != '4' && p[0] != '5' && p[0] != '2') || p[1] < '0' ||
-	    p[1] > '9' || p[2] < '0' || p[2] > '9')
-		return 0;
-	memcpy(rc, p, 3);
-	rc[3] = '\0';
-	return 1;
+	return ft_reply_at(p + 13, 3, rc);
 }
 
 static int
