@@ -572,6 +572,8 @@ find_cand(struct run *r, const char *addr)
 {
 	struct cand	 key;
 
+	if (r->ncand == 0)
+		return NULL;
 	memset(&key, 0, sizeof(key));
 	key.addr = (char *)addr;
 	return bsearch(&key, r->cand, r->ncand, sizeof(key), cand_cmp);
@@ -778,7 +780,8 @@ decide(struct run *r)
 		fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
 		return EX_USAGE;
 	}
-	qsort(r->cand, r->ncand, sizeof(*r->cand), cand_cmp);
+	if (r->ncand > 0)
+		qsort(r->cand, r->ncand, sizeof(*r->cand), cand_cmp);
 	if ((rows = json_array()) == NULL || (r->list != NULL &&
 	    (drop = calloc(r->list->n + 1, 1)) == NULL)) {
 		json_decref(rows);
