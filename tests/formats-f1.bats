@@ -25,7 +25,7 @@ recs() {
 	assert_success
 	assert_equal "${#lines[@]}" 2
 	assert_line --index 0 \
-	    "qmail bob@example.org failed 5.1.1 550 - f1-qmail-orig@example.com"
+	    "qmail bob@example.org failed 5.1.1 550 RCPT f1-qmail-orig@example.com"
 	assert_line --index 1 \
 	    "qmail carol@example.org failed 5.1.2 - - f1-qmail-orig@example.com"
 	run "$P" "$D/f1-qmail.eml"

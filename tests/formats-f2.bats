@@ -35,12 +35,12 @@ fields() {
 	assert_line --index 1 '["opensmtpd","second@example.com","failed","5.0.0",null,"Domain does not exist",null,null,"author@example.org","notes-2@example.org","Board notes"]'
 }
 
-@test "Yahoo Failure Notice -> remote reply with [RCPT_TO], and a qmail-style 550:" {
+@test "Yahoo Failure Notice -> remote reply with [RCPT_TO], a qmail-style 550:, the returned copy's fields" {
 	run fields f2-yahoo.eml
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	assert_line --index 0 '["yahoo","full@example.net","failed","5.2.2",552,"Remote host said: 552 5.2.2 <full@example.net>... Mailbox over quota [RCPT_TO]",null,"RCPT",null,null,null]'
-	assert_line --index 1 '["yahoo","gone@example.org","failed","5.0.0",550,"550: <gone@example.org>: no such user",null,null,null,null,null]'
+	assert_line --index 0 '["yahoo","full@example.net","failed","5.2.2",552,"Remote host said: 552 5.2.2 <full@example.net>... Mailbox over quota [RCPT_TO]",null,"RCPT","sender@example.com","tickets-3@example.com","Tickets"]'
+	assert_line --index 1 '["yahoo","gone@example.org","failed","5.0.0",550,"550: <gone@example.org>: no such user",null,null,"sender@example.com","tickets-3@example.com","Tickets"]'
 }
 
 @test "Gmail delay with temporary failure details -> delayed, class 4" {
