@@ -8,6 +8,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,14 +173,8 @@ do_input(struct run *r, FILE *fp, const char *name)
 	struct dsn_recin	*in;
 	json_t			*rec;
 	char			 why[256];
-	int			 rc, infmt, c;
+	int			 rc;
 
-	/* The output format follows the input's unless --format says. */
-	while ((c = getc(fp)) == ' ' || c == '\t' || c == '\n' || c == '\r')
-		;
-	infmt = c == '{' || c == EOF ? DSN_OUT_JSONL : DSN_OUT_CSV;
-	if (c != EOF)
-		ungetc(c, fp);
 	if ((in = dsn_recin_new(fp)) == NULL)
 		err(2, "%s", name);
 	while ((rc = dsn_recin_next(in, &rec, why, sizeof(why))) != 0) {
@@ -190,13 +185,14 @@ do_input(struct run *r, FILE *fp, const char *name)
 		}
 		if (rc == -1) {
 			if (!r->o->quiet)
-				warnx("%s:%ld: %s", name,
+				warnx("%s:%ld: not a record: %s", name,
 				    dsn_recin_line(in), why);
 			r->bad++;
 			continue;
 		}
+		/* The output format follows the input's unless --format. */
 		if (r->out == NULL)
-			open_out(r, rec, infmt);
+			open_out(r, rec, dsn_recin_format(in));
 		classify(r, rec, name, dsn_recin_line(in));
 		if (dsn_recout_object(r->out, rec) == -1)
 			err(2, "stdout");
@@ -258,6 +254,7 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
+	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error */
 	if ((r.rules = dsn_rules_new()) == NULL)
 		err(2, "rules");
 	while ((c = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {

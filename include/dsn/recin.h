@@ -2,8 +2,11 @@
  * recin.h - reading records back: the input of dsn-classify, dsn-prune
  * and dsn-report.
  *
- * A reader takes JSON Lines (one object a line) or CSV with a header row,
- * told apart by the first byte that is not white space ('{' or not).
+ * A reader takes JSON Lines (one object a line), one JSON array, or CSV
+ * with a header row that names record fields (recipient among them).
+ * Binary input (NUL or control bytes, or invalid UTF-8 that is not JSON,
+ * in the first KB) is one error; other text is read as JSON Lines, and
+ * each line that is not an object with a record field is reported.
  * Each record comes back as a Jansson object the caller owns (release it
  * with json_decref).  CSV cells become strings, except that empty cells
  * become null, the numeric fields (message, offset, reply_code) integers
@@ -31,6 +34,13 @@ int		 dsn_recin_next(struct dsn_recin *, json_t **obj,
 
 /* Line number of the record last returned (1-based). */
 long		 dsn_recin_line(const struct dsn_recin *);
+
+/*
+ * The input's format once dsn_recin_next() was called: DSN_OUT_JSONL,
+ * DSN_OUT_JSON (an array) or DSN_OUT_CSV, from dsn/recout.h; JSON Lines
+ * before that and for empty or binary input.
+ */
+int		 dsn_recin_format(const struct dsn_recin *);
 
 /* NULL is a no-op. */
 void		 dsn_recin_free(struct dsn_recin *);

@@ -1,27 +1,39 @@
 /*
  * recin.c - reading records back: JSON Lines, a JSON array, or CSV.
  *
- * The format is told by the first byte that is not white space: '{'
- * JSON Lines, '[' one JSON array, anything else CSV with a header row
- * (RFC 4180, quoted cells may span lines).  Lines and rows are bounded
- * (RECIN_MAX bytes); invalid UTF-8 is repaired before Jansson sees it.
- * Each record is a new Jansson object the caller releases.
+ * The first KB decides: NUL bytes or control characters make it binary
+ * (one error, nothing read); '{' is JSON Lines, '[' one JSON array; a
+ * first line that names record fields (recipient among them) is a CSV
+ * header (RFC 4180, quoted cells may span lines); other valid UTF-8 text
+ * is read as JSON Lines, so each line that is not an object is reported.
+ * Input is read in large blocks and split with memchr; lines and rows are
+ * bounded (RECIN_MAX).  Invalid UTF-8 is repaired and \u0000 becomes
+ * U+FFFD.  The reader owns its buffers; each record is a new Jansson
+ * object the caller releases.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dsn/recin.h"
+#include "dsn/record.h"
+#include "dsn/recout.h"
 #include "recutf8.h"
 
 #define RECIN_MAX	((size_t)16 << 20)	/* one line or CSV row */
+#define RECIN_BLOCK	((size_t)1 << 16)	/* one read */
+#define RECIN_PEEK	1024			/* bytes that decide */
 
 enum { M_UNKNOWN, M_JSONL, M_ARRAY, M_CSV, M_END };
 
 struct dsn_recin {
 	FILE	 *fp;
 	int	  mode;
-	char	 *buf;		/* current line or row */
+	int	  eof;		/* fp is exhausted */
+	int	  rerr;		/* a read failed */
+	char	 *in;		/* input block: in[ipos..ilen) unread */
+	size_t	  ipos, ilen, icap;
+	char	 *buf;		/* CSV row */
 	size_t	  len, cap;
 	size_t	 *cell;		/* CSV: start of each cell in buf */
 	int	  ncell, cellcap;
@@ -31,6 +43,12 @@ struct dsn_recin {
 	size_t	  ai;
 	long	  lineno;	/* physical lines read */
 	long	  recline;	/* first line of the last record */
+	char	  binary[128];	/* why the input is not records */
+};
+
+/* Fields a record may carry besides dsn-parse's (dsn-classify's). */
+static const char *const extra_fields[] = {
+	"reason", "hard_bounce", "rule", "explain", NULL
 };
 
 struct dsn_recin *
@@ -54,6 +72,7 @@ dsn_recin_free(struct dsn_recin *r)
 	for (i = 0; i < r->nhdr; i++)
 		free(r->hdr[i]);
 	free(r->hdr);
+	free(r->in);
 	free(r->buf);
 	free(r->cell);
 	json_decref(r->array);
@@ -64,6 +83,76 @@ long
 dsn_recin_line(const struct dsn_recin *r)
 {
 	return r->recline;
+}
+
+int
+dsn_recin_format(const struct dsn_recin *r)
+{
+	if (r->mode == M_CSV)
+		return DSN_OUT_CSV;
+	if (r->mode == M_ARRAY)
+		return DSN_OUT_JSON;
+	return DSN_OUT_JSONL;
+}
+
+/*
+ * Reads more input after what is unread, moving that to the front and
+ * growing the block up to RECIN_MAX + RECIN_BLOCK: 1 when bytes were
+ * added, 0 at the end (or when the block is full), -1 on a read error.
+ */
+static int
+fill(struct dsn_recin *r)
+{
+	size_t n, cap;
+	char *p;
+
+	if (r->eof)
+		return 0;
+	if (r->ipos > 0) {
+		memmove(r->in, r->in + r->ipos, r->ilen - r->ipos);
+		r->ilen -= r->ipos;
+		r->ipos = 0;
+	}
+	if (r->icap - r->ilen < RECIN_BLOCK / 2) {
+		if (r->icap >= RECIN_MAX + RECIN_BLOCK)
+			return 0;
+		cap = r->icap ? r->icap * 2 : RECIN_BLOCK;
+		if (cap > RECIN_MAX + RECIN_BLOCK)
+			cap = RECIN_MAX + RECIN_BLOCK;
+		if ((p = realloc(r->in, cap)) == NULL)
+			return -1;
+		r->in = p;
+		r->icap = cap;
+	}
+	n = fread(r->in + r->ilen, 1, r->icap - r->ilen, r->fp);
+	r->ilen += n;
+	if (n == 0) {
+		if (ferror(r->fp)) {
+			r->rerr = 1;
+			return -1;
+		}
+		r->eof = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* The next byte, or EOF. */
+static int
+nextc(struct dsn_recin *r)
+{
+	if (r->ipos == r->ilen && fill(r) <= 0)
+		return EOF;
+	return (unsigned char)r->in[r->ipos++];
+}
+
+/* The next byte left unread, or EOF. */
+static int
+peekc(struct dsn_recin *r)
+{
+	if (r->ipos == r->ilen && fill(r) <= 0)
+		return EOF;
+	return (unsigned char)r->in[r->ipos];
 }
 
 /* Appends byte c to buf; -1 past RECIN_MAX or on allocation failure. */
@@ -86,59 +175,261 @@ put(struct dsn_recin *r, int c)
 	return 0;
 }
 
-/* Skips white space and a BOM; picks the mode from the next byte. */
-static void
-detect(struct dsn_recin *r)
+/* Non-zero when a cell of a header row is a plausible field name. */
+static int
+field_name(const char *s, size_t n)
 {
-	int c;
+	size_t i;
 
-	while ((c = getc(r->fp)) != EOF) {
-		if (c == '\n')
-			r->lineno++;
-		if (c == 0xef || c == 0xbb || c == 0xbf ||
-		    c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		break;
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s++;
+		n -= 2;
 	}
-	if (c == EOF) {
-		r->mode = M_END;
-		return;
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* Non-zero when the n bytes at s are a header row naming record fields. */
+static int
+csv_header(const char *s, size_t n)
+{
+	const char *c, *e = s + n;
+	int recipient = 0;
+
+	if (n > 0 && s[n - 1] == '\r')
+		e--;
+	for (c = s; c <= e; c = s + 1) {
+		if ((s = memchr(c, ',', (size_t)(e - c))) == NULL)
+			s = e;
+		if (!field_name(c, (size_t)(s - c)))
+			return 0;
+		if ((s - c == 9 && memcmp(c, "recipient", 9) == 0) ||
+		    (s - c == 11 && memcmp(c, "\"recipient\"", 11) == 0))
+			recipient = 1;
 	}
-	ungetc(c, r->fp);
-	r->mode = c == '{' ? M_JSONL : c == '[' ? M_ARRAY : M_CSV;
+	return recipient;
 }
 
 /*
- * One line into buf (without its newline): 1, 0 at the end, -1 when it
- * is longer than RECIN_MAX (the rest is skipped), -2 on a read error.
+ * Why the first n bytes at s are not text (NUL or control bytes, or
+ * invalid UTF-8 when utf8 is set) into r->binary; 0 when they are text.
+ * A sequence cut by the end of the window is not held against it.
  */
 static int
-read_line(struct dsn_recin *r)
+not_text(struct dsn_recin *r, const char *s, size_t n, int utf8,
+    int whole)
 {
-	int c, toolong = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, k;
 
-	r->len = 0;
-	while ((c = getc(r->fp)) != EOF && c != '\n')
-		if (!toolong && put(r, c) == -1)
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 && strchr("\t\n\v\f\r\033", p[i]) == NULL) {
+			snprintf(r->binary, sizeof(r->binary), "binary data, "
+			    "not records (byte 0x%02x at offset %zu)", p[i], i);
+			return 1;
+		}
+	for (i = 0; utf8 && i < n; i += k) {
+		if (p[i] < 0x80) {
+			k = 1;
+			continue;
+		}
+		if ((k = recutf8_seq(p + i, n - i)) == 0) {
+			if (n - i < 4 && !whole)
+				break;
+			snprintf(r->binary, sizeof(r->binary), "not UTF-8 "
+			    "text, not records (byte 0x%02x at offset %zu)",
+			    p[i], i);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Looks at the first KB: the mode, or binary input. */
+static void
+detect(struct dsn_recin *r)
+{
+	const char *s, *s0, *nl;
+	size_t n, n0, i;
+	int whole;
+
+	while (r->ilen - r->ipos < RECIN_PEEK && fill(r) > 0)
+		;
+	s = r->in + r->ipos;
+	n = r->ilen - r->ipos;
+	if (n > RECIN_PEEK)
+		n = RECIN_PEEK;
+	whole = r->eof && n == r->ilen - r->ipos;
+	s0 = s;
+	n0 = n;
+	if (not_text(r, s, n, 0, whole)) {
+		r->mode = M_END;
+		return;
+	}
+	i = n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	for (; i < n && strchr(" \t\r\n\v\f", s[i]) != NULL; i++)
+		if (s[i] == '\n')
+			r->lineno++;
+	r->ipos += i;
+	s += i;
+	n -= i;
+	if (n == 0) {
+		r->mode = M_END;
+		return;
+	}
+	if (s[0] == '{' || s[0] == '[') {
+		r->mode = s[0] == '{' ? M_JSONL : M_ARRAY;
+		return;
+	}
+	nl = memchr(s, '\n', n);
+	if ((nl != NULL || r->eof) && csv_header(s, nl ? (size_t)(nl - s) :
+	    n)) {
+		r->mode = M_CSV;
+		return;
+	}
+	r->mode = not_text(r, s0, n0, 1, whole) ? M_END : M_JSONL;
+}
+
+/*
+ * The next line (without its newline) at *line, n bytes, valid until the
+ * next call: 1, 0 at the end, -1 when longer than RECIN_MAX (the rest is
+ * skipped), -2 on a read error.
+ */
+static int
+read_line(struct dsn_recin *r, const char **line, size_t *n)
+{
+	const char *nl;
+	size_t from = 0;
+	int rc, toolong = 0;
+
+	for (;;) {
+		nl = memchr(r->in + r->ipos + from, '\n',
+		    r->ilen - r->ipos - from);
+		if (nl != NULL)
+			break;
+		from = r->ilen - r->ipos;
+		if (from >= RECIN_MAX) {	/* drop it, keep looking */
 			toolong = 1;
-	if (ferror(r->fp))
-		return -2;
-	if (c == EOF && r->len == 0 && !toolong)
+			r->ipos = r->ilen;
+			from = 0;
+		}
+		if ((rc = fill(r)) == -1)
+			return -2;
+		if (rc == 0)
+			break;
+	}
+	if (nl == NULL && r->ipos == r->ilen && !toolong)
 		return 0;
+	*line = r->in + r->ipos;
+	*n = nl != NULL ? (size_t)(nl - *line) : r->ilen - r->ipos;
+	r->ipos += *n + (nl != NULL);
 	r->lineno++;
-	if (r->len > 0 && r->buf[r->len - 1] == '\r')
-		r->len--;
-	if (r->len < r->cap)
-		r->buf[r->len] = '\0';
+	if (*n > 0 && (*line)[*n - 1] == '\r')
+		(*n)--;
 	return toolong ? -1 : 1;
 }
 
 static int
 blank(const char *s, size_t n)
 {
-	while (n > 0 && strchr(" \t\r\v\f", s[n - 1]) != NULL && s[n - 1])
+	while (n > 0 && s[n - 1] != '\0' && strchr(" \t\r\v\f", s[n - 1]))
 		n--;
 	return n == 0;
+}
+
+/* Replaces each NUL in the strings of v by U+FFFD. */
+static void
+no_nul(json_t *v)
+{
+	const char *s;
+	char *fixed;
+	size_t i, n, o;
+	json_t *m;
+	const char *k;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m)
+			no_nul(m);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			no_nul(m);
+	} else if (json_is_string(v)) {
+		s = json_string_value(v);
+		n = json_string_length(v);
+		if (strlen(s) == n || (fixed = malloc(n * 3 + 1)) == NULL)
+			return;
+		for (i = o = 0; i < n; i++) {
+			if (s[i] != '\0')
+				fixed[o++] = s[i];
+			else {
+				memcpy(fixed + o, "\xef\xbf\xbd", 3);
+				o += 3;
+			}
+		}
+		json_string_setn_nocheck(v, fixed, o);
+		free(fixed);
+	}
+}
+
+/* Non-zero when the n bytes at s hold a \u0000 escape (or look so). */
+static int
+nul_escape(const char *s, size_t n)
+{
+	const char *p, *e = s + n;
+
+	for (p = s; (p = memchr(p, '\\', (size_t)(e - p))) != NULL; p++)
+		if (e - p >= 6 && memcmp(p + 1, "u0000", 5) == 0)
+			return 1;
+	return 0;
+}
+
+/* Non-zero when the object has at least one record field. */
+static int
+has_field(json_t *o)
+{
+	const char *k;
+	json_t *v;
+	int i;
+
+	json_object_foreach(o, k, v) {
+		if (dsn_field_lookup(k) >= 0)
+			return 1;
+		for (i = 0; extra_fields[i] != NULL; i++)
+			if (strcmp(k, extra_fields[i]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Whether a decoded value is a record: 1, or -1 with err set. */
+static int
+check_record(json_t **obj, char *err, size_t errlen)
+{
+	const char *what;
+
+	if (json_is_object(*obj) && has_field(*obj))
+		return 1;
+	if (json_is_object(*obj))
+		what = json_object_size(*obj) == 0 ? "an empty object" :
+		    "an object with no record field (recipient, type, ...)";
+	else if (json_is_array(*obj))
+		what = "a JSON array, not an object";
+	else if (json_is_string(*obj))
+		what = "a JSON string, not an object";
+	else if (json_is_number(*obj))
+		what = "a JSON number, not an object";
+	else
+		what = "a JSON literal, not an object";
+	snprintf(err, errlen, "%s", what);
+	json_decref(*obj);
+	*obj = NULL;
+	return -1;
 }
 
 static int
@@ -151,7 +442,7 @@ next_jsonl(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 	int rc;
 
 	do {
-		if ((rc = read_line(r)) <= 0 && rc != -1)
+		if ((rc = read_line(r, &s, &n)) <= 0 && rc != -1)
 			return rc;
 		r->recline = r->lineno;
 		if (rc == -1) {
@@ -159,24 +450,35 @@ next_jsonl(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 			    RECIN_MAX);
 			return -1;
 		}
-	} while (blank(r->buf, r->len));
-	s = r->buf;
-	n = r->len;
+	} while (blank(s, n));
 	if (!recutf8_valid(s, n) && (fixed = recutf8_repair(s, n, &n)))
 		s = fixed;
-	*obj = json_loadb(s, n, 0, &je);
+	*obj = json_loadb(s, n, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
+	if (*obj != NULL && nul_escape(s, n))
+		no_nul(*obj);
 	free(fixed);
 	if (*obj == NULL) {
 		snprintf(err, errlen, "not JSON: %s", je.text);
 		return -1;
 	}
-	if (!json_is_object(*obj)) {
-		json_decref(*obj);
-		*obj = NULL;
-		snprintf(err, errlen, "not a JSON object");
-		return -1;
-	}
-	return 1;
+	return check_record(obj, err, errlen);
+}
+
+/* Jansson's reader over the block, for a JSON array. */
+static size_t
+array_read(void *buf, size_t len, void *arg)
+{
+	struct dsn_recin *r = arg;
+	size_t n;
+
+	if (r->ipos == r->ilen && fill(r) == -1)
+		return (size_t)-1;
+	n = r->ilen - r->ipos;
+	if (n > len)
+		n = len;
+	memcpy(buf, r->in + r->ipos, n);
+	r->ipos += n;
+	return n;
 }
 
 static int
@@ -186,23 +488,23 @@ next_array(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 
 	/* XXX recin: a JSON array is read whole; JSON Lines stream. */
 	if (r->array == NULL) {
-		r->array = json_loadf(r->fp, JSON_DISABLE_EOF_CHECK, &je);
+		r->array = json_load_callback(array_read, r,
+		    JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
 		if (r->array == NULL || !json_is_array(r->array)) {
 			snprintf(err, errlen, "not a JSON array: %s",
 			    r->array ? "wrong type" : je.text);
 			r->mode = M_END;
-			return -1;
+			return r->rerr ? -2 : -1;
 		}
+		no_nul(r->array);
 	}
 	if (r->ai >= json_array_size(r->array))
 		return 0;
 	r->recline = (long)++r->ai;
 	*obj = json_incref(json_array_get(r->array, r->ai - 1));
-	if (!json_is_object(*obj)) {
-		json_decref(*obj);
-		*obj = NULL;
-		snprintf(err, errlen, "array element %zu is not an object",
-		    r->ai);
+	if (check_record(obj, err, errlen) == -1) {
+		snprintf(err + strlen(err), errlen - strlen(err),
+		    " (array element %zu)", r->ai);
 		return -1;
 	}
 	return 1;
@@ -245,19 +547,17 @@ read_row(struct dsn_recin *r, char *err, size_t errlen)
 	r->ncell = 0;
 	r->cell[0] = 0;
 	r->recline = r->lineno + 1;
-	while ((c = getc(r->fp)) != EOF) {
+	while ((c = nextc(r)) != EOF) {
 		any = 1;
 		if (c == '\n')
 			r->lineno++;
 		if (q) {
 			if (c == '"') {
-				if ((c = getc(r->fp)) != '"') {
+				if (peekc(r) != '"') {
 					q = 0;
-					if (c == EOF)
-						break;
-					ungetc(c, r->fp);
 					continue;
 				}
+				r->ipos++;
 			}
 		} else if (c == '"') {
 			q = 1;
@@ -268,15 +568,15 @@ read_row(struct dsn_recin *r, char *err, size_t errlen)
 		} else if (c == '\r' || c == '\n') {
 			if (c == '\r') {
 				r->lineno++;	/* CR or CRLF ends the line */
-				if ((c = getc(r->fp)) != '\n' && c != EOF)
-					ungetc(c, r->fp);
+				if (peekc(r) == '\n')
+					r->ipos++;
 			}
 			break;
 		}
 		if (!bad)
 			bad = put(r, c);
 	}
-	if (ferror(r->fp))
+	if (r->rerr)
 		return -2;
 	if (!any)
 		return 0;
@@ -389,8 +689,19 @@ dsn_recin_next(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 	int rc;
 
 	*obj = NULL;
-	if (r->mode == M_UNKNOWN)
+	if (r->mode == M_UNKNOWN) {
 		detect(r);
+		if (r->rerr) {
+			r->mode = M_END;
+			rc = -2;
+			goto out;
+		}
+		if (r->binary[0] != '\0') {
+			r->recline = r->lineno + 1;
+			snprintf(err, errlen, "%s", r->binary);
+			return -1;
+		}
+	}
 	switch (r->mode) {
 	case M_JSONL:
 		rc = next_jsonl(r, obj, err, errlen);
@@ -404,6 +715,7 @@ dsn_recin_next(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 	default:
 		return 0;
 	}
+out:
 	if (rc == -2 && err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s", strerror(errno ? errno : EIO));
 	return rc;

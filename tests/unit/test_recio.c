@@ -1,7 +1,8 @@
 /*
  * test_recio.c - unit tests of the record writers (recout) and readers
  * (recin): round trips through JSON Lines, JSON arrays and CSV, formula
- * neutralisation, invalid UTF-8, multi-line CSV cells, bad rows.
+ * neutralisation, invalid UTF-8, multi-line CSV cells, bad rows, input
+ * that is not records (junk, binary, non-objects), \u0000.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,16 +149,78 @@ test_csv_reader(void)
 	int bad;
 	long line = 0;
 
-	CHECK(read_all("a,b\r\n\"x\r\ny\",2\r\n1,2,3\r\n\r\n5,6\n", &bad,
-	    &line) == 2);
-	CHECK(bad == 1 && line == 4);
-	CHECK(read_all("a,b\n\"unterminated,1\n", &bad, &line) == 0);
-	CHECK(bad == 1);
-	CHECK(read_all("\n\n{\"a\":1}\nnot json\n\n[1]\n{\"b\":\"\xff\"}\n",
+	CHECK(read_all("recipient,b\r\n\"x\r\ny\",2\r\n1,2,3\r\n\r\n5,6\n",
 	    &bad, &line) == 2);
+	CHECK(bad == 1 && line == 4);
+	CHECK(read_all("recipient,b\n\"unterminated,1\n", &bad, &line) == 0);
+	CHECK(bad == 1);
+	CHECK(read_all("\n\n{\"type\":1}\nnot json\n\n[1]\n"
+	    "{\"recipient\":\"\xff\"}\n", &bad, &line) == 2);
 	CHECK(bad == 2 && line == 6);
-	CHECK(read_all("[{\"a\":1},{\"b\":2}]", &bad, &line) == 2);
+	CHECK(read_all("[{\"status\":1},{\"recipient\":2}]", &bad, &line)
+	    == 2);
 	CHECK(read_all("", &bad, &line) == 0 && bad == 0);
+}
+
+/* Input that is not records: junk, binary, JSON that is not a record. */
+static void
+test_not_records(void)
+{
+	static const char elf[] = "\x7f" "ELF\x02\x01\x01\0\0\0recipient\n";
+	struct dsn_recin *in;
+	json_t *o;
+	char err[256];
+	FILE *fp;
+	int bad;
+	long line = 0;
+
+	/* A first line that names no record fields is not a CSV header. */
+	CHECK(read_all("hello world\nfoo\nbar\n", &bad, &line) == 0);
+	CHECK(bad == 3 && line == 3);
+	CHECK(read_all("source,message\nx,1\n", &bad, &line) == 0);
+	CHECK(bad == 2);
+	CHECK(read_all("recipient,a b\nx,1\n", &bad, &line) == 0);
+	CHECK(bad == 2);
+	/* Junk, then records: the records are read, the rest reported. */
+	CHECK(read_all("junk\n{\"recipient\":\"a@example.com\"}\n\"str\"\n"
+	    "{}\n3\n[]\nnull\n{\"x\":1}\n{\"type\":\"dsn\"}\n",
+	    &bad, &line) == 2);
+	CHECK(bad == 7 && line == 8);
+	/* Binary: one error, nothing read. */
+	fp = fmemopen((void *)elf, sizeof(elf) - 1, "r");
+	in = dsn_recin_new(fp);
+	CHECK(dsn_recin_next(in, &o, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "binary") != NULL);
+	CHECK(dsn_recin_next(in, &o, err, sizeof(err)) == 0);
+	dsn_recin_free(in);
+	fclose(fp);
+	CHECK(read_all("caf\xe9 au lait\n\xff\xfe\n", &bad, &line) == 0);
+	CHECK(bad == 1);
+	/* A quoted header and a BOM are fine. */
+	CHECK(read_all("\xef\xbb\xbf\"recipient\",status\nx,5.1.1\n", &bad,
+	    &line) == 1 && bad == 0);
+}
+
+/* \u0000 is read, and comes back as U+FFFD: no record is dropped. */
+static void
+test_nul(void)
+{
+	static const char text[] = "{\"recipient\":\"a\\u0000b@example.com\","
+	    "\"x\":[\"\\u0000\"]}\n";
+	struct dsn_recin *in;
+	json_t *o = NULL;
+	char err[256], *s;
+	FILE *fp = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	in = dsn_recin_new(fp);
+	CHECK(dsn_recin_next(in, &o, err, sizeof(err)) == 1);
+	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	CHECK(s != NULL && strcmp(s, "{\"recipient\":\"a\xef\xbf\xbd"
+	    "b@example.com\",\"x\":[\"\xef\xbf\xbd\"]}") == 0);
+	free(s);
+	json_decref(o);
+	dsn_recin_free(in);
+	fclose(fp);
 }
 
 static void
@@ -191,6 +254,8 @@ main(void)
 		cols[i] = dsn_field_name(i);
 	test_formats();
 	test_csv_reader();
+	test_not_records();
+	test_nul();
 	test_object_writer();
 	return failures > 0;
 }
