@@ -103,6 +103,10 @@ fill(struct reader *r, char *err, size_t errlen)
 	want = r->cap - r->len;
 	if (want > INT_MAX_CHUNK)
 		want = INT_MAX_CHUNK;
+	/* One byte past the decompressed limit at most: it is exact. */
+	if (r->compressed && r->lim->decompressed_bytes - (size_t)r->total <
+	    want)
+		want = r->lim->decompressed_bytes - (size_t)r->total + 1;
 	n = gzread(r->gz, r->buf + r->len, (unsigned)want);
 	if (n < 0) {
 		fail(r, err, errlen, gzerror(r->gz, &zerr));
@@ -201,7 +205,6 @@ sniff(struct reader *r, void **cookie)
 			snprintf(r->pending, sizeof(r->pending), "%s", err);
 			return;
 		}
-	r->compressed = !gzdirect(r->gz);
 	if (memchr(r->buf, '\n', r->len) == NULL &&
 	    memchr(r->buf, '\r', r->len) != NULL) {
 		r->cr_only = 1;
@@ -261,6 +264,8 @@ reader_open_at(const char *path, long long from,
 	r->lim = lim;
 	r->start = r->base = r->last = from > 0 ? from : 0;
 	gzbuffer(r->gz, 256 << 10);
+	/* Known before the first read, so the limit holds from byte one. */
+	r->compressed = !gzdirect(r->gz);
 	sniff(r, cookie);
 	return r;
 }
