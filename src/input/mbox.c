@@ -9,6 +9,8 @@
 
 #include "mbox.h"
 
+#define MONTHS	"JanFebMarAprMayJunJulAugSepOctNovDec"
+
 static int
 isdig(int c)
 {
@@ -54,26 +56,39 @@ is_name(const char *s, const char *names)
 	return 0;
 }
 
-/* "Www Mmm dd hh:mm" at s, the start of a ctime date. */
+/*
+ * A full date at s: a weekday first, then, in any order, a month name,
+ * a day, a time (hh:mm or hh:mm:ss) and a year (19xx or 20xx), each a
+ * word of its own; other words (a time zone, "remote from host") may
+ * stand among them.  ctime's "Mon Apr 27 17:34:04 2009" is one, so is
+ * "Mon, 27 Apr 2009 17:34:04 +0000".
+ */
 static int
-is_ctime(const char *s, size_t n)
+is_date(const char *s, size_t n)
 {
-	size_t i;
+	size_t i, w, len;
+	int mon = 0, day = 0, tim = 0, year = 0;
 
-	if (n < 16 || !is_name(s, "MonTueWedThuFriSatSun") || s[3] != ' ')
+	if (n < 3 || !is_name(s, "MonTueWedThuFriSatSun") ||
+	    (n > 3 && s[3] != ' ' && s[3] != ','))
 		return 0;
-	for (i = 4; i < n && s[i] == ' '; i++)
-		;
-	if (i + 3 > n ||
-	    !is_name(s + i, "JanFebMarAprMayJunJulAugSepOctNovDec"))
-		return 0;
-	for (i += 3; i < n && s[i] == ' '; i++)
-		;
-	if (i >= n || !isdig(s[i]))
-		return 0;
-	while (i < n && isdig(s[i]))
-		i++;
-	return i < n && s[i] == ' ' && has_time(s + i, n - i);
+	for (i = 3; i < n; i = w) {
+		while (i < n && (s[i] == ' ' || s[i] == ','))
+			i++;
+		for (w = i; w < n && s[w] != ' ' && s[w] != ','; w++)
+			;
+		len = w - i;
+		if (len == 3 && is_name(s + i, MONTHS))
+			mon = 1;
+		else if (len >= 1 && len <= 2 && isdig(s[i]) &&
+		    isdig(s[w - 1]))
+			day = 1;
+		else if (len == 4 && has_year(s + i, len))
+			year = 1;
+		else if ((len == 5 || len == 8) && has_time(s + i, len))
+			tim = 1;
+	}
+	return mon && day && tim && year;
 }
 
 int
@@ -81,6 +96,7 @@ mbox_is_envelope(const char *s, size_t n, int strict)
 {
 	size_t i = 5;
 
+	(void)strict;	/* one rule wherever the line stands */
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
 	if (n < 6 || n > 1000 || memcmp(s, "From ", 5) != 0)
@@ -92,20 +108,7 @@ mbox_is_envelope(const char *s, size_t n, int strict)
 		i++;
 	while (i < n && s[i] == ' ')
 		i++;
-	if (!strict)
-		return has_time(s + i, n - i) && has_year(s + i, n - i);
-	return is_ctime(s + i, n - i);
-}
-
-/* Non-zero when the line ending at buf[nl] ('\n') follows a blank line. */
-static int
-after_blank(const char *buf, size_t start, size_t nl)
-{
-	if (nl == 0 || nl < start)
-		return 1;
-	if (buf[nl - 1] == '\n')
-		return 1;
-	return nl >= 2 && buf[nl - 1] == '\r' && buf[nl - 2] == '\n';
+	return is_date(s + i, n - i);
 }
 
 /*
@@ -165,8 +168,7 @@ mbox_find_next(const char *buf, size_t start, size_t from, size_t len,
 		if (eol == NULL && !eof && len - f <= 1000)
 			return nl;	/* resume here with more data */
 		end = eol ? (size_t)(eol - buf) : len;
-		if (mbox_is_envelope(buf + f, end - f,
-		    !after_blank(buf, start, nl))) {
+		if (mbox_is_envelope(buf + f, end - f, 1)) {
 			*found = 1;
 			return f;
 		}

@@ -10,9 +10,12 @@
 
 /*
  * Non-zero when the line at s (n bytes, no newline) is an mbox envelope
- * line "From addr date".  Loose: after a blank line, a time (hh:mm) and
- * a year must follow the address.  Strict: elsewhere, a full ctime-style
- * date must ("Mon Apr 27 17:34:04 2009"), so body text is not split.
+ * line: "From ", one address token, then a full date: a weekday first,
+ * then a month name, a day, hh:mm[:ss] and a year in any order ("From
+ * addr Mon Apr 27 17:34:04 2009"; a time zone or "remote from" may
+ * follow).  One rule wherever the line stands, after a blank line or
+ * not: a date without its year never splits.  strict is ignored (kept
+ * for callers).
  */
 int	mbox_is_envelope(const char *s, size_t n, int strict);
 

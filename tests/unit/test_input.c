@@ -102,10 +102,17 @@ test_envelope(void)
 {
 	static const char *good = "From MAILER-DAEMON Mon Apr 27 17:34:04 2009";
 	static const char *two = "From a@example.com  Wed Sep 17 22:25:40 2008";
+	static const char *rfc = "From x Mon, 1 Jan 2015 00:00:00 +0900";
+	static const char *noyear = "From x@example.com Mon Apr 27 17:34:04";
 
 	CHECK(mbox_is_envelope(good, strlen(good), 1));
 	CHECK(mbox_is_envelope(two, strlen(two), 1));
-	CHECK(mbox_is_envelope("From x 12:00 2024", 17, 0));
+	CHECK(mbox_is_envelope(rfc, strlen(rfc), 1));
+	/* One rule: a time and a year alone, or a date without its year,
+	 * never split, wherever the line stands. */
+	CHECK(!mbox_is_envelope("From x 12:00 2024", 17, 0));
+	CHECK(!mbox_is_envelope(noyear, strlen(noyear), 0));
+	CHECK(!mbox_is_envelope(noyear, strlen(noyear), 1));
 	CHECK(!mbox_is_envelope("From x 12:00", 12, 1));
 	CHECK(!mbox_is_envelope("From the start, we knew", 23, 0));
 	CHECK(!mbox_is_envelope("From: a@example.com 10:00", 25, 0));
