@@ -38,6 +38,7 @@ struct opts {
 	const char		*cols[DSN_F_COUNT];
 	int			 ncols;
 	struct dsn_limits	 lim;
+	size_t			 max_line;	/* --max-line, checked here */
 };
 
 struct counts {
@@ -137,19 +138,20 @@ number(const char *opt, const char *s, size_t max)
 static void
 set_fields(struct opts *o, const char *list)
 {
-	char *copy, *name, *save;
+	char *copy, *name, *save, seen[DSN_F_COUNT];
 	int f;
 
 	if ((copy = strdup(list)) == NULL)
 		err(2, NULL);
 	o->ncols = 0;
+	memset(seen, 0, sizeof(seen));
 	for (name = strtok_r(copy, ",", &save); name != NULL;
 	    name = strtok_r(NULL, ",", &save)) {
 		if ((f = dsn_field_lookup(name)) < 0)
 			errx(2, "--fields: unknown field '%s' "
 			    "(see dsn-parse(1))", name);
-		if (o->ncols == DSN_F_COUNT)
-			errx(2, "--fields: too many fields");
+		if (seen[f]++)
+			errx(2, "--fields: '%s' named twice", name);
 		o->cols[o->ncols++] = dsn_field_name(f);
 	}
 	free(copy);
@@ -199,6 +201,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	for (i = 0; i < DSN_F_COUNT; i++)
 		o->cols[i] = dsn_field_name(i);
 	o->ncols = DSN_F_COUNT;
+	/* getopt names argv[0] in its messages: the tool's name instead. */
+	argv[0] = (char *)"dsn-parse";
 	while ((c = getopt_long(argc, argv, "rvq", longopts, &i)) != -1) {
 		switch (c) {
 		case 'r':
@@ -246,6 +250,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 			set_limit(&o->lim, c, longopts[i].name, optarg);
 		}
 	}
+	/*
+	 * Values are checked against --max-line here, where a cut can be
+	 * reported; the scanner's own cut is set past it, so it never cuts
+	 * a value silently.
+	 */
+	o->max_line = o->lim.line_bytes;
+	o->lim.line_bytes = o->max_line + 4;
 	return optind;
 }
 
@@ -269,15 +280,95 @@ problem(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Fields holding an address: never cut, a cut one would be wrong. */
+static int
+is_address(int f)
+{
+	return f == DSN_F_RECIPIENT || f == DSN_F_ORIGINAL_RECIPIENT ||
+	    f == DSN_F_SENDER || f == DSN_F_BOUNCE_TO;
+}
+
+/*
+ * The names of the fields hit, addresses or not (the recipient aside:
+ * its record is dropped), comma-separated.
+ */
+static void
+list_fields(char *buf, size_t len, const int *hit, int addresses)
+{
+	size_t n = 0;
+	int f;
+
+	buf[0] = '\0';
+	for (f = 0; f < DSN_F_COUNT; f++)
+		if (hit[f] && is_address(f) == addresses && n < len &&
+		    f != DSN_F_RECIPIENT)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			    n > 0 ? ", " : "", dsn_field_name(f));
+}
+
+/*
+ * --max-line: a value longer than the limit is cut at a UTF-8 boundary,
+ * an address is dropped (set null) rather than cut, and a record whose
+ * recipient is too long is dropped whole; each message with any of this
+ * is reported once, naming the fields.
+ */
+static void
+long_values(struct run *r, const struct dsn_input_msg *m)
+{
+	char cut[512], out[128], drop[64];
+	size_t i, n, max = r->o->max_line, dropped = 0;
+	int f, hit[DSN_F_COUNT] = { 0 }, any = 0;
+
+	for (i = 0; i < r->list.n; i++) {
+		struct dsn_record *rec = r->list.v[i];
+
+		for (f = 0; f < DSN_F_COUNT; f++) {
+			if (rec->v[f] == NULL || (n = strlen(rec->v[f])) <= max)
+				continue;
+			hit[f] = any = 1;
+			if (is_address(f)) {
+				free(rec->v[f]);
+				rec->v[f] = NULL;
+				continue;
+			}
+			n = max;
+			while (n > 0 &&
+			    ((unsigned char)rec->v[f][n] & 0xc0) == 0x80)
+				n--;
+			rec->v[f][n] = '\0';
+		}
+		if (hit[DSN_F_RECIPIENT] && rec->v[DSN_F_RECIPIENT] == NULL) {
+			dsn_record_free(rec);
+			r->list.v[i] = NULL;
+			dropped++;
+		}
+	}
+	if (!any)
+		return;
+	list_fields(cut, sizeof(cut), hit, 0);
+	list_fields(out, sizeof(out), hit, 1);
+	snprintf(drop, sizeof(drop), "%zu records dropped (recipient too "
+	    "long)", dropped);
+	problem(r, "%s: message %ld: longer than %zu bytes: %s%s%s%s%s%s%s "
+	    "(see --max-line)", m->path, m->index, max,
+	    cut, cut[0] ? " cut" : "", cut[0] && out[0] ? "; " : "",
+	    out, out[0] ? " left out" : "",
+	    dropped == 0 ? "" : (cut[0] || out[0]) ? "; " : "",
+	    dropped > 0 ? drop : "");
+}
+
 static void
 write_records(struct run *r, const struct dsn_input_msg *m)
 {
 	char num[32];
 	size_t i;
 
+	long_values(r, m);
 	for (i = 0; i < r->list.n; i++) {
 		struct dsn_record *rec = r->list.v[i];
 
+		if (rec == NULL)
+			continue;	/* dropped at a limit */
 		snprintf(num, sizeof(num), "%ld", m->index);
 		if (dsn_record_sets(rec, DSN_F_SOURCE, m->path) == -1 ||
 		    dsn_record_sets(rec, DSN_F_MESSAGE, num) == -1)
@@ -286,9 +377,9 @@ write_records(struct run *r, const struct dsn_input_msg *m)
 		if (dsn_record_sets(rec, DSN_F_OFFSET, num) == -1)
 			err(2, NULL);
 		if (dsn_recout_record(r->out, rec) == -1)
-			err(2, "write error");
+			err(2, "stdout");
+		r->all.records++;
 	}
-	r->all.records += (long)r->list.n;
 }
 
 static void
@@ -342,7 +433,7 @@ flush_seen(struct run *r)
 	if (r->seen.n == 0)
 		return;
 	if (fflush(stdout) == EOF)
-		err(2, "write error");
+		err(2, "stdout");
 	for (i = 0; i < r->seen.n; i++) {
 		int rc;
 
@@ -508,7 +599,7 @@ main(int argc, char **argv)
 	dsn_reclist_clear(&r.list);
 	free(r.list.v);
 	if (dsn_recout_close(r.out) == -1 || fclose(stdout) == EOF)
-		err(2, "write error");
+		err(2, "stdout");
 	/* Only now: a failed or killed run reads the same bytes again. */
 	if (r.state != NULL && dsn_mbox_state_save(r.state, o.state, why,
 	    sizeof(why)) == -1)

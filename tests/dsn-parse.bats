@@ -199,7 +199,7 @@ assert all(len(r) == int(sys.argv[2]) for r in rows)' "$T/out.csv" "$NF"
 	[ -w /dev/full ] || skip "no /dev/full"
 	run sh -c "$P $S > /dev/full"
 	assert_failure 2
-	assert_output --partial 'write error'
+	assert_output --partial 'dsn-parse: stdout: '
 }
 
 @test "closed pipe on output -> error, exit 2" {
@@ -217,4 +217,83 @@ assert all(len(r) == int(sys.argv[2]) for r in rows)' "$T/out.csv" "$NF"
 rows = list(csv.reader(sys.stdin))
 assert len(rows) == 2 and all(len(r) == int(sys.argv[1]) for r in rows)
 ' "$NF"
+}
+
+@test "--max-line: a value cut -> reported with its message, exit 1" {
+	run "$P" --max-line 20 --fields recipient,diagnostic "$S"
+	assert_failure 1
+	assert_line --partial 'dsn-parse: testdata/sample.mbox: message 1: longer than 20 bytes: '
+	assert_line --partial 'diagnostic cut'
+	assert_line --partial '"recipient":"alice@example.org","diagnostic":"550 5.1.1 <alice@exa"}'
+	run "$P" --max-line 20 --fields recipient -q "$S"
+	assert_failure 1
+	assert_equal "${#lines[@]}" 5
+}
+
+@test "--max-line below an address -> record dropped, never a cut address" {
+	run "$P" --max-line 16 --fields recipient,sender "$S"
+	assert_failure 1
+	# alice@example.org and carol@example.net are 17 bytes: dropped.
+	assert_line --partial 'records dropped (recipient too long)'
+	refute_line --partial '"recipient":"alice@example.or"'
+	refute_line --partial '"recipient":"alice'
+	refute_line --partial '"recipient":"carol'
+	assert_line '{"recipient":"bob@example.org","sender":"news@example.com"}'
+	assert_line --partial "bounce_to left out"
+	"$P" --max-line 1 "$S" 2>/dev/null | wc -l | grep -qx 0
+}
+
+@test "--max-decompressed -> exact, even on a small gzip file" {
+	gzip -c "$S" > "$T/s.gz"
+	n=$(wc -c < "$S")
+	run "$P" --max-decompressed 100 "$T/s.gz"
+	assert_failure 1
+	assert_output --partial 'decompressed size over 100 bytes'
+	refute_output --partial '"recipient"'
+	run "$P" --max-decompressed "$((n - 1))" "$T/s.gz"
+	assert_failure 1
+	run "$P" --max-decompressed "$n" "$T/s.gz"
+	assert_success
+	assert_equal "${#lines[@]}" 5
+}
+
+@test "From line without a year -> never splits, blank line before or not" {
+	for sep in '' $'\n'; do
+		{
+			printf 'From a@example.com Mon Apr 27 17:34:04 2009\n'
+			printf 'Subject: one\n\nbody\n%s' "$sep"
+			printf 'From x@example.com Mon Apr 27 17:34:04\n'
+			printf 'more body\n%s' "$sep"
+			printf 'From b@example.com Mon, 27 Apr 2009 17:34:05 +0000\n'
+			printf 'Subject: two\n\nx\n'
+		} > "$T/m"
+		run "$P" -v "$T/m"
+		assert_success
+		assert_output --partial '2 messages'
+	done
+}
+
+@test "unknown option -> 'dsn-parse:' named, not argv[0], exit 2" {
+	run "$P" --bogus
+	assert_failure 2
+	assert_line --index 0 "dsn-parse: unrecognized option '--bogus'"
+	run "$P" --format
+	assert_failure 2
+	assert_line --index 0 "dsn-parse: option '--format' requires an argument"
+}
+
+@test "--fields naming a field twice -> usage error, exit 2" {
+	run "$P" --fields recipient,status,recipient "$S"
+	assert_failure 2
+	assert_output "dsn-parse: --fields: 'recipient' named twice"
+}
+
+@test "man page example of --fields -> the output it shows" {
+	gzip -c "$S" > "$T/bounces.mbox.gz"
+	sed -n '/^\$ dsn-parse --fields recipient,action,status/,/^\.Ed/p' \
+	    man/dsn-parse.1 | sed '1d;$d' > "$T/want"
+	[ -s "$T/want" ]
+	cd "$T" && "$OLDPWD/$P" --fields recipient,action,status \
+	    bounces.mbox.gz > got
+	diff -u want got
 }

@@ -95,7 +95,7 @@ rcpts() {
 	cp "$D/rfc3464-multi.eml" "$M/new/1001.B.example"
 	"$P" --mark-seen "$M" > /dev/full 2> "$T/err" && rc=0 || rc=$?
 	assert_equal "$rc" 2
-	grep -q 'write error' "$T/err"
+	grep -q 'dsn-parse: stdout: ' "$T/err"
 	[ -f "$M/new/1000.A.example" ]
 	[ -f "$M/new/1001.B.example" ]
 	[ -z "$(ls -A "$M/cur")" ]
