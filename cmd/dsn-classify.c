@@ -257,6 +257,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error */
 	if ((r.rules = dsn_rules_new()) == NULL)
 		err(2, "rules");
+	argv[0] = (char *)"dsn-classify";	/* getopt's messages name the tool */
 	while ((c = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
