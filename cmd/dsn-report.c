@@ -207,6 +207,7 @@ main(int argc, char *argv[])
 	int			 bad = 0, ioerr = 0, by = PERIOD_NONE;
 	long			 top;
 
+	argv[0] = (char *)"dsn-report";	/* getopt's messages name the tool */
 	while ((ch = getopt_long(argc, argv, "f:qvhV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
