@@ -153,6 +153,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 
 	nowsrc = now != NULL ? "DSN_PRUNE_NOW" : "--now";
 	o->config = getenv("DSN_PRUNE_CONFIG");
+	argv[0] = (char *)"dsn-prune";	/* getopt's messages name the tool */
 	while ((c = getopt_long(argc, argv, "l:L:ink:c:f:vqhV", lo, &li)) !=
 	    -1) {
 		switch (c) {
