@@ -138,7 +138,7 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 {
 	iconv_t		 cd;
 	char		*out, *ip, *op;
-	size_t		 il, ol, cap, i, skip, scan = 0, esc = (size_t)-1;
+	size_t		 il, ol, cap, i, scan = 0, esc = (size_t)-1;
 	int		 cached, stateful;
 
 	if (passthrough(cs) && (cs == NULL || strncasecmp(cs, "utf", 3) != 0))
@@ -171,6 +171,8 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 	op = out;
 	ol = cap - 1;
 	while (il > 0) {
+		size_t	 skip;
+
 		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
 			break;
 		if (errno == E2BIG || ol < 3)

@@ -275,10 +275,10 @@ transcript(struct about *a, const char *t, size_t len, size_t ls,
 static size_t
 paragraph(const char *t, size_t len, size_t ls)
 {
-	size_t	 p = ls, e;
+	size_t	 p = ls;
 
 	while (p < len && p - ls < REF_PARA) {
-		e = eol(t, len, p);
+		size_t	 e = eol(t, len, p);
 		if (p > ls && (blank_line(t, p, e) || (e - p >= 4 &&
 		    (memcmp(t + p, ">>> ", 4) == 0 ||
 		    memcmp(t + p, "<<< ", 4) == 0))))
@@ -296,13 +296,13 @@ static void
 find_about(struct about *a, const char *t, size_t len, const char *rcpt)
 {
 	const char	*p;
-	size_t		 rl = strlen(rcpt), off = 0, at, ls, le, pe;
+	size_t		 rl = strlen(rcpt), off = 0, ls, le, pe;
 	int		 hits;
 
 	for (hits = 0; hits < REF_HITS && off < len && (a->cmd == NULL ||
 	    a->reply[0] == '\0') && (p = msg_memcasemem(t + off, len - off,
 	    rcpt, rl)) != NULL; hits++) {
-		at = (size_t)(p - t);
+		size_t	 at = (size_t)(p - t);
 		off = at + rl;
 		/* A mention of this address, not of a longer one. */
 		if ((at > 0 && addr_char((unsigned char)t[at - 1])) ||
