@@ -105,6 +105,8 @@ fill_from(struct dsn_record *w, struct dsn_record *l)
  * One record per recipient (and type) within the report: the repeated
  * ones are merged into the first place, keeping the weightiest record
  * and what the others add.  Returns how many records were dropped.
+ * XXX merge: quadratic in the report's records (bounded by
+ * --max-recipients, 1000 by default); a hash would make it linear.
  */
 static int
 merge_repeats(struct report_ctx *ctx)
@@ -289,6 +291,9 @@ paragraph(const char *t, size_t len, size_t ls)
 }
 
 /*
+ * XXX text: a recipient the text names only by a local part or an alias
+ * ("expanded from") gets nothing from here.
+ *
  * What the text t[0..len) says near the mentions of rcpt: the step
  * ("in reply to RCPT TO command", a transcript) and the reply.
  */
@@ -328,6 +333,8 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt)
  * local delivery: "554 5.3.0 unknown mailer error 255"): the lines that
  * start with a reply code and a status of its class, when they all
  * give the same reply code.
+ * XXX lone reply: any such line of the readable part counts, wherever it
+ * stands; a quoted reply in a human note could be taken.
  */
 static void
 lone_reply(struct about *a, const char *t, size_t len)
