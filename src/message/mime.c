@@ -350,7 +350,8 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	 * report whose header lost its Content-Type still holds its MIME
 	 * parts: guessed multipart, kept only when the guessed parts hold
 	 * a delivery status.  A plain bounce quoting "--" lines of the
-	 * returned copy stays one text part.
+	 * returned copy stays one text part.  XXX MIME: an ARF report
+	 * that lost its Content-Type is read as text.
 	 */
 	guess = depth == 0 && msg_field_get(m, p, "Content-Type") == NULL &&
 	    looks_mime(p->body, p->bodylen);
