@@ -9,6 +9,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #define MAX_WARN	10	/* bad lines reported per input without -v */
 
 static int	 verbose;
+static long	 unclassified;	/* records without a reason */
 
 static const struct {
 	const char	*name;
@@ -54,7 +56,8 @@ usage(FILE *fp)
 	    "NUMBER[%], e.g.\n"
 	    "  failed-rate>5%  hard>100  reason:authfailure>0  "
 	    "domain:example.com:failed-rate>20%\n"
-	    "Exit status: 0 ok, 1 some input lines were not records, "
+	    "Exit status: 0 ok, 1 some input lines were not records or "
+	    "not classified,\n"
 	    "2 usage or I/O error, 3 an alert fired.\n", fp);
 }
 
@@ -123,6 +126,9 @@ read_input(struct summary *s, const char *path, int *bad)
 		err(EXIT_USAGE, "%s", path);
 	while ((rc = reader_next(&in, &rec, why, sizeof(why))) != 0) {
 		if (rc == 1) {
+			if (json_is_null(json_object_get(rec, "reason")) ||
+			    json_object_get(rec, "reason") == NULL)
+				unclassified++;
 			rc = summary_add(s, rec);
 			json_decref(rec);
 			if (rc == -1)
@@ -289,6 +295,11 @@ main(int argc, char *argv[])
 		return EXIT_USAGE;
 	o.has_since = since != NULL;
 	o.has_until = until != NULL;
+	if (o.has_since && o.has_until && o.since > o.until) {
+		warnx("--since %s comes after --until %s", since, until);
+		return EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error */
 	/* HTML always charts outcomes over time: by day unless told. */
 	if (by == PERIOD_NONE && fmt == fmt_html)
 		by = PERIOD_DAY;
@@ -314,6 +325,12 @@ main(int argc, char *argv[])
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("stdout");
 		return EXIT_USAGE;
+	}
+	if (unclassified > 0) {
+		warnx("%ld record%s carr%s no reason: pipe dsn-parse through "
+		    "dsn-classify first", unclassified, unclassified == 1 ?
+		    "" : "s", unclassified == 1 ? "ies" : "y");
+		bad = 1;
 	}
 	if (ioerr)
 		return EXIT_USAGE;

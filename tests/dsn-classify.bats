@@ -159,3 +159,67 @@ setup() {
 	assert_success
 	echo "$output"
 }
+
+@test "junk is not records: each line reported with its number, exit 1" {
+	run bash -c "printf 'hello world\nfoo\nbar\n' | $C 2>$BATS_TEST_TMPDIR/err"
+	assert_failure 1
+	assert_output ''
+	run cat $BATS_TEST_TMPDIR/err
+	assert_line --index 0 --partial 'dsn-classify: -:1: not a record: not JSON'
+	assert_line --index 2 --partial 'dsn-classify: -:3: not a record: not JSON'
+}
+
+@test "binary input: one clear error, no output, exit 1" {
+	run bash -c "$C /bin/ls 2>$BATS_TEST_TMPDIR/err | wc -c"
+	assert_output 0
+	run $C /bin/ls
+	assert_failure 1
+	assert_output --partial 'dsn-classify: /bin/ls:1: not a record: binary data, not records'
+	run bash -c "printf 'caf\xe9\n\xff\xfe\xfd junk\n' | $C"
+	assert_failure 1
+	assert_output --partial 'not UTF-8 text'
+}
+
+@test "junk first, then records: the records are read; strings, numbers, arrays and {} are not records" {
+	printf 'junk line\n{"recipient":"a@example.com","status":"5.1.1"}\n"str"\n{}\n3\n[]\nnull\n{"recipient":"b@example.com","status":"4.2.2"}\n' > $BATS_TEST_TMPDIR/in
+	run bash -c "$C $BATS_TEST_TMPDIR/in 2>/dev/null | jq -c '[.recipient, .reason]'"
+	assert_output '["a@example.com","userunknown"]
+["b@example.com","mailboxfull"]'
+	run $C $BATS_TEST_TMPDIR/in
+	assert_failure 1
+	assert_output --partial 'in:1: not a record: not JSON'
+	assert_output --partial 'in:3: not a record: a JSON string, not an object'
+	assert_output --partial 'in:4: not a record: an empty object'
+	assert_output --partial 'in:5: not a record: a JSON number, not an object'
+	assert_output --partial 'in:6: not a record: a JSON array, not an object'
+	assert_output --partial 'in:7: not a record: a JSON literal, not an object'
+}
+
+@test "CSV needs a header naming record fields" {
+	printf 'recipient,status\r\na@example.com,5.1.1\r\n' > $BATS_TEST_TMPDIR/ok.csv
+	run bash -c "$C $BATS_TEST_TMPDIR/ok.csv | tr -d '\r'"
+	assert_success
+	assert_line --index 0 'recipient,status,reason,hard_bounce,rule'
+	printf 'recipient,some header\r\na@example.com,5.1.1\r\n' > $BATS_TEST_TMPDIR/bad.csv
+	run $C $BATS_TEST_TMPDIR/bad.csv
+	assert_failure 1
+	assert_output --partial 'bad.csv:1: not a record'
+}
+
+@test "\\u0000 in a record is read: no record dropped, output valid" {
+	printf '{"recipient":"a@example.com","status":"5.2.2","diagnostic":"552 5.2.2 mailbox full\\u0000"}\n{"recipient":"b\\u0000@example.com","status":"5.1.1"}\n' > $BATS_TEST_TMPDIR/nul
+	run bash -c "$C $BATS_TEST_TMPDIR/nul | jq -c '[.recipient, .reason]'"
+	assert_success
+	assert_output '["a@example.com","mailboxfull"]
+["b�@example.com","userunknown"]'
+	run bash -c "$C --format csv $BATS_TEST_TMPDIR/nul | python3 -c 'import csv,sys; print(len(list(csv.reader(sys.stdin))))'"
+	assert_output 3
+}
+
+@test "a closed pipe: Broken pipe on stderr, exit 2, no SIGPIPE" {
+	for i in $(seq 200); do cat $T/rules.jsonl; done > $BATS_TEST_TMPDIR/many
+	run bash -c "$C $BATS_TEST_TMPDIR/many 2>$BATS_TEST_TMPDIR/err | head -1 >/dev/null; echo \${PIPESTATUS[0]}"
+	assert_output 2
+	run cat $BATS_TEST_TMPDIR/err
+	assert_output 'dsn-classify: stdout: Broken pipe'
+}

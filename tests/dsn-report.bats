@@ -382,3 +382,76 @@ PY
 	run html_check $T/bad.html
 	assert_output 'ok'
 }
+
+@test "--since after --until is a usage error" {
+	run $R --since 2024-06-01 --until 2024-01-01 $D/records.jsonl
+	assert_failure 2
+	assert_output --partial '--since 2024-06-01 comes after --until 2024-01-01'
+	run $R --since 2024-01-01 --until 2024-06-01 $D/records.jsonl
+	assert_success
+}
+
+@test "alert numbers are decimal; spaces around the comparison are allowed" {
+	for e in 'hard>0x10' 'hard>1e3' 'hard>inf' 'hard>-1' 'hard>1.5.2' \
+	    'hard>.'; do
+		run $R --alert "$e" $D/records.jsonl
+		assert_failure 2
+		assert_output --partial 'is not a decimal number'
+	done
+	run $R --alert 'hard>' $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'no number after the comparison'
+	run $R --alert 'failed-rate > 5%' $D/records.jsonl
+	assert_failure 3
+	assert_output --partial 'failed-rate is 69.23% (9 of 13 final outcomes), threshold > 5%: fired'
+	run $R --alert 'hard >= 4.5' $D/records.jsonl
+	assert_success
+	assert_output --partial 'hard is 4, threshold >= 4.5: ok'
+}
+
+@test "unclassified records (no reason): a warning, exit 1" {
+	jq -c 'del(.reason, .hard_bounce, .rule)' $D/records.jsonl > $T/raw.jsonl
+	run $R -f json $T/raw.jsonl
+	assert_failure 1
+	assert_output --partial 'dsn-report: 19 records carry no reason: pipe dsn-parse through dsn-classify first'
+	# one unclassified record among classified ones is still said
+	{ cat $D/records.jsonl; head -1 $T/raw.jsonl; } > $T/mixed.jsonl
+	run $R -f json $T/mixed.jsonl
+	assert_failure 1
+	assert_output --partial '1 record carries no reason'
+	run $R -f json $D/records.jsonl
+	assert_success
+	refute_output --partial 'no reason'
+}
+
+@test "a closed pipe: Broken pipe on stderr, exit 2, no SIGPIPE" {
+	for i in $(seq 300); do cat $D/records.jsonl; done > $T/many.jsonl
+	run bash -c "$R -f json --by day $T/many.jsonl 2>$T/err | head -c10 >/dev/null; echo \${PIPESTATUS[0]}"
+	assert_output 2
+	run cat $T/err
+	assert_output 'dsn-report: stdout: Broken pipe'
+}
+
+@test "input that is not records: junk, binary, non-objects, {}" {
+	printf 'hello world\nfoo\nbar\n' > $T/junk
+	run $R -f json $T/junk
+	assert_failure 1
+	assert_output --partial "$T/junk:3: not a record: not JSON"
+	run $R -f json /bin/ls
+	assert_failure 1
+	assert_output --partial 'not a record: binary data, not records'
+	{ echo junk; head -2 $D/records.jsonl; printf '"str"\n{}\n3\n[]\n'; } > $T/mixed
+	run bash -c "$R -f json $T/mixed 2>$T/err | jq -c '[.input.records, .input.bad_lines]'"
+	assert_output '[2,5]'
+	run cat $T/err
+	assert_line --partial 'mixed:5: not a record: an empty object'
+}
+
+@test "\\u0000 in a record is read, no record dropped" {
+	jq -c '.diagnostic = "a\u0000b " + (.diagnostic // "") |
+	    .x = "\u0000"' $D/records.jsonl > $T/nul.jsonl
+	[ "$(grep -c 'u0000' $T/nul.jsonl)" -eq 19 ]
+	diff <($R -f json $D/records.jsonl | jq .totals) <($R -f json $T/nul.jsonl | jq .totals)
+	jq -s '.' $T/nul.jsonl > $T/nul.json
+	diff <($R -f json $D/records.jsonl | jq .totals) <($R -f json $T/nul.json | jq .totals)
+}

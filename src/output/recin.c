@@ -103,8 +103,7 @@ dsn_recin_format(const struct dsn_recin *r)
 static int
 fill(struct dsn_recin *r)
 {
-	size_t n, cap;
-	char *p;
+	size_t n;
 
 	if (r->eof)
 		return 0;
@@ -114,9 +113,11 @@ fill(struct dsn_recin *r)
 		r->ipos = 0;
 	}
 	if (r->icap - r->ilen < RECIN_BLOCK / 2) {
+		size_t cap = r->icap ? r->icap * 2 : RECIN_BLOCK;
+		char *p;
+
 		if (r->icap >= RECIN_MAX + RECIN_BLOCK)
 			return 0;
-		cap = r->icap ? r->icap * 2 : RECIN_BLOCK;
 		if (cap > RECIN_MAX + RECIN_BLOCK)
 			cap = RECIN_MAX + RECIN_BLOCK;
 		if ((p = realloc(r->in, cap)) == NULL)
@@ -306,9 +307,11 @@ read_line(struct dsn_recin *r, const char **line, size_t *n)
 {
 	const char *nl;
 	size_t from = 0;
-	int rc, toolong = 0;
+	int toolong = 0;
 
 	for (;;) {
+		int rc;
+
 		nl = memchr(r->in + r->ipos + from, '\n',
 		    r->ilen - r->ipos - from);
 		if (nl != NULL)
@@ -350,15 +353,16 @@ no_nul(json_t *v)
 	const char *s;
 	char *fixed;
 	size_t i, n, o;
-	json_t *m;
-	const char *k;
 
 	if (json_is_object(v)) {
-		json_object_foreach(v, k, m)
-			no_nul(m);
+		void *it;
+
+		for (it = json_object_iter(v); it != NULL;
+		    it = json_object_iter_next(v, it))
+			no_nul(json_object_iter_value(it));
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, m)
-			no_nul(m);
+		for (i = 0; i < json_array_size(v); i++)
+			no_nul(json_array_get(v, i));
 	} else if (json_is_string(v)) {
 		s = json_string_value(v);
 		n = json_string_length(v);
@@ -393,11 +397,13 @@ nul_escape(const char *s, size_t n)
 static int
 has_field(json_t *o)
 {
-	const char *k;
-	json_t *v;
+	void *it;
 	int i;
 
-	json_object_foreach(o, k, v) {
+	for (it = json_object_iter(o); it != NULL;
+	    it = json_object_iter_next(o, it)) {
+		const char *k = json_object_iter_key(it);
+
 		if (dsn_field_lookup(k) >= 0)
 			return 1;
 		for (i = 0; extra_fields[i] != NULL; i++)

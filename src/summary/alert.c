@@ -79,20 +79,27 @@ lookup(const char *const *names, const char *s, size_t len)
 	return -1;
 }
 
-/* Splits "lhs OP number[%]"; fills a->op, a->threshold. */
+/*
+ * Splits "lhs OP number[%]", with spaces allowed around OP; fills a->op
+ * and a->threshold.  The number is decimal: digits with at most one '.'.
+ */
 static int
 parse_rhs(struct alert *a, const char *expr, size_t *lhslen, int *pct,
     char *err, size_t errlen)
 {
-	const char	*p;
-	char		*end;
+	const char	*p, *q;
+	size_t		 n;
+	int		 digits = 0, dot = 0;
 
 	p = expr + strcspn(expr, "<>=");
 	if (*p == '\0') {
 		snprintf(err, errlen, "no comparison (>, >=, <, <=, =)");
 		return -1;
 	}
-	*lhslen = (size_t)(p - expr);
+	for (n = (size_t)(p - expr); n > 0 && (expr[n - 1] == ' ' ||
+	    expr[n - 1] == '\t'); n--)
+		;
+	*lhslen = n;
 	if (p[0] == '>')
 		a->op = p[1] == '=' ? OP_GE : OP_GT;
 	else if (p[0] == '<')
@@ -100,16 +107,26 @@ parse_rhs(struct alert *a, const char *expr, size_t *lhslen, int *pct,
 	else
 		a->op = OP_EQ;
 	p += (p[1] == '=') ? 2 : 1;
-	if (!isdigit((unsigned char)*p) && *p != '.') {
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0') {
 		snprintf(err, errlen, "no number after the comparison");
 		return -1;
 	}
-	a->threshold = strtod(p, &end);
-	*pct = *end == '%';
-	if (*pct)
-		end++;
-	if (*end != '\0' || !isfinite(a->threshold)) {
-		snprintf(err, errlen, "bad number \"%.40s\"", p);
+	for (q = p; isdigit((unsigned char)*q) || (*q == '.' && !dot++); q++)
+		digits += *q != '.';
+	*pct = *q == '%';
+	n = (size_t)(q - p) + (size_t)*pct;
+	while (p[n] == ' ' || p[n] == '\t')
+		n++;
+	if (digits == 0 || p[n] != '\0') {
+		snprintf(err, errlen, "\"%.40s\" is not a decimal number "
+		    "(like 100, 2.5 or 5%%)", p);
+		return -1;
+	}
+	a->threshold = strtod(p, NULL);
+	if (!isfinite(a->threshold)) {
+		snprintf(err, errlen, "\"%.40s\" is too large", p);
 		return -1;
 	}
 	return 0;

@@ -10,7 +10,8 @@
  * replaced by U+FFFD before Jansson sees it.  The reader owns its line
  * buffer; records are the caller's.
  * XXX perf: this duplicates a little of recin's job; it exists because
- * building full Jansson objects made 1 M records take half a minute.
+ * building full Jansson objects is slow: with recin reading in blocks,
+ * 200k records (150 MB) take 3.6 s of CPU through recin, 0.8 s here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -300,7 +301,7 @@ project(struct fastin *f, const char *p)
 		return NULL;
 	p = ws(p + 1);
 	if (*p == '}')
-		goto end;
+		goto bad;	/* {} is not a record: Jansson says so */
 	for (;;) {
 		if (*p != '"' || (k = str(p + 1, f->str, &klen)) == NULL)
 			goto bad;
@@ -332,12 +333,33 @@ project(struct fastin *f, const char *p)
 			break;
 		goto bad;
 	}
-end:
 	if (*ws(p + 1) == '\0')
 		return o;
 bad:
 	json_decref(o);
 	return NULL;
+}
+
+/* A kept member: a string with U+0000 in it gets U+FFFD instead. */
+static json_t *
+kept(json_t *v)
+{
+	const char	*s = json_string_value(v);
+	size_t		 n = json_string_length(v), i, o = 0;
+	char		*r;
+
+	if (s == NULL || strlen(s) == n || (r = malloc(n * 3 + 1)) == NULL)
+		return json_incref(v);
+	for (i = 0; i < n; i++)
+		if (s[i] != '\0')
+			r[o++] = s[i];
+		else {
+			memcpy(r + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		}
+	v = json_stringn_nocheck(r, o);
+	free(r);
+	return v;
 }
 
 /* The slow path: Jansson reads the line, we keep the same members. */
@@ -349,20 +371,24 @@ whole(const char *line, size_t len, json_t **obj, char *err,
 	json_t		*all, *o;
 	int		 i;
 
-	if ((all = json_loadb(line, len, 0, &je)) == NULL) {
+	if ((all = json_loadb(line, len, JSON_ALLOW_NUL | JSON_DECODE_ANY,
+	    &je)) == NULL) {
 		snprintf(err, errlen, "not JSON: %s", je.text);
 		return -1;
 	}
-	if (!json_is_object(all)) {
+	if (!json_is_object(all) || json_object_size(all) == 0) {
+		snprintf(err, errlen, "%s", json_is_object(all) ?
+		    "an empty object" : "a JSON value, not an object");
 		json_decref(all);
-		snprintf(err, errlen, "not a JSON object");
 		return -1;
 	}
 	o = json_object();
-	for (i = 0; keep[i] != NULL; i++)
-		if (json_object_get(all, keep[i]) != NULL)
-			json_object_set(o, keep[i], json_object_get(all,
-			    keep[i]));
+	for (i = 0; keep[i] != NULL; i++) {
+		json_t	*v = json_object_get(all, keep[i]);
+
+		if (v != NULL)
+			json_object_set_new(o, keep[i], kept(v));
+	}
 	json_decref(all);
 	*obj = o;
 	return o != NULL ? 1 : -2;
