@@ -223,3 +223,11 @@ setup() {
 	run cat $BATS_TEST_TMPDIR/err
 	assert_output 'dsn-classify: stdout: Broken pipe'
 }
+
+@test "parse | classify: an Exim pipe block keeps its 'pipe to' line -> mailererror" {
+	run bash -c "bin/dsn-parse testdata/formats/f1-exim.eml | $C |
+	    jq -r 'select(.recipient == \"erin@example.org\") |
+	    \"\(.reason) \(.diagnostic)\"'"
+	assert_success
+	assert_output --partial "mailererror pipe to |/usr/local/bin/filter"
+}

@@ -134,6 +134,20 @@ emit(struct report_ctx *ctx, const char *rcpt, const char *d, size_t dl,
 	return ft_add(ctx, r);
 }
 
+/* 1 when line[0..ll) has a space between words ("pipe to |prog"). */
+static int
+inner_space(const char *line, size_t ll)
+{
+	while (ll > 0 && (line[ll - 1] == ' ' || line[ll - 1] == '\t' ||
+	    line[ll - 1] == '\n' || line[ll - 1] == '\r'))
+		ll--;
+	while (ll > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		ll--;
+	}
+	return memchr(line, ' ', ll) != NULL;
+}
+
 /* Start of the recipient list: the line after "...failed:" or "...is:". */
 static size_t
 list_start(const char *t, size_t len, int *delay)
@@ -201,7 +215,9 @@ parse_flags(struct report_ctx *ctx, int flags)
 			break;
 		rl = line;
 		rll = ll;
-		ds = pos;
+		/* "pipe to |prog ...": the first line is part of the story. */
+		ds = inner_space(line, ll) && !ft_addr_only(line, ll, 0,
+		    &as, &al) ? (size_t)(line - t) : pos;
 	}
 	return n;
 }
