@@ -432,7 +432,7 @@ msg_field_get(const struct msg *m, const struct msg_part *p,
 
 	if (p == NULL)
 		p = &m->parts[0];
-	if ((nl = strlen(name)) == 0)
+	if (p->nfields == 0 || (nl = strlen(name)) == 0)
 		return NULL;
 	c0 = (unsigned char)name[0] | 0x20;
 	e = m->fields + p->field0 + p->nfields;

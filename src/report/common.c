@@ -202,6 +202,8 @@ orig_from_part(struct report_ctx *ctx, struct dsn_record *b,
 
 	if (p->nfields >= (size_t)ctx->limits->header_count)
 		return orig_from_block(ctx, b, p->hdr, p->hdrlen, 0);
+	if (p->nfields == 0)
+		return 0;
 	e = m->fields + p->field0 + p->nfields;
 	for (f = m->fields + p->field0; f < e; f++) {
 		if (!orig_wanted(k = orig_field(f)))
