@@ -231,3 +231,12 @@ setup() {
 	assert_success
 	assert_output --partial "mailererror pipe to |/usr/local/bin/filter"
 }
+
+@test "parse | classify: no Diagnostic-Code -> the text line naming the recipient decides; a bare label does not" {
+	run bash -c "bin/dsn-parse $T/text-why.eml | $C |
+	    jq -r '\"\(.recipient) \(.reason) \(.diagnostic)\"'"
+	assert_success
+	assert_line --index 0 \
+	    "bob@example.org notaccept bob@example.org: No MX found for domain"
+	assert_line --index 1 "carol@example.org undefined null"
+}

@@ -2,7 +2,8 @@
  * refine.c - the last pass over one report's records, after the
  * recognisers: one record per recipient, and what the report's readable
  * text says about each recipient (the SMTP step, a reply code, a more
- * specific status) filled in where the record lacks it.
+ * specific status, a line saying why for a record without a diagnostic)
+ * filled in where the record lacks it.
  *
  * Works in place on ctx->out from ctx->first on; records dropped by a
  * merge are freed here.  Text views are the parsed message's.
@@ -17,12 +18,16 @@
 #define REF_HITS	16		/* mentions of one recipient */
 #define REF_PARA	2048		/* bytes of one paragraph */
 #define REF_RECORDS	256		/* records refined from the text */
+#define REF_WHY_LETTERS	8		/* letters of a line saying why */
+#define REF_WHY_MAX	512		/* bytes of that line kept */
 
 /* What the text says about one recipient. */
 struct about {
 	const char	*cmd;		/* "RCPT", ... or NULL */
 	char		 reply[4];	/* "" when none */
 	char		 status[16];	/* "" when none */
+	const char	*line;		/* a line saying why, or NULL */
+	size_t		 linelen;
 };
 
 static int
@@ -291,29 +296,101 @@ paragraph(const char *t, size_t len, size_t ls)
 }
 
 /*
+ * 1 when the line t[ls..le) holding a mention t[at..at+rl) says more
+ * than the address: a few letters besides it, and not only a label
+ * before it ("To: <rcpt>", "Original address: rcpt").
+ */
+static int
+says_why(const char *t, size_t ls, size_t le, size_t at, size_t rl)
+{
+	size_t	 p, q;
+	int	 before = 0, after = 0, words = 0, in = 0;
+
+	for (p = ls; p < le; p++) {
+		int	 c = (unsigned char)t[p];
+		int	 letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (p == at) {
+			p += rl - 1;
+			in = 0;
+			continue;
+		}
+		if (p < at) {
+			before += letter;
+			words += !in && c != ' ' && c != '\t';
+			in = c != ' ' && c != '\t';
+		} else
+			after += letter;
+	}
+	if (before + after < REF_WHY_LETTERS)
+		return 0;
+	for (q = at; q > ls && (t[q - 1] == ' ' || t[q - 1] == '\t' ||
+	    t[q - 1] == '<'); q--)
+		;
+	return after > 0 || q == ls || t[q - 1] != ':' || words > 3;
+}
+
+/* 1 when t[at..at+rl) is a mention of the address, not of a longer one. */
+static int
+mention(const char *t, size_t len, size_t at, size_t rl)
+{
+	size_t	 e = at + rl;
+
+	return !((at > 0 && addr_char((unsigned char)t[at - 1])) ||
+	    (e < len && addr_char((unsigned char)t[e]) &&
+	    !(t[e] == '.' && (e + 1 == len ||
+	    !addr_char((unsigned char)t[e + 1])))));
+}
+
+/*
+ * The first line of the paragraph t[ls..pe) that names rcpt (rl bytes)
+ * and says more than the address, into a->line unless already set.
+ */
+static void
+why_line(struct about *a, const char *t, size_t ls, size_t pe,
+    const char *rcpt, size_t rl)
+{
+	const char	*p;
+	size_t		 le, at;
+
+	for (; a->line == NULL && ls < pe; ls = next_line(t, pe, le)) {
+		le = eol(t, pe, ls);
+		if ((p = msg_memcasemem(t + ls, le - ls, rcpt, rl)) == NULL)
+			continue;
+		at = (size_t)(p - t);
+		if (!mention(t, pe, at, rl) || !says_why(t, ls, le, at, rl))
+			continue;
+		a->line = t + ls;
+		a->linelen = le - ls < REF_WHY_MAX ? le - ls : REF_WHY_MAX;
+	}
+}
+
+/*
  * XXX text: a recipient the text names only by a local part or an alias
  * ("expanded from") gets nothing from here.
  *
  * What the text t[0..len) says near the mentions of rcpt: the step
- * ("in reply to RCPT TO command", a transcript) and the reply.
+ * ("in reply to RCPT TO command", a transcript) and the reply; with
+ * why set, also the first line naming rcpt that says more than the
+ * address ("rcpt: No MX found for domain"), for a record without a
+ * diagnostic.
+ * XXX why: that line is taken wherever it stands in the readable part;
+ * a human note ("(Was addressed to rcpt)") can be taken.
  */
 static void
-find_about(struct about *a, const char *t, size_t len, const char *rcpt)
+find_about(struct about *a, const char *t, size_t len, const char *rcpt,
+    int why)
 {
 	const char	*p;
 	size_t		 rl = strlen(rcpt), off = 0, ls, le, pe;
 	int		 hits;
 
 	for (hits = 0; hits < REF_HITS && off < len && (a->cmd == NULL ||
-	    a->reply[0] == '\0') && (p = msg_memcasemem(t + off, len - off,
+	    a->reply[0] == '\0' || (why && a->line == NULL)) &&
+	    (p = msg_memcasemem(t + off, len - off,
 	    rcpt, rl)) != NULL; hits++) {
 		size_t	 at = (size_t)(p - t);
 		off = at + rl;
-		/* A mention of this address, not of a longer one. */
-		if ((at > 0 && addr_char((unsigned char)t[at - 1])) ||
-		    (off < len && addr_char((unsigned char)t[off]) &&
-		    !(t[off] == '.' && (off + 1 == len ||
-		    !addr_char((unsigned char)t[off + 1])))))
+		if (!mention(t, len, at, rl))
 			continue;
 		ls = bol(t, at);
 		le = eol(t, len, at);
@@ -323,6 +400,8 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt)
 		if (a->cmd == NULL)
 			a->cmd = status_command(t + ls, pe - ls);
 		take_reply(a, t + ls, pe - ls);
+		if (why)
+			why_line(a, t, ls, pe, rcpt, rl);
 		off = pe > off ? pe : off;
 	}
 }
@@ -372,6 +451,9 @@ apply(struct dsn_record *r, const struct about *a)
 	if (r->v[DSN_F_SMTP_COMMAND] == NULL && a->cmd != NULL &&
 	    dsn_record_sets(r, DSN_F_SMTP_COMMAND, a->cmd) < 0)
 		return -1;
+	if (r->v[DSN_F_DIAGNOSTIC] == NULL && a->line != NULL &&
+	    dsn_record_set(r, DSN_F_DIAGNOSTIC, a->line, a->linelen) < 0)
+		return -1;
 	if (a->reply[0] == '\0' || (st != NULL && st[0] != a->reply[0]))
 		return 0;
 	if (r->v[DSN_F_REPLY_CODE] == NULL &&
@@ -392,6 +474,7 @@ wants_text(const struct dsn_record *r)
 	    strcmp(r->v[DSN_F_TYPE], "dsn") == 0 &&
 	    r->v[DSN_F_RECIPIENT] != NULL &&
 	    (r->v[DSN_F_SMTP_COMMAND] == NULL ||
+	    r->v[DSN_F_DIAGNOSTIC] == NULL ||
 	    r->v[DSN_F_REPLY_CODE] == NULL ||
 	    specific(r->v[DSN_F_STATUS]) <= 0);
 }
@@ -425,7 +508,8 @@ report_refine(struct report_ctx *ctx)
 			break;
 		done++;
 		memset(&a, 0, sizeof(a));
-		find_about(&a, t, tl, l->v[i]->v[DSN_F_RECIPIENT]);
+		find_about(&a, t, tl, l->v[i]->v[DSN_F_RECIPIENT],
+		    l->v[i]->v[DSN_F_DIAGNOSTIC] == NULL);
 		if (a.reply[0] == '\0' && n == 1)
 			lone_reply(&a, t, tl);
 		if (apply(l->v[i], &a) < 0)
