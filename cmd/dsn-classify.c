@@ -285,6 +285,7 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			list_reasons();
+			dsn_rules_free(r.rules);
 			return 0;
 		case 'K':
 			check = 1;
@@ -297,12 +298,15 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			dsn_rules_free(r.rules);
 			return 0;
 		case 'V':
 			printf("dsn-classify %s\n", DSN_VERSION);
+			dsn_rules_free(r.rules);
 			return 0;
 		default:
 			usage(stderr);
+			dsn_rules_free(r.rules);
 			return 2;
 		}
 	}
