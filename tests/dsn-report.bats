@@ -426,7 +426,9 @@ PY
 
 @test "a closed pipe: Broken pipe on stderr, exit 2, no SIGPIPE" {
 	for i in $(seq 300); do cat $D/records.jsonl; done > $T/many.jsonl
-	run bash -c "$R -f json --by day $T/many.jsonl 2>$T/err | head -c10 >/dev/null; echo \${PIPESTATUS[0]}"
+	# The reader exits before reading: with head -c10 the whole report
+	# (20 kB) could fit the pipe before head closed it, passing by luck.
+	run bash -c "$R -f json --by day $T/many.jsonl 2>$T/err | true; echo \${PIPESTATUS[0]}"
 	assert_output 2
 	run cat $T/err
 	assert_output 'dsn-report: stdout: Broken pipe'
