@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "report/recog.h"
+#include "report/freetext.h"
 
 static const char *const subject_marks[] = {
 	"auto:", "automatic reply", "auto reply", "auto-reply", "autoreply",
@@ -29,22 +29,6 @@ static const char *const bounce_marks[] = {
 	"mail system error", "rejected", NULL
 };
 
-static int
-has_mark(const char *s, const char *const *marks, int prefix)
-{
-	size_t	 n;
-	int	 i;
-
-	if (s == NULL)
-		return 0;
-	n = strlen(s);
-	for (i = 0; marks[i] != NULL; i++)
-		if (prefix ? msg_startcase(s, n, marks[i]) :
-		    msg_memcasemem(s, n, marks[i], strlen(marks[i])) != NULL)
-			return 1;
-	return 0;
-}
-
 /* 1 when the message looks like a bounce rather than a reply. */
 static int
 bouncy(struct msg *m)
@@ -59,7 +43,7 @@ bouncy(struct msg *m)
 	    "mailer-daemon", 13) || msg_memcasemem(from, strlen(from),
 	    "postmaster", 10)))
 		return 1;
-	return has_mark(msg_header(m, NULL, "Subject"), bounce_marks, 0);
+	return ft_has_mark(msg_header(m, NULL, "Subject"), bounce_marks, 0);
 }
 
 static int
@@ -80,7 +64,7 @@ reply_test(struct report_ctx *ctx)
 	    msg_startcase(v, strlen(v), "auto_reply"))
 		hit = 1;
 	else if ((subj = msg_header(m, NULL, "Subject")) != NULL &&
-	    has_mark(subj, subject_marks, 1))
+	    ft_has_mark(subj, subject_marks, 1))
 		hit = 1;
 	return hit && !bouncy(m);
 }
