@@ -93,9 +93,8 @@ report_returned(struct report_ctx *ctx)
 	return NULL;
 }
 
-/* 1 when part i lies inside a returned message. */
-static int
-in_returned(const struct msg *m, int i)
+int
+report_in_returned(const struct msg *m, int i)
 {
 	for (; i > 0; i = m->parts[i].parent)
 		if (m->parts[i].is_message)
@@ -111,7 +110,7 @@ report_text(struct report_ctx *ctx, size_t *len)
 
 	for (i = 0; i < m->nparts; i++) {
 		if (strcmp(m->parts[i].type, "text/plain") != 0 ||
-		    in_returned(m, i))
+		    report_in_returned(m, i))
 			continue;
 		if (i > 0 && m->parts[i].bodylen == 0)
 			continue;

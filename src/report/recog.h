@@ -132,6 +132,9 @@ const char	*report_text(struct report_ctx *, size_t *len);
 /* Root part of the returned original message, or NULL. */
 struct msg_part	*report_returned(struct report_ctx *);
 
+/* 1 when part i of m lies inside a returned (message/...) part. */
+int	report_in_returned(const struct msg *m, int i);
+
 /* Value of an RFC 3464-style "type; value" field without the type. */
 const char	*report_strip_type(const char *v);
 

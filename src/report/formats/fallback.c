@@ -199,16 +199,6 @@ fb_test(struct report_ctx *ctx)
 
 /* ---- the text ---- */
 
-/* 1 when part i lies inside a returned message. */
-static int
-in_returned(const struct msg *m, int i)
-{
-	for (; i > 0; i = m->parts[i].parent)
-		if (m->parts[i].is_message)
-			return 1;
-	return 0;
-}
-
 /* Appends the entity at s (after '&') to o; returns bytes consumed. */
 static size_t
 html_entity(const char *s, size_t n, char *o, size_t *ol)
@@ -316,7 +306,8 @@ fb_text(struct report_ctx *ctx, size_t *len)
 		return t;
 	for (i = 0; i < m->nparts; i++) {
 		if (strcmp(m->parts[i].type, "text/html") != 0 ||
-		    in_returned(m, i) || (i == 0 && m->parts[0].child >= 0))
+		    report_in_returned(m, i) ||
+		    (i == 0 && m->parts[0].child >= 0))
 			continue;
 		if ((t = msg_part_text(m, &m->parts[i], len)) == NULL)
 			return NULL;
