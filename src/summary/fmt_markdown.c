@@ -29,35 +29,39 @@ md_put(FILE *fp, const char *s)
 	}
 }
 
+/* One table row: "| a | b |" and a newline. */
 static void
-md_table(FILE *fp, const json_t *t)
+md_row(FILE *fp, const json_t *row)
 {
-	const json_t	*cols = json_object_get(t, "cols");
-	const json_t	*r, *c;
-	const char	*align = json_string_value(json_object_get(t,
-			    "align"));
-	size_t		 i, j;
+	const json_t	*c;
+	size_t		 j;
 
 	fputs("|", fp);
-	json_array_foreach(cols, j, c) {
+	json_array_foreach(row, j, c) {
 		fputs(" ", fp);
 		md_put(fp, json_string_value(c));
 		fputs(" |", fp);
 	}
-	fputs("\n|", fp);
+	fputs("\n", fp);
+}
+
+static void
+md_table(FILE *fp, const json_t *t)
+{
+	const json_t	*cols = json_object_get(t, "cols");
+	const json_t	*r;
+	const char	*align = json_string_value(json_object_get(t,
+			    "align"));
+	size_t		 i, j;
+
+	md_row(fp, cols);
+	fputs("|", fp);
 	for (j = 0; j < json_array_size(cols); j++)
 		fputs(align != NULL && align[j] == 'r' ? " ---: |" :
 		    " :--- |", fp);
 	fputs("\n", fp);
-	json_array_foreach(json_object_get(t, "rows"), i, r) {
-		fputs("|", fp);
-		json_array_foreach(r, j, c) {
-			fputs(" ", fp);
-			md_put(fp, json_string_value(c));
-			fputs(" |", fp);
-		}
-		fputs("\n", fp);
-	}
+	json_array_foreach(json_object_get(t, "rows"), i, r)
+		md_row(fp, r);
 	fputs("\n", fp);
 }
 
