@@ -4,13 +4,10 @@
 # samples in testdata/formats/f1-*.eml, each pinned to the records it
 # must give.  Test names read "sample -> records".
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
+load helpers
 
 setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	P=bin/dsn-parse
-	D=testdata/formats
+	formats_setup
 }
 
 # One compact line per record: the fields these tests pin.

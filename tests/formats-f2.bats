@@ -4,20 +4,17 @@
 # MXLogic, MailFoundry, InterScan MSS, MailMarshal, Apache James): our
 # own samples in testdata/formats/f2-*.eml and the records each gives.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
+load helpers
 
 setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	P=bin/dsn-parse
-	D=testdata/formats
+	formats_setup
 }
 
 # The fields pinned here, one compact object per record.
 fields() {
-	"$P" "$D/$1" | jq -c '[.format, .recipient, .action, .status,
+	pick "$1" '.format, .recipient, .action, .status,
 	    .reply_code, .diagnostic, .remote_mta, .smtp_command,
-	    .sender, .message_id, .subject]'
+	    .sender, .message_id, .subject'
 }
 
 @test "DragonFly DMA, multi-line reply to RCPT -> 5.1.1, remote host, joined diagnostic" {

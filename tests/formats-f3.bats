@@ -3,20 +3,17 @@
 # 365, Domino/Notes, au/EZweb/KDDI, RFC 3464 fields in text): our own
 # samples in testdata/formats/f3-*.eml and the records each must give.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
+load helpers
 
 setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	P=bin/dsn-parse
-	D=testdata/formats
+	formats_setup
 }
 
 # The fields pinned here, one compact object per record.
 fields() {
-	"$P" "$D/$1" | jq -c '[.format, .recipient, .action, .status,
+	pick "$1" '.format, .recipient, .action, .status,
 	    .reply_code, .diagnostic, .reporting_mta, .remote_mta,
-	    .sender, .message_id, .subject]'
+	    .sender, .message_id, .subject'
 }
 
 @test "Amazon SES JSON bounce -> a record per bounced recipient" {

@@ -4,25 +4,22 @@
 # record (testdata/not/f4-*.eml), and GNU Mailman's flufl.bounce samples
 # in ../shared/corpus/flufl when present.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
+load helpers
 
 # Lowest accepted share (percent) of flufl recipients found; raise it as
 # the recognisers improve, never lower it to make the test pass.
 FLUFL_FOUND_MIN=97.5
 
 setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	P=bin/dsn-parse
-	D=testdata/formats
+	formats_setup
 	C=../shared/corpus
 	T=$BATS_TEST_TMPDIR
 }
 
 # The fields pinned here, one compact object per record.
 fields() {
-	"$P" "$D/$1" | jq -c '[.format, .recipient, .action, .status,
-	    .reply_code, .diagnostic, .smtp_command, .sender, .message_id]'
+	pick "$1" '.format, .recipient, .action, .status,
+	    .reply_code, .diagnostic, .smtp_command, .sender, .message_id'
 }
 
 @test "SMTP32-style list of unknown users -> one record each, codes from the response" {
