@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dsn/record.h"
+#include "recutf8.h"
 
 static const char *const field_names[DSN_F_COUNT] = {
 	"source", "message", "offset", "report_id", "type", "format",
@@ -85,43 +86,6 @@ dsn_record_free(struct dsn_record *r)
 	free(r);
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
- * the bytes there are not one: overlongs, surrogates and code points
- * past U+10FFFF are refused.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t		 len, i;
-	unsigned long	 cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 #define ONES	((uint64_t)0x0101010101010101ULL)
 #define HIGHS	(ONES * 0x80)
 
@@ -187,7 +151,8 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 		if (space && o > 0)
 			out[o++] = ' ';
 		space = 0;
-		if ((n = utf8_seq(p + i, len - i)) == 0) {
+		/* NUL never gets here: control bytes are spaces above. */
+		if ((n = recutf8_seq(p + i, len - i)) == 0) {
 			if (!grown) {
 				if ((big = realloc(out, len * 3 + 1)) == NULL) {
 					free(out);
