@@ -580,7 +580,7 @@ ft_emit(struct report_ctx *ctx, const struct ft_hit *h)
 {
 	struct dsn_record	*r;
 	const char		*rem = NULL, *said;
-	char			*d, rc[4];
+	char			*d = NULL, rc[4];
 	size_t			 rl = 0;
 
 	if ((r = report_new(ctx, "dsn")) == NULL)
@@ -602,9 +602,9 @@ ft_emit(struct report_ctx *ctx, const struct ft_hit *h)
 	}
 	if (h->remote != NULL)
 		rem = h->remote, rl = h->rlen;
-	else if (h->diag != NULL && msg_startcase(h->diag, h->dlen, "host ") &&
-	    (said = msg_memcasemem(h->diag, h->dlen, " said:", 6)) != NULL)
-		ft_host(h->diag, (size_t)(said - h->diag), &rem, &rl);
+	else if (d != NULL && msg_startcase(d, strlen(d), "host ") &&
+	    (said = strstr(d, " said:")) != NULL)
+		ft_host(d, (size_t)(said - d), &rem, &rl);
 	if ((rem != NULL && dsn_record_set(r, DSN_F_REMOTE_MTA, rem, rl) <
 	    0) || dsn_record_sets(r, DSN_F_SMTP_COMMAND, h->cmd != NULL ?
 	    h->cmd : tag_command(h->diag, h->dlen)) < 0 ||
@@ -619,6 +619,48 @@ fail:
 	return -1;
 }
 
+/*
+ * 1 when the diagnostic d[0..dl) stops where a remote reply is still to
+ * come: it ends in "said:" or in a bare reply code, with or without an
+ * enhanced status ("said: 550", "said: 550 5.1.1").  The indented line
+ * after it is the reply's text even when it opens with an address, as
+ * Postfix writes "said: 550" then "    <rcpt>: User unknown".
+ */
+static int
+awaits_reply(const char *d, size_t dl)
+{
+	size_t	 e = dl, s, k;
+	int	 words = 0;
+
+	for (;;) {
+		while (e > 0 && isspace((unsigned char)d[e - 1]))
+			e--;
+		if (e >= 5 && strncasecmp(d + e - 5, "said:", 5) == 0)
+			return 1;
+		for (s = e; s > 0 && !isspace((unsigned char)d[s - 1]); s--)
+			;
+		if (s == e || words == 2)
+			return 0;
+		k = e - s;
+		if (words == 0 && k >= 5 && isdigit((unsigned char)d[s]) &&
+		    d[s + 1] == '.' && strchr("245", d[s]) != NULL) {
+			/* An enhanced status: the reply code must precede. */
+			words = 1;
+			e = s;
+			continue;
+		}
+		if (k != 3 || strchr("245", d[s]) == NULL ||
+		    !isdigit((unsigned char)d[s + 1]) ||
+		    !isdigit((unsigned char)d[s + 2]))
+			return 0;
+		/* A reply code, preceded by "said:" or opening the text. */
+		for (e = s; e > 0 && isspace((unsigned char)d[e - 1]); e--)
+			;
+		return e == 0 || (e >= 5 &&
+		    strncasecmp(d + e - 5, "said:", 5) == 0);
+	}
+}
+
 int
 ft_blocks(struct report_ctx *ctx, const char *r, size_t rl, int flags,
     const struct ft_hit *proto)
@@ -629,7 +671,9 @@ ft_blocks(struct report_ctx *ctx, const char *r, size_t rl, int flags,
 	int		 n = 0, rc, open = 0, own = 0;
 
 	while (before = pos, msg_line_next(r, rl, &pos, &line, &ll)) {
-		if (ft_addr_lead(line, ll, flags, &as, &al, &rest)) {
+		if (ft_addr_lead(line, ll, flags, &as, &al, &rest) &&
+		    !(open && own && ft_indent(line, ll) > 0 &&
+		    awaits_reply(h.diag, h.dlen))) {
 			if (open && (rc = ft_emit(ctx, &h)) < 0)
 				return -1;
 			n += open ? rc : 0;
