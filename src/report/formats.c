@@ -4,9 +4,10 @@
  * dsn_report_scan() tries them top to bottom; the first that yields
  * records wins (RECOG_REFINE entries also run after it).  Standard
  * reports come first, free-text formats (src/report/formats/) next, the
- * auto-reply test and any catch-all scanner last.  Adding a format: one
- * file defining `const struct recog recog_NAME`, its extern in recog.h,
- * and one line here.
+ * auto-reply test and any catch-all scanner last, then the recipients
+ * of a delivery-status part without recipient blocks, from hints.
+ * Adding a format: one file defining `const struct recog recog_NAME`,
+ * its extern in recog.h, and one line here.
  */
 #include <stddef.h>
 
@@ -53,5 +54,6 @@ const struct recog *const report_table[] = {
 	/* Last: auto-replies, then catch-all scanners. */
 	&recog_rfc3834,
 	&recog_fallback,
+	&recog_rfc3464_hint,
 	NULL
 };

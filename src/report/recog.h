@@ -55,6 +55,7 @@ extern const struct recog *const report_table[];
 
 /* The recognisers (one per file). */
 extern const struct recog recog_rfc3464;
+extern const struct recog recog_rfc3464_hint;
 extern const struct recog recog_arf;
 extern const struct recog recog_rfc3834;
 extern const struct recog recog_fallback;

@@ -8,8 +8,9 @@
  */
 #define _GNU_SOURCE	/* memmem */
 #include <string.h>
+#include <strings.h>
 
-#include "report/recog.h"
+#include "report/freetext.h"
 
 enum {
 	R_FINAL, R_ORIG, R_ACTUAL, R_ACTION, R_STATUS, R_REMOTE, R_DIAG,
@@ -349,4 +350,286 @@ ds_parse(struct report_ctx *ctx)
 
 const struct recog recog_rfc3464 = {
 	"rfc3464", 0, ds_test, ds_parse
+};
+
+/*
+ * ---- A report without recipient blocks ----
+ *
+ * Postfix writes "--- Delivery report unavailable ---" and a
+ * delivery-status part holding the per-message fields only.  Last in
+ * the table, after every text format has had its go: the recipients
+ * are the readable text's "<rcpt>: ... 550 ..." lines, else the one
+ * address the returned message was sent to (X-Original-To,
+ * Delivered-To, To and Cc) when the text has a paragraph saying that
+ * delivery failed (or was delayed: the action).  The format
+ * "rfc3464-hint" marks these records as read from hints; the second
+ * kind has no diagnostic, as the report gives no reason.
+ * XXX hint: the phrase lists saying failed or delayed are English.
+ */
+
+#define HINT_LINES	2000		/* text lines looked at */
+#define HINT_BLOCK	1024		/* bytes of one "<rcpt>:" block */
+#define HINT_PARA	2048		/* bytes of the failure paragraph */
+#define HINT_FIELDS	64		/* header fields of the returned copy */
+
+static const char *const hint_failed[] = {
+	"could not be delivered", "couldn't be delivered",
+	"cannot be delivered", "was not delivered", "undeliverable",
+	"delivery failed", "delivery has failed", "failed to deliver",
+	"permanent fatal error", "permanent error", NULL
+};
+
+static const char *const hint_delayed[] = {
+	"has been delayed", "have been delayed", "not yet been delivered",
+	"will continue trying", "will keep trying", "warning only", NULL
+};
+
+/*
+ * The top-level delivery-status part, when it has per-message fields
+ * but no recipient field at all; else NULL.
+ */
+static struct msg_part *
+hint_part(struct msg *m)
+{
+	static const char *const msg_fields[] = {
+		"Reporting-MTA:", "Arrival-Date:", "Received-From-MTA:", NULL
+	};
+	struct msg_part	*p;
+	const char	*b;
+	size_t		 len;
+	int		 i, j;
+
+	for (i = 0; i < m->nparts; i++) {
+		p = &m->parts[i];
+		if (!is_ds_type(p->type) || report_in_returned(m, i))
+			continue;
+		if ((b = msg_part_body(m, p, &len)) == NULL)
+			return NULL;
+		for (j = R_FINAL; j <= R_ACTUAL; j++)
+			if (msg_memcasemem(b, len, rcpt_names[j],
+			    strlen(rcpt_names[j])) != NULL ||
+			    msg_field_get(m, p, rcpt_names[j]) != NULL)
+				return NULL;
+		for (j = 0; msg_fields[j] != NULL; j++)
+			if (msg_memcasemem(b, len, msg_fields[j],
+			    strlen(msg_fields[j])) != NULL)
+				return p;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Offset where the line after the block opened at pos ends. */
+static size_t
+hint_block(const char *t, size_t tl, size_t pos)
+{
+	const char	*line;
+	size_t		 start = pos, end = pos, ll;
+
+	while (pos - start < HINT_BLOCK && pos < tl &&
+	    (t[pos] == ' ' || t[pos] == '\t') &&
+	    msg_line_next(t, tl, &pos, &line, &ll) && !ft_blank(line, ll))
+		end = pos;
+	return end;
+}
+
+/*
+ * The text's "<rcpt>: ..." lines (with their indented continuation)
+ * that carry a status or a reply code.  Returns the records added, or
+ * -1 on allocation failure.
+ */
+static int
+hint_lines(struct report_ctx *ctx, const char *t, size_t tl,
+    const char *action)
+{
+	struct ft_hit	 h;
+	const char	*line;
+	char		 st[16], rc[4];
+	size_t		 pos = 0, ll, as, al, rest, end;
+	int		 n = 0, k, lines = 0;
+
+	while (lines++ < HINT_LINES && msg_line_next(t, tl, &pos, &line,
+	    &ll)) {
+		if (!ft_addr_lead(line, ll, FT_COLON, &as, &al, &rest) ||
+		    rest >= ll)
+			continue;
+		end = hint_block(t, tl, pos);
+		memset(&h, 0, sizeof(h));
+		h.addr = line + as;
+		h.alen = al;
+		h.diag = line + rest;
+		h.dlen = (size_t)(t + end - h.diag);
+		h.action = action;
+		if (h.dlen > HINT_BLOCK)
+			h.dlen = HINT_BLOCK;
+		if (!status_find(h.diag, h.dlen, st, sizeof(st)) &&
+		    !status_reply_find(h.diag, h.dlen, 0, rc))
+			continue;
+		if ((k = ft_emit(ctx, &h)) < 0)
+			return -1;
+		n += k;
+		pos = end > pos ? end : pos;
+	}
+	return n;
+}
+
+/*
+ * The first paragraph of t[0..tl) saying that delivery failed (or was
+ * delayed: *action), unfolded into the arena; NULL when none (or on
+ * allocation failure: *oom).
+ */
+static char *
+hint_para(struct report_ctx *ctx, const char *t, size_t tl,
+    const char **action, int *oom)
+{
+	const char	*line;
+	char		*u;
+	size_t		 pos = 0, ps = 0, ll, len;
+	int		 lines = 0, open = 0, delayed;
+
+	*oom = 0;
+	for (;;) {
+		size_t	 before = pos;
+		int	 more = lines++ < HINT_LINES &&
+		    msg_line_next(t, tl, &pos, &line, &ll);
+		if (more && !ft_blank(line, ll)) {
+			if (!open)
+				ps = before;
+			open = 1;
+			continue;
+		}
+		if (open) {
+			len = before - ps > HINT_PARA ? HINT_PARA : before - ps;
+			if ((u = ft_unfold(ctx->msg->arena, t + ps, len)) ==
+			    NULL) {
+				*oom = 1;
+				return NULL;
+			}
+			delayed = ft_find_any(u, strlen(u), hint_delayed,
+			    &ll) >= 0;
+			if (delayed || ft_find_any(u, strlen(u), hint_failed,
+			    &ll) >= 0) {
+				*action = delayed ? "delayed" : "failed";
+				return u;
+			}
+		}
+		open = 0;
+		if (!more)
+			return NULL;
+	}
+}
+
+/* Adds a to the distinct addresses c[0..*n) (at most 2 kept). */
+static int
+hint_cand(struct report_ctx *ctx, char **c, int *n, const char *v)
+{
+	size_t	 off = 0, st, al;
+	char	*a;
+	int	 i;
+
+	while (*n < 3 && v != NULL && msg_addr_find(v + off, strlen(v + off),
+	    &st, &al)) {
+		if ((a = arena_strndup(ctx->msg->arena, v + off + st, al)) ==
+		    NULL)
+			return -1;
+		off += st + al;
+		for (i = 0; i < *n && strcasecmp(c[i], a) != 0; i++)
+			;
+		if (i == *n) {
+			if (*n == 2) {
+				*n = 3;		/* too many: none taken */
+				return 0;
+			}
+			c[(*n)++] = a;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The one address the returned message was sent to, from its
+ * envelope hints and To/Cc; NULL when none or several (or on
+ * allocation failure: *oom).
+ */
+static const char *
+hint_envelope(struct report_ctx *ctx, int *oom)
+{
+	static const char *const names[] = {
+		"X-Original-To", "Delivered-To", "To", "Cc", NULL
+	};
+	struct msg		*m = ctx->msg;
+	struct msg_part		*ret;
+	const struct msg_field	*f;
+	char			*c[2];
+	size_t			 i;
+	int			 n = 0, j;
+
+	*oom = 0;
+	if ((ret = report_returned(ctx)) == NULL)
+		return NULL;
+	for (i = 0; i < ret->nfields && i < HINT_FIELDS && n < 3; i++) {
+		f = &m->fields[ret->field0 + i];
+		for (j = 0; names[j] != NULL && !msg_field_is(f, names[j]);
+		    j++)
+			;
+		if (names[j] != NULL && hint_cand(ctx, c, &n,
+		    msg_field_value(m, f)) < 0) {
+			*oom = 1;
+			return NULL;
+		}
+	}
+	return n == 1 ? c[0] : NULL;
+}
+
+static int
+hint_test(struct report_ctx *ctx)
+{
+	return ds_part(ctx->msg) != NULL;
+}
+
+static int
+hint_parse(struct report_ctx *ctx)
+{
+	struct dsn_record	*r;
+	struct msg_part		*p;
+	struct ds_state		 s;
+	const char		*t, *b, *rcpt, *action = "failed";
+	char			*para;
+	size_t			 tl, bl;
+	int			 n, oom, none;
+
+	if ((p = hint_part(ctx->msg)) == NULL ||
+	    (t = report_text(ctx, &tl)) == NULL)
+		return 0;
+	if ((para = hint_para(ctx, t, tl, &action, &oom)) == NULL)
+		return oom ? -1 : 0;
+	if ((n = hint_lines(ctx, t, tl, action)) != 0)
+		return n;
+	if ((rcpt = hint_envelope(ctx, &oom)) == NULL)
+		return oom ? -1 : 0;
+	/*
+	 * The paragraph says only that delivery failed, not why: no
+	 * diagnostic (the record's reason stays undefined).
+	 */
+	if ((r = ft_record(ctx, rcpt, strlen(rcpt), NULL, 0, action,
+	    &none)) == NULL)
+		return none ? 0 : -1;
+	/* The per-message fields: Reporting-MTA. */
+	memset(&s, 0, sizeof(s));
+	s.ctx = ctx;
+	if ((b = msg_part_body(ctx->msg, p, &bl)) != NULL &&
+	    ds_body(&s, b, bl) < 0) {
+		dsn_record_free(r);
+		return -1;
+	}
+	if (dsn_record_sets(r, DSN_F_REPORTING_MTA,
+	    report_strip_type(s.reporting)) < 0) {
+		dsn_record_free(r);
+		return -1;
+	}
+	return ft_add(ctx, r);
+}
+
+const struct recog recog_rfc3464_hint = {
+	"rfc3464-hint", 0, hint_test, hint_parse
 };
