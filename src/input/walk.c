@@ -1,12 +1,13 @@
 /*
  * walk.c - lists one folder for the source: a Maildir gives its cur/
  * then new/ messages (new/ alone with DSN_SOURCE_NEW_ONLY; tmp/ is never
- * read) and, when recursing, its
- * Maildir++ ".Folder" sub-folders; any other directory (MH or plain)
- * gives its files and, when recursing, its sub-directories.  Names that
- * start with a dot are skipped there (.mh_sequences and the like), and
- * symbolic links to directories are not followed, so a walk always ends.
- * Names sort numerically when both are numbers (MH), else bytewise.
+ * read) and, when recursing, its Maildir++ ".Folder" sub-folders; any
+ * other directory (MH or plain) gives its files and, when recursing, its
+ * sub-directories.  Names that start with a dot are skipped there
+ * (.mh_sequences and the like), and symbolic links to directories are
+ * not followed, so a walk always ends.  Names sort numerically when both
+ * are numbers (MH), else bytewise.  Opening the files is source.c's job;
+ * the listing owns its path strings until walk_dir_free().
  */
 #include <sys/stat.h>
 

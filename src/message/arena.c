@@ -25,7 +25,8 @@ struct arena {
 	size_t		 nextsize;
 };
 
-#define HDRSZ	((sizeof(struct block) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+#define HDRSZ	((sizeof(struct block) + ARENA_ALIGN - 1) & \
+		    ~(size_t)(ARENA_ALIGN - 1))
 
 struct arena *
 arena_new(void)

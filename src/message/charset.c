@@ -4,8 +4,9 @@
  * UTF-8 and ASCII (and unknown charsets) are copied as they are: the
  * record setter repairs bad bytes later.  A few common mislabels are
  * mapped to names iconv knows, and 7-bit text with ISO 2022 escapes
- * (Japanese mail sent without a charset) is read as ISO-2022-JP.  Output lives in the caller's arena;
- * iconv descriptors are kept open per thread (a few, never freed).
+ * (Japanese mail sent without a charset) is read as ISO-2022-JP.
+ * Output lives in the caller's arena; iconv descriptors are kept open
+ * per thread (a few, never freed).
  */
 #include <errno.h>
 #include <stdint.h>

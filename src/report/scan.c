@@ -4,8 +4,9 @@
  * Parses the message once and runs the format table in order; the
  * first recogniser that yields records wins, and RECOG_REFINE entries
  * may then improve them; report_refine() merges repeated recipients and
- * completes the records from the report's text.  Records belong to the caller's list; the
- * parsed message and the shared base record are freed before return.
+ * completes the records from the report's text.  Records belong to the
+ * caller's list; the parsed message and the shared base record are
+ * freed before return.
  */
 #include <stdio.h>
 #include <stdlib.h>

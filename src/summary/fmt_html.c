@@ -4,7 +4,8 @@
  * domain) with axes, labels and legends, then the same tables as the
  * text report.  No scripts, fonts or images; a Content-Security-Policy
  * forbids loading anything.  Every untrusted string is escaped, and the
- * markup is also well-formed XML so a strict parser can check it.
+ * markup is also well-formed XML so a strict parser can check it.  The
+ * report stays the caller's; the document built from it is freed here.
  */
 #include <inttypes.h>
 #include <math.h>

@@ -1,6 +1,7 @@
 /*
  * fmt_json.c - the report object as indented JSON, keys in the order
- * they were built; rates keep at most ten significant digits.
+ * they were built; rates keep at most ten significant digits.  The
+ * report stays the caller's; nothing is allocated here.
  */
 #include "summary/summary.h"
 

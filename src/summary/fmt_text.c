@@ -1,7 +1,8 @@
 /*
  * fmt_text.c - the report as plain text tables for a terminal or a
  * cron mail.  Untrusted text (keys, diagnostics) goes through doc_put,
- * which shows control characters as '?' and cuts long cells.
+ * which shows control characters as '?' and cuts long cells.  The
+ * report stays the caller's; the document built from it is freed here.
  */
 #include <string.h>
 
