@@ -142,7 +142,7 @@ set_fields(struct opts *o, const char *list)
 	int f;
 
 	if ((copy = strdup(list)) == NULL)
-		err(2, NULL);
+		err(2, "--fields");
 	o->ncols = 0;
 	memset(seen, 0, sizeof(seen));
 	for (name = strtok_r(copy, ",", &save); name != NULL;
@@ -374,10 +374,10 @@ write_records(struct run *r, const struct dsn_input_msg *m)
 		snprintf(num, sizeof(num), "%ld", m->index);
 		if (dsn_record_sets(rec, DSN_F_SOURCE, m->path) == -1 ||
 		    dsn_record_sets(rec, DSN_F_MESSAGE, num) == -1)
-			err(2, NULL);
+			err(2, "%s", m->path);
 		snprintf(num, sizeof(num), "%lld", m->offset);
 		if (dsn_record_sets(rec, DSN_F_OFFSET, num) == -1)
-			err(2, NULL);
+			err(2, "%s", m->path);
 		if (dsn_recout_record(r->out, rec) == -1)
 			err(2, "stdout");
 		r->all.records++;
@@ -474,7 +474,7 @@ track_seen(struct run *r, struct dsn_source *src,
 	}
 	if (rc > 0 && sn->cur == NULL) {
 		if ((sn->cur = strdup(m->path)) == NULL)
-			err(2, NULL);
+			err(2, "%s", m->path);
 		sn->cur_ok = 1;
 	} else if (rc < 0 && sn->cur != NULL && f != NULL &&
 	    strcmp(f, sn->cur) == 0)
@@ -588,7 +588,7 @@ main(int argc, char **argv)
 	r.out = dsn_recout_new(stdout, o.fmt, o.cols, o.ncols,
 	    o.csv_raw ? DSN_RECOUT_CSV_RAW : 0);
 	if (r.out == NULL)
-		err(2, NULL);
+		err(2, "stdout");
 	if (o.state != NULL && (r.state = dsn_mbox_state_load(o.state, why,
 	    sizeof(why))) == NULL)
 		errx(2, "--state: %s", why);
