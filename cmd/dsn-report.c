@@ -183,8 +183,20 @@ warn_alerts(const json_t *rep)
 			    json_object_get(a, "why")));
 }
 
-int
-main(int argc, char *argv[])
+/* What the command line asks for, beyond struct summary_opts. */
+struct cli {
+	struct summary_opts	 o;
+	int			(*fmt)(FILE *, const json_t *);
+	struct alert		*alerts;
+	int			 by, nalerts, quiet_ok;
+};
+
+/*
+ * Parses the options into c; returns -1 to go on with the operands
+ * from optind, or the status to exit with (--help, --version, usage).
+ */
+static int
+parse_opts(struct cli *c, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -201,16 +213,11 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct summary_opts	 o = { .top = 10 };
-	struct summary		*s;
-	struct alert		*a, *alerts = NULL, **tail = &alerts;
+	struct alert		*a, **tail = &c->alerts;
 	const char		*since = NULL, *until = NULL;
-	int			(*fmt)(FILE *, const json_t *) = fmt_text;
-	json_t			*rep;
 	int64_t			 now = (int64_t)time(NULL);
 	char			 why[256], *end;
-	int			 ch, i, quiet_ok = 0, nalerts = 0, fired;
-	int			 bad = 0, ioerr = 0, by = PERIOD_NONE;
+	int			 ch, i;
 	long			 top;
 
 	argv[0] = (char *)"dsn-report";	/* getopt's messages name the tool */
@@ -226,10 +233,10 @@ main(int argc, char *argv[])
 				    optarg);
 				return EXIT_USAGE;
 			}
-			fmt = formats[i].fn;
+			c->fmt = formats[i].fn;
 			break;
 		case 'b':
-			if ((by = period_by_parse(optarg)) == -1) {
+			if ((c->by = period_by_parse(optarg)) == -1) {
 				warnx("--by: day, week or month, not \"%s\"",
 				    optarg);
 				return EXIT_USAGE;
@@ -256,7 +263,7 @@ main(int argc, char *argv[])
 				    optarg);
 				return EXIT_USAGE;
 			}
-			o.top = (int)top;
+			c->o.top = (int)top;
 			break;
 		case 'a':
 			if ((a = alert_parse(optarg, why, sizeof(why))) ==
@@ -266,10 +273,10 @@ main(int argc, char *argv[])
 			}
 			*tail = a;
 			tail = alert_nextp(a);
-			nalerts++;
+			c->nalerts++;
 			break;
 		case 'Q':
-			quiet_ok = 1;
+			c->quiet_ok = 1;
 			break;
 		case 'v':
 			verbose = 1;
@@ -288,26 +295,42 @@ main(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if ((since != NULL && bound("--since", since, now, 0, &o.since)) ||
-	    (until != NULL && bound("--until", until, now, 1, &o.until)))
+	if ((since != NULL && bound("--since", since, now, 0, &c->o.since)) ||
+	    (until != NULL && bound("--until", until, now, 1, &c->o.until)))
 		return EXIT_USAGE;
-	o.has_since = since != NULL;
-	o.has_until = until != NULL;
-	if (o.has_since && o.has_until && o.since > o.until) {
+	c->o.has_since = since != NULL;
+	c->o.has_until = until != NULL;
+	if (c->o.has_since && c->o.has_until && c->o.since > c->o.until) {
 		warnx("--since %s comes after --until %s", since, until);
 		return EXIT_USAGE;
 	}
+	return -1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cli		 c = { .o = { .top = 10 }, .fmt = fmt_text,
+				    .by = PERIOD_NONE };
+	struct summary		*s;
+	struct alert		*a;
+	json_t			*rep;
+	int			 i, fired, status;
+	int			 bad = 0, ioerr = 0;
+
+	if ((status = parse_opts(&c, argc, argv)) != -1)
+		return status;
+	argc -= optind;
+	argv += optind;
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error */
 	/* HTML always charts outcomes over time: by day unless told. */
-	if (by == PERIOD_NONE && fmt == fmt_html)
-		by = PERIOD_DAY;
-	o.by = (enum period_by)by;
-	if ((s = summary_new(&o)) == NULL)
+	if (c.by == PERIOD_NONE && c.fmt == fmt_html)
+		c.by = PERIOD_DAY;
+	c.o.by = (enum period_by)c.by;
+	if ((s = summary_new(&c.o)) == NULL)
 		err(EXIT_USAGE, "summary");
-	for (a = alerts; a != NULL; a = alerts) {
-		alerts = *alert_nextp(a);
+	for (a = c.alerts; a != NULL; a = c.alerts) {
+		c.alerts = *alert_nextp(a);
 		*alert_nextp(a) = NULL;
 		summary_add_alert(s, a);
 	}
@@ -318,7 +341,8 @@ main(int argc, char *argv[])
 	if ((rep = summary_report(s, &fired)) == NULL)
 		errx(EXIT_USAGE, "out of memory");
 	warn_alerts(rep);
-	if (!(quiet_ok && nalerts > 0 && fired == 0) && fmt(stdout, rep) == -1)
+	if (!(c.quiet_ok && c.nalerts > 0 && fired == 0) &&
+	    c.fmt(stdout, rep) == -1)
 		ioerr = 1;
 	json_decref(rep);
 	summary_free(s);
