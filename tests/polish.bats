@@ -30,3 +30,55 @@ setup() {
 	assert_line --index 0 "alice@example.com userunknown true"
 	refute_line --partial "bob@example.com userunknown"
 }
+
+@test "Postfix: an indented '<rcpt>:' line after 'said: 550' is the reply" {
+	F=testdata/formats/h3d-postfix-said.eml
+	run bash -c "$P $F | jq -r '[.recipient, .status,
+	    (.reply_code | tostring), .remote_mta, .smtp_command,
+	    .diagnostic] | join(\" | \")'"
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 "gone@example.net | 5.0.0 | 550 | mx1.example.net | RCPT | host mx1.example.net[192.0.2.41] said: 550 <gone@example.net>: Recipient address rejected: User unknown (in reply to RCPT TO command)"
+	assert_line --index 1 --partial "full@example.org | 5.2.2 | 552 | mx.example.org | RCPT | "
+	assert_line --index 2 --partial "other@example.org | 5.1.1 | 550 | "
+}
+
+@test "delivery-status without recipient blocks -> the returned To" {
+	F=testdata/std/h3d-dsn-norcpt.eml
+	run bash -c "$P $F | jq -r '[.format, .recipient, .action, .status,
+	    (.reply_code | tostring), .reporting_mta,
+	    (.diagnostic | tostring), .message_id] | join(\" \")'"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output "rfc3464-hint reader@example.net failed 5.0.0 null out.example.com null march-letter-12@example.com"
+}
+
+@test "delivery-status without recipient blocks: two addressees -> none" {
+	F=testdata/std/h3d-dsn-norcpt.eml
+	T=$BATS_TEST_TMPDIR
+	sed 's/^To: reader@example.net/&, second@example.org/' $F > $T/two.eml
+	run $P $T/two.eml
+	assert_success
+	assert_output ""
+	# Without a paragraph saying that delivery failed: none either.
+	sed 's/could not$/did not/; s/^be delivered to/reach/' $F > $T/quiet.eml
+	run $P $T/quiet.eml
+	assert_success
+	assert_output ""
+}
+
+@test "delivery-status without recipient blocks -> the text's rcpt lines" {
+	F=testdata/std/h3d-dsn-norcpt.eml
+	T=$BATS_TEST_TMPDIR
+	# Not a multipart/report nor from a daemon: the catch-all keeps
+	# out, the text's "<rcpt>: 550 5.1.1 ..." line gives the record.
+	sed -e 's/^	--- Delivery report unavailable ---/<reader@example.net>: 550 5.1.1 mailbox unavailable/' \
+	    -e 's/^From: MAILER-DAEMON.*/From: Out <robot@example.com>/' \
+	    -e 's/^Subject: Undelivered.*/Subject: Note/' \
+	    -e 's/^Content-Type: multipart\/report;.*/Content-Type: multipart\/mixed;/' \
+	    -e '/^Return-Path: <>/d' -e '/^Auto-Submitted/d' $F > $T/lines.eml
+	run bash -c "$P $T/lines.eml | jq -r '[.format, .recipient, .status,
+	    (.reply_code | tostring), .diagnostic] | join(\" \")'"
+	assert_success
+	assert_output "rfc3464-hint reader@example.net 5.1.1 550 550 5.1.1 mailbox unavailable"
+}
