@@ -245,6 +245,12 @@ parse_multipart(struct msg *m, int pi, int depth)
 			s = len;
 			close = 1;
 		}
+		/*
+		 * Back to back delimiters ("--b\n--b\n"): the line ending
+		 * the first one took is not also the second one's.
+		 */
+		if (s < cs)
+			s = cs;
 		if (m->nparts >= m->limits->mime_parts) {
 			m->truncated = 1;
 			break;

@@ -171,11 +171,38 @@ test_record(void)
 	dsn_record_free(r);
 }
 
+/* Back to back delimiters give an empty part, never a negative length. */
+static void
+test_adjacent_delims(void)
+{
+	const char *msgtext =
+	    "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+	    "--b\n--b\nContent-Type: text/plain\n\nhello\n--b--\n";
+	struct dsn_limits	 lim;
+	struct msg		*m;
+	char			 err[64];
+	size_t			 len;
+	int			 i;
+
+	dsn_limits_default(&lim);
+	m = msg_parse(msgtext, strlen(msgtext), &lim, err, sizeof(err));
+	check_int("adjacent delimiters: parts", m->nparts, 3);
+	for (i = 0; i < m->nparts; i++) {
+		(void)msg_part_body(m, &m->parts[i], &len);
+		check_int("adjacent delimiters: length within the message",
+		    len <= strlen(msgtext), 1);
+	}
+	(void)msg_part_body(m, &m->parts[1], &len);
+	check_int("adjacent delimiters: empty part", (long)len, 0);
+	msg_free(m);
+}
+
 int
 main(void)
 {
 	test_headers();
 	test_mime();
+	test_adjacent_delims();
 	test_decoders();
 	test_charset_addr();
 	test_record();
