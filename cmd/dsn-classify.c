@@ -229,6 +229,17 @@ run_inputs(struct run *r, int argc, char **argv)
 	return status;
 }
 
+/* Flushes and closes stdout after an informational option: 0, or 2. */
+static int
+close_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF) {
+		warn("stdout");
+		return 2;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -286,7 +297,7 @@ main(int argc, char **argv)
 		case 'L':
 			list_reasons();
 			dsn_rules_free(r.rules);
-			return 0;
+			return close_stdout();
 		case 'K':
 			check = 1;
 			break;
@@ -299,11 +310,11 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			dsn_rules_free(r.rules);
-			return 0;
+			return close_stdout();
 		case 'V':
 			printf("dsn-classify %s\n", DSN_VERSION);
 			dsn_rules_free(r.rules);
-			return 0;
+			return close_stdout();
 		default:
 			usage(stderr);
 			dsn_rules_free(r.rules);
@@ -320,7 +331,7 @@ main(int argc, char **argv)
 		if (!o.quiet)
 			printf("%zu rules ok\n", dsn_rules_count(r.rules));
 		dsn_rules_free(r.rules);
-		return 0;
+		return close_stdout();
 	}
 	status = run_inputs(&r, argc - optind, argv + optind);
 	if (r.out == NULL)

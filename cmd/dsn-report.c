@@ -61,6 +61,17 @@ usage(FILE *fp)
 	    "2 usage or I/O error, 3 an alert fired.\n", fp);
 }
 
+/* Flushes and closes stdout after --help or --version: 0, or 2. */
+static int
+close_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF) {
+		warn("stdout");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /*
  * One reader over either path: JSON Lines through the projecting reader
  * (fast), CSV and JSON arrays through dsn_recin.
@@ -286,10 +297,10 @@ parse_opts(struct cli *c, int argc, char *argv[])
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return close_stdout();
 		case 'V':
 			printf("dsn-report %s\n", DSN_VERSION);
-			return 0;
+			return close_stdout();
 		default:
 			usage(stderr);
 			return EXIT_USAGE;

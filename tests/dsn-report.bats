@@ -457,3 +457,47 @@ PY
 	jq -s '.' $T/nul.jsonl > $T/nul.json
 	diff <($R -f json $D/records.jsonl | jq .totals) <($R -f json $T/nul.json | jq .totals)
 }
+
+@test "--help and --version to a full disk: stdout error, exit 2" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for o in --help --version; do
+		run bash -c "$R $o >/dev/full"
+		assert_failure 2
+		assert_output --partial 'dsn-report: stdout: '
+	done
+	for o in --help --version --list-reasons --check-rules; do
+		run bash -c "bin/dsn-classify $o >/dev/full"
+		assert_failure 2
+		assert_output --partial 'dsn-classify: stdout: '
+	done
+	run $R --version
+	assert_success
+}
+
+@test "alert keys that can never match: usage error, exit 2" {
+	run $R --alert 'reason:nosuch>0' $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'unknown reason "nosuch"'
+	run $R --alert 'status:5.1.1.1>0' $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'status "5.1.1.1" is not X, X.Y or X.Y.Z'
+	run $R --alert 'status:5.>0' $D/records.jsonl
+	assert_failure 2
+	run $R --alert 'domain:a:b:hard>0' $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'too many parts in "a:b"'
+	# valid keys of each form still fire
+	for e in 'status:5>0' 'status:5.7>0' 'status:5.1.1>0' \
+	    'reason:userunknown>0' 'domain:example.com:hard>0'; do
+		run $R --alert "$e" $D/records.jsonl
+		assert_failure 3
+	done
+}
+
+@test "an alert's top diagnostics come from records of its metric" {
+	run bash -c "$R -f json --alert 'hard>0' $D/records.jsonl | jq -r '.alerts[0].top_diagnostics[].diagnostic'"
+	assert_output "550 5.1.1 <ADDRESS>: Recipient address rejected: User unknown
+550 5.1.1 ADDRESS User unknown"
+	run bash -c "$R -f json --alert 'delayed>0' $D/records.jsonl | jq '[.alerts[0].top_diagnostics[].count] | add'"
+	assert_output 2
+}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/classify.h"
 #include "summary/alert.h"
 #include "summary/tally.h"
 
@@ -132,6 +133,53 @@ parse_rhs(struct alert *a, const char *expr, size_t *lhslen, int *pct,
 	return 0;
 }
 
+/* 1 when s is an enhanced status code or its class: X, X.Y or X.Y.Z. */
+static int
+status_form(const char *s)
+{
+	size_t	 n;
+	int	 part;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') ||
+	    (s[1] != '\0' && s[1] != '.'))
+		return 0;
+	s++;
+	for (part = 1; *s != '\0'; part++) {
+		if (part > 2)
+			return 0;
+		s++;			/* the '.' */
+		n = strspn(s, "0123456789");
+		if (n == 0 || n > 3 || (s[n] != '\0' && s[n] != '.'))
+			return 0;
+		s += n;
+	}
+	return 1;
+}
+
+/* Refuses a key that can never match a record; 0 or -1 with err set. */
+static int
+check_key(const struct alert *a, char *err, size_t errlen)
+{
+	if (a->scope == SC_REASON && dsn_reason_lookup(a->key) == NULL) {
+		snprintf(err, errlen, "unknown reason \"%.60s\" "
+		    "(dsn-classify --list-reasons shows them)", a->key);
+		return -1;
+	}
+	if (a->scope == SC_STATUS && !status_form(a->key)) {
+		snprintf(err, errlen, "status \"%.60s\" is not X, X.Y or "
+		    "X.Y.Z (like 5, 5.7 or 5.7.1)", a->key);
+		return -1;
+	}
+	/* IPv6 literals may name an MTA; no domain, reason or type has ':'. */
+	if (a->scope != SC_MTA && strchr(a->key, ':') != NULL) {
+		snprintf(err, errlen, "too many parts in \"%.60s\": want "
+		    "%s:KEY:METRIC or %s:KEY", a->key, scope_names[a->scope],
+		    scope_names[a->scope]);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_lhs(struct alert *a, const char *s, size_t len, char *err,
     size_t errlen)
@@ -177,7 +225,7 @@ parse_lhs(struct alert *a, const char *s, size_t len, char *err,
 	}
 	for (char *p = a->key; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
-	return 0;
+	return check_key(a, err, errlen);
 metric:
 	if (a->metric < 0) {
 		snprintf(err, errlen, "unknown metric \"%.*s\"", (int)len, s);
@@ -287,6 +335,42 @@ mask(char *dst, size_t len, const char *s)
 	dst[o] = '\0';
 }
 
+/*
+ * 1 when a record of outcome out counts toward metric m: for a rate,
+ * toward its numerator.  Only such records give the "why" diagnostics.
+ */
+static int
+metric_has(int m, enum outcome out)
+{
+	switch (m) {
+	case 0:
+		return 1;
+	case 1:
+		return out == OUT_DELIVERED;
+	case 2:
+		return out == OUT_RELAYED;
+	case 9:
+		return out == OUT_DELIVERED || out == OUT_RELAYED;
+	case 3:
+	case 13:
+		return out == OUT_DELAYED;
+	case 4:
+	case 10:
+		return out == OUT_HARD || out == OUT_SOFT;
+	case 5:
+	case 11:
+		return out == OUT_HARD;
+	case 6:
+	case 12:
+		return out == OUT_SOFT;
+	case 7:
+	case 14:
+		return out == OUT_COMPLAINT;
+	default:
+		return out == OUT_AUTOREPLY;
+	}
+}
+
 int
 alert_feed(struct alert *a, const json_t *rec, enum outcome out)
 {
@@ -298,6 +382,7 @@ alert_feed(struct alert *a, const json_t *rec, enum outcome out)
 		return 0;
 	a->n[out]++;
 	if (out == OUT_DELIVERED || out == OUT_RELAYED ||
+	    !metric_has(a->metric, out) ||
 	    (d = summary_str(rec, "diagnostic")) == NULL)
 		return 0;
 	mask(buf, sizeof(buf), d);
