@@ -454,3 +454,23 @@ PY
 	[ "$(jq '.diagnostic | utf8bytelength' "$T/out")" -eq 1000 ]
 	"$P" "$T/long" | jq -e '.diagnostic | utf8bytelength > 10000'
 }
+
+@test "header cut by --max-header-size -> reported, exit 1, no cut value, body not read from the cut header" {
+	for n in 10 100 300; do
+		run "$P" --max-header-size "$n" \
+		    --fields sender,message_id,subject,bounce_to \
+		    testdata/sample.mbox
+		assert_failure 1
+		assert_output --partial "header cut at a limit"
+		# The bounce's own header is never read as the returned one.
+		refute_output --partial '"sender":"MAILER-DAEMON@'
+		refute_output --partial '"message_id":"20240304091502'
+		refute_output --partial 'Undelivered Mail Returned'
+		# No address or id cut in the middle.
+		refute_output --regexp '@example"|@example\.c"|@example\.or"'
+	done
+	run "$P" --max-header-size 10 --fields sender,subject \
+	    testdata/sample.mbox
+	assert_output --partial \
+	    '{"sender":"news@example.com","subject":"March newsletter"}'
+}

@@ -7,6 +7,7 @@
  * arrays and the arena; the caller keeps the buffer alive.
  */
 #define _GNU_SOURCE	/* memmem */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +308,48 @@ is_encapsulated(const char *t)
 	    strcmp(t, "message/global-headers") == 0;
 }
 
+/*
+ * Whether the header walk of buf[0..hlen) stopped at pos because of the
+ * size cut rather than at the header's end: at the cut itself, or on a
+ * line the cut split.
+ */
+static int
+header_cut(const char *buf, size_t hlen, size_t len, size_t pos)
+{
+	const char	*line;
+	size_t		 p = pos, linelen;
+
+	if (hlen >= len)
+		return 0;
+	if (pos >= hlen)
+		return 1;
+	if (!msg_line_next(buf, hlen, &p, &line, &linelen))
+		return 1;
+	/* A line with no end of line before the cut was split by it. */
+	return p == hlen && buf[hlen - 1] != '\n' &&
+	    !(buf[hlen - 1] == '\r' && buf[hlen] != '\n');
+}
+
+/*
+ * Offset just after the first empty line from the line holding pos on,
+ * or len when there is none: where the body of a cut header starts.
+ */
+static size_t
+header_end(const char *buf, size_t len, size_t pos)
+{
+	const char	*line;
+	size_t		 linelen;
+
+	/* The cut may have split a line (or a CRLF): go to its start. */
+	while (pos > 0 && pos < len && buf[pos - 1] != '\n' &&
+	    !(buf[pos - 1] == '\r' && buf[pos] != '\n'))
+		pos--;
+	while (msg_line_next(buf, len, &pos, &line, &linelen))
+		if (linelen == 0)
+			return pos;
+	return len;
+}
+
 /* Parses one entity (headers + body); returns its part index or -1. */
 static int
 parse_entity(struct msg *m, const char *buf, size_t len, int depth,
@@ -316,6 +359,7 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	struct msg_part		*p;
 	const char		*b;
 	size_t			 pos = 0, hlen, n = 0, bl, nf = 0;
+	size_t			 last = SIZE_MAX, bstart;
 	int			 pi, c, guess, np = 0, trunc = 0;
 
 	if ((pi = add_part(m)) < 0)
@@ -329,6 +373,7 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	p->field0 = m->nfields;
 	hlen = len < m->limits->header_bytes ? len : m->limits->header_bytes;
 	while (msg_field_next(buf, hlen, &pos, &f)) {
+		last = (size_t)(f.name - buf);
 		if (n >= m->limits->header_count) {
 			m->truncated = 1;
 			continue;
@@ -337,13 +382,29 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 			return -1;
 		n++;
 	}
-	if (hlen < len && pos == hlen)
+	bstart = pos;
+	if (header_cut(buf, hlen, len, pos)) {
+		/*
+		 * The header goes on past the size limit: a field that
+		 * reaches the cut may have lost its end, and the body
+		 * starts at the real end of the header, not at the cut.
+		 */
 		m->truncated = 1;
+		if (pos == hlen && last != SIZE_MAX) {
+			if (n > 0 && m->nfields > p->field0 &&
+			    m->fields[m->nfields - 1].name == buf + last) {
+				m->nfields--;
+				n--;
+			}
+			pos = last;
+		}
+		bstart = header_end(buf, len, pos);
+	}
 	p = &m->parts[pi];
 	p->nfields = n;
 	p->hdrlen = pos;
-	p->body = buf + pos;
-	p->bodylen = len - pos;
+	p->body = buf + bstart;
+	p->bodylen = len - bstart;
 	if (part_types(m, pi, deftype) < 0)
 		return -1;
 	p = &m->parts[pi];
