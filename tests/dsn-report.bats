@@ -501,3 +501,20 @@ PY
 	run bash -c "$R -f json --alert 'delayed>0' $D/records.jsonl | jq '[.alerts[0].top_diagnostics[].count] | add'"
 	assert_output 2
 }
+
+@test "bidi and format controls in text and markdown are shown as '?'" {
+	jq -c '.diagnostic = "550 evil \u202eexample\u2066x\u200f\u061c"' $D/records.jsonl > $T/bidi.jsonl
+	for f in text markdown; do
+		run $R -f $f $T/bidi.jsonl
+		assert_success
+		refute_output --partial $'\u202e'
+		refute_output --partial $'\u2066'
+		refute_output --partial $'\u200f'
+		refute_output --partial $'\u061c'
+		assert_output --partial '550 evil ?example?x??'
+	done
+	# other non-ASCII text passes
+	jq -c '.diagnostic = "550 Postfach voll – überfüllt"' $D/records.jsonl > $T/utf8.jsonl
+	run $R $T/utf8.jsonl
+	assert_output --partial '550 Postfach voll – überfüllt'
+}

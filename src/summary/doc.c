@@ -41,6 +41,21 @@ doc_width(const char *s)
 	return n;
 }
 
+size_t
+doc_bidi(const unsigned char *p)
+{
+	if (p[0] == 0xD8 && p[1] == 0x9C)
+		return 2;		/* U+061C arabic letter mark */
+	if (p[0] != 0xE2 || p[1] == '\0')
+		return 0;
+	if (p[1] == 0x80 && (p[2] == 0x8E || p[2] == 0x8F ||
+	    (p[2] >= 0xAA && p[2] <= 0xAE)))
+		return 3;		/* U+200E/F, U+202A-E */
+	if (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+		return 3;		/* U+2066-9 isolates */
+	return 0;
+}
+
 int
 doc_put(FILE *fp, const char *s, size_t cols, size_t pad)
 {
@@ -58,6 +73,9 @@ doc_put(FILE *fp, const char *s, size_t cols, size_t pad)
 		} else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
 			putc('?', fp);	/* C1 control: CSI and friends */
 			p += 2;
+		} else if (doc_bidi(p) > 0) {
+			putc('?', fp);
+			p += doc_bidi(p);
 		} else {
 			putc(*p++, fp);
 			while ((*p & 0xC0) == 0x80)

@@ -31,7 +31,15 @@ void		 doc_pct(const json_t *o, const char *k, char *buf, size_t len);
 size_t		 doc_width(const char *s);
 
 /*
- * Writes s to fp with control characters (C0, DEL, C1) shown as '?',
+ * Bytes of the Unicode bidi or format control at p (U+061C, U+200E/F,
+ * U+202A-E, U+2066-9), which can reorder what a terminal shows; 0 when
+ * p starts something else.
+ */
+size_t		 doc_bidi(const unsigned char *p);
+
+/*
+ * Writes s to fp with control characters (C0, DEL, C1, and the bidi
+ * controls of doc_bidi) shown as '?',
  * cut to at most cols code points with "..." when longer (cols 0: no
  * limit), padded with spaces to pad code points.  -1 on write error.
  */

@@ -21,6 +21,9 @@ md_put(FILE *fp, const char *s)
 		else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
 			putc(' ', fp);	/* C1 control */
 			p++;
+		} else if (doc_bidi(p) > 0) {
+			putc('?', fp);	/* bidi control */
+			p += doc_bidi(p) - 1;
 		} else if (strchr("\\`*_{}[]()<>#+-!|~&", *p) != NULL) {
 			putc('\\', fp);
 			putc(*p, fp);
