@@ -82,3 +82,35 @@ setup() {
 	assert_success
 	assert_output "rfc3464-hint reader@example.net 5.1.1 550 550 5.1.1 mailbox unavailable"
 }
+
+@test "1&1: unindented 'SMTP error ... after RCPT command' paragraph" {
+	F=testdata/formats/fx1a-einsundeins-rcpt.eml
+	run bash -c "$P $F | jq -r '[.format, .recipient, .action, .status,
+	    (.reply_code | tostring), .smtp_command, .remote_mta,
+	    .diagnostic] | join(\" | \")'"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output "einsundeins | dora@example.com | failed | 5.0.0 | 550 | RCPT | mx.example.com | SMTP error from remote server after RCPT command: host mx.example.com[192.0.2.25]: 550 no such user here"
+	[ -x bin/dsn-classify ] || skip "no bin/dsn-classify"
+	run bash -c "$P $F | bin/dsn-classify | jq -r '[.reason,
+	    (.hard_bounce | tostring)] | join(\" \")'"
+	assert_output "userunknown true"
+}
+
+@test "1&1: 'has not yet been delivered' warning -> delayed, 4.x.x" {
+	F=testdata/formats/fx1a-einsundeins-delay.eml
+	run bash -c "$P $F | jq -r '[.recipient, .action, .status,
+	    .remote_mta, .diagnostic] | join(\" | \")'"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output "eve@example.net | delayed | 4.0.0 | mx.example.net | host mx.example.net[192.0.2.77]: connection to mail exchanger failed"
+}
+
+@test "Courier: '<rcpt>:' block then '>>> DATA' -> smtp_command DATA" {
+	F=testdata/formats/fx1a-courier-data.eml
+	run bash -c "$P $F | jq -r '[.recipient, .status,
+	    (.reply_code | tostring), .smtp_command] | join(\" \")'"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output "grace@example.com 5.7.1 554 DATA"
+}

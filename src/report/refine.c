@@ -365,6 +365,24 @@ why_line(struct about *a, const char *t, size_t ls, size_t pe,
 }
 
 /*
+ * 1 when t[p..le), the rest of the line after a mention, is only ">:"
+ * and blanks ending with the colon: the mention heads a block.
+ */
+static int
+heads_block(const char *t, size_t p, size_t le)
+{
+	int	 colon = 0;
+
+	for (; p < le; p++)
+		if (t[p] == ':')
+			colon = 1;
+		else if (t[p] != '>' && t[p] != ' ' && t[p] != '\t' &&
+		    t[p] != '\r')
+			return 0;
+	return colon;
+}
+
+/*
  * XXX text: a recipient the text names only by a local part or an alias
  * ("expanded from") gets nothing from here.
  *
@@ -399,6 +417,11 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt,
 		pe = paragraph(t, len, ls);
 		if (a->cmd == NULL)
 			a->cmd = status_command(t + ls, pe - ls);
+		/* Courier: "<rcpt>:", "host [addr]:", then ">>> DATA". */
+		if (a->cmd == NULL && heads_block(t, at + rl, le) &&
+		    pe < len && len - pe >= 4 &&
+		    memcmp(t + pe, ">>> ", 4) == 0)
+			(void)transcript(a, t, len, pe, eol(t, len, pe));
 		take_reply(a, t + ls, pe - ls);
 		if (why)
 			why_line(a, t, ls, pe, rcpt, rl);

@@ -14,6 +14,8 @@
 #include "report/freetext.h"
 
 #define EX_RETRY4	0x01	/* "retry timeout exceeded" is a 4.4.7 */
+#define EX_PARA		0x02	/* an unindented paragraph after a bare */
+				/* indented address explains it (1&1) */
 
 /* Lines that end the recipient list in the unindented (GMX) shape. */
 static const char *const ends[] = {
@@ -148,6 +150,19 @@ inner_space(const char *line, size_t ll)
 	return memchr(line, ' ', ll) != NULL;
 }
 
+/* 1 when s[0..len) holds only white space and line ends. */
+static int
+empty(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+		    s[i] != '\n')
+			return 0;
+	return 1;
+}
+
 /* Start of the recipient list: the line after "...failed:" or "...is:". */
 static size_t
 list_start(const char *t, size_t len, int *delay)
@@ -162,7 +177,9 @@ list_start(const char *t, size_t len, int *delay)
 		    (p = ft_find(t, len, 0, "yet been delivered are:")) == len)
 			return len;
 		*delay = 1;
-	}
+	} else if (ft_find(t, len, 0, "has not yet been delivered") < len ||
+	    ft_find(t, len, 0, "Delivery attempts will continue") < len)
+		*delay = 1;		/* 1&1's delay warning */
 	/* The first line from there that ends with a colon. */
 	for (i = 0; i < 3 && p < len; i++) {
 		e = ft_eol(t, len, p);
@@ -182,6 +199,7 @@ parse_flags(struct report_ctx *ctx, int flags)
 	const char	*t, *line, *rl = NULL;
 	size_t		 len, pos, bl, ll, rll = 0, ds = 0, end, e, as, al, in;
 	int		 n = 0, k, more, nth = 0, delay, indented = -1, i;
+	int		 para = 0;
 	char		*rc;
 
 	if ((t = report_text(ctx, &len)) == NULL ||
@@ -194,11 +212,26 @@ parse_flags(struct report_ctx *ctx, int flags)
 	for (;;) {
 		bl = pos;
 		more = msg_line_next(t, end, &pos, &line, &ll);
-		if (more && ft_blank(line, ll))
-			continue;
+		if (more && ft_blank(line, ll)) {
+			if (para == 1)
+				para = 2;	/* the paragraph ended */
+			if (para == 2)
+				more = 0;
+			else
+				continue;
+		}
 		in = more ? ft_indent(line, ll) : 0;
 		if (more && indented < 0)
 			indented = in > 0;
+		/*
+		 * 1&1: "  <rcpt>", a blank line, then the reason unindented
+		 * ("SMTP error from remote server after RCPT command:").
+		 */
+		if (more && (flags & EX_PARA) && indented == 1 && in == 0 &&
+		    rl != NULL && para == 0 && empty(t + ds, bl - ds))
+			para = 1;
+		if (para == 1)
+			continue;
 		if (more && indented == 1 && in == 0)
 			more = 0;		/* the end of the list */
 		if (more && (indented ? in >= 4 :
@@ -243,6 +276,12 @@ const struct recog recog_mailru = {
 const struct recog recog_gmx = {
 	"gmx", 0, gmx_test, plain_parse
 };
+static int
+einsundeins_parse(struct report_ctx *ctx)
+{
+	return parse_flags(ctx, EX_PARA);
+}
+
 const struct recog recog_einsundeins = {
-	"einsundeins", 0, einsundeins_test, plain_parse
+	"einsundeins", 0, einsundeins_test, einsundeins_parse
 };
