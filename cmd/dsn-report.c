@@ -9,6 +9,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +195,20 @@ warn_alerts(const json_t *rep)
 			    json_object_get(a, "why")));
 }
 
+/* -v: says how many duplicate records were skipped. */
+static void
+warn_dups(const json_t *in)
+{
+	json_int_t	 n;
+
+	n = json_integer_value(json_object_get(in, "duplicates"));
+	warnx("%" PRId64 " duplicate record%s skipped (same report_id and "
+	    "recipient)%s", (int64_t)n, n == 1 ? "" : "s",
+	    json_is_true(json_object_get(in, "duplicates_capped")) ?
+	    "; past 1048576 records duplicates were no longer detected" :
+	    "");
+}
+
 /* What the command line asks for, beyond struct summary_opts. */
 struct cli {
 	struct summary_opts	 o;
@@ -352,6 +367,8 @@ main(int argc, char *argv[])
 	if ((rep = summary_report(s, &fired)) == NULL)
 		errx(EXIT_USAGE, "out of memory");
 	warn_alerts(rep);
+	if (verbose)
+		warn_dups(json_object_get(rep, "input"));
 	if (!(c.quiet_ok && c.nalerts > 0 && fired == 0) &&
 	    c.fmt(stdout, rep) == -1)
 		ioerr = 1;

@@ -518,3 +518,20 @@ PY
 	run $R $T/utf8.jsonl
 	assert_output --partial '550 Postfach voll – überfüllt'
 }
+
+@test "a record seen twice (same report_id and recipient) counts once" {
+	cat $D/records.jsonl $D/records.jsonl > $T/twice.jsonl
+	diff <($R -f json $D/records.jsonl | jq -c '.totals | del(.duplicates)') \
+	    <($R -f json $T/twice.jsonl | jq -c '.totals | del(.duplicates)')
+	run bash -c "$R -f json $T/twice.jsonl | jq -c '[.totals.duplicates, .input.duplicates, .input.records, .input.duplicates_capped]'"
+	assert_output '[19,19,19,false]'
+	run bash -c "$R -v -f json $T/twice.jsonl 2>&1 >/dev/null"
+	assert_output 'dsn-report: 19 duplicate records skipped (same report_id and recipient)'
+	# the same recipient in another report is not a duplicate
+	jq -c '.report_id += "x"' $D/records.jsonl > $T/other.jsonl
+	run bash -c "cat $D/records.jsonl $T/other.jsonl | $R -f json | jq -c '[.totals.total, .totals.duplicates]'"
+	assert_output '[38,0]'
+	# a JSON array (read through recin, not the fast reader) too
+	run bash -c "$R -f json <(jq -s . $T/twice.jsonl) | jq .totals.total"
+	assert_output 19
+}

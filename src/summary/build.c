@@ -393,10 +393,14 @@ summary_report(struct summary *s, int *fired)
 	json_object_set_new(in, "outside_window", jint(s->outside));
 	json_object_set_new(in, "undated", jint(s->undated));
 	json_object_set_new(in, "bad_lines", jint(s->bad));
+	json_object_set_new(in, "duplicates", jint(s->duplicates));
+	json_object_set_new(in, "duplicates_capped",
+	    json_boolean(s->seen_full));
 	json_object_set_new(r, "input", in);
 	json_object_set_new(r, "window", window(s));
 	t = json_object();
 	summary_counts(t, s->n);
+	json_object_set_new(t, "duplicates", jint(s->duplicates));
 	json_object_set_new(r, "totals", t);
 	json_object_set_new(r, "rates", rates(s, seen));
 	json_object_set_new(r, "complaints", complaints(s));

@@ -376,6 +376,9 @@ header(json_t *doc, const json_t *rep)
 	if (doc_num(in, "bad_lines") > 0)
 		para(doc, "%" PRIu64 " input lines were not records and were "
 		    "skipped.", doc_num(in, "bad_lines"));
+	if (json_is_true(json_object_get(in, "duplicates_capped")))
+		para(doc, "Too many records to remember them all: past the "
+		    "first 1048576, duplicates were counted again.");
 }
 
 json_t *

@@ -23,7 +23,7 @@
 static const char *const keep[] = {
 	"type", "action", "reason", "date", "last_attempt", "recipient",
 	"remote_mta", "status", "diagnostic", "feedback_type", "hard_bounce",
-	NULL
+	"report_id", NULL
 };
 
 struct fastin {

@@ -205,6 +205,7 @@ summary_free(struct summary *s)
 	tally_free(s->own);
 	tally_free(s->feedback);
 	tally_free(s->day);
+	free(s->seen);
 	for (a = s->alerts; a != NULL; a = next) {
 		next = *alert_nextp(a);
 		alert_free(a);
@@ -279,6 +280,89 @@ in_window(struct summary *s, const json_t *rec, int64_t *t, int *dated)
 	return 1;
 }
 
+/* FNV-1a over report_id, a NUL and the recipient; never 0. */
+static uint64_t
+rec_hash(const char *id, const char *rcpt)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	const char	*p;
+
+	for (p = id; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h *= 0x100000001b3ULL;		/* the NUL */
+	for (p = rcpt; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	return h != 0 ? h : 1;
+}
+
+/* Inserts h into the open-addressed set: 1 when new, 0, or -1 ENOMEM. */
+static int
+seen_add(struct summary *s, uint64_t h)
+{
+	uint64_t	*t;
+	size_t		 i, cap;
+
+	if (s->nseen >= s->seencap / 2) {
+		cap = s->seencap == 0 ? 1024 : s->seencap * 2;
+		if ((t = calloc(cap, sizeof(*t))) == NULL)
+			return -1;
+		for (i = 0; i < s->seencap; i++) {
+			size_t	 j;
+
+			if (s->seen[i] == 0)
+				continue;
+			for (j = s->seen[i] & (cap - 1); t[j] != 0;
+			    j = (j + 1) & (cap - 1))
+				;
+			t[j] = s->seen[i];
+		}
+		free(s->seen);
+		s->seen = t;
+		s->seencap = cap;
+	}
+	for (i = h & (s->seencap - 1); s->seen[i] != 0;
+	    i = (i + 1) & (s->seencap - 1))
+		if (s->seen[i] == h)
+			return 0;
+	s->seen[i] = h;
+	s->nseen++;
+	return 1;
+}
+
+/*
+ * 1 when (report_id, recipient) of rec was counted already: dsn-parse
+ * may write a record twice (re-reads), which counts once.  Records
+ * without a report_id are never duplicates.  -1 on ENOMEM.
+ * XXX dedup: past SUMMARY_SEEN_MAX records no more are remembered and
+ * their duplicates count again; a 64-bit hash collision (about 1 in
+ * 10^7 at the cap) would drop a record as a duplicate.
+ */
+static int
+duplicate(struct summary *s, const json_t *rec)
+{
+	const char	*id, *rcpt;
+	uint64_t	 h;
+	size_t		 i;
+	int		 rc;
+
+	if ((id = summary_str(rec, "report_id")) == NULL ||
+	    (rcpt = summary_str(rec, "recipient")) == NULL)
+		return 0;
+	h = rec_hash(id, rcpt);
+	if (s->nseen >= SUMMARY_SEEN_MAX) {
+		s->seen_full = 1;
+		for (i = h & (s->seencap - 1); s->seen[i] != 0;
+		    i = (i + 1) & (s->seencap - 1))
+			if (s->seen[i] == h)
+				return 1;
+		return 0;
+	}
+	if ((rc = seen_add(s, h)) == -1)
+		return -1;
+	return rc == 0;
+}
+
 int
 summary_add(struct summary *s, const json_t *rec)
 {
@@ -289,6 +373,12 @@ summary_add(struct summary *s, const json_t *rec)
 	int64_t		 t;
 	int		 dated, rc = 0;
 
+	if ((rc = duplicate(s, rec)) != 0) {
+		if (rc == -1)
+			return -1;
+		s->duplicates++;
+		return 0;
+	}
 	s->records++;
 	if (!in_window(s, rec, &t, &dated))
 		return 0;

@@ -33,6 +33,7 @@ enum outcome {
 #define SUMMARY_MAXKEYS		20000	/* keys per table */
 #define SUMMARY_DAYS		40000	/* distinct days */
 #define SUMMARY_EXAMPLE		300	/* bytes of an example diagnostic */
+#define SUMMARY_SEEN_MAX	((size_t)1 << 20) /* records deduplicated */
 
 struct alert;
 
@@ -53,6 +54,10 @@ struct summary {
 	uint64_t		 undated;
 	uint64_t		 outside;	/* left out by the window */
 	uint64_t		 bad;		/* lines that were not records */
+	uint64_t		 duplicates;	/* same report_id, recipient */
+	uint64_t		*seen;		/* hashes of those, 0 empty */
+	size_t			 nseen, seencap;
+	int			 seen_full;	/* past SUMMARY_SEEN_MAX */
 	int64_t			 first, last;	/* dates seen in the window */
 	int			 dated;
 	struct tally		*reason, *domain, *mta, *status;
