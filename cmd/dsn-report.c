@@ -201,6 +201,10 @@ warn_dups(const json_t *in)
 {
 	json_int_t	 n;
 
+	n = json_integer_value(json_object_get(in, "bad_dates"));
+	if (n > 0)
+		warnx("%" PRId64 " record%s with a date that is not a real "
+		    "date, counted as undated", (int64_t)n, n == 1 ? "" : "s");
 	n = json_integer_value(json_object_get(in, "duplicates"));
 	warnx("%" PRId64 " duplicate record%s skipped (same report_id and "
 	    "recipient)%s", (int64_t)n, n == 1 ? "" : "s",

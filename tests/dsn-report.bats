@@ -535,3 +535,21 @@ PY
 	run bash -c "$R -f json <(jq -s . $T/twice.jsonl) | jq .totals.total"
 	assert_output 19
 }
+
+@test "impossible dates are undated and counted; an unfilled period span is said" {
+	{ sed -n 1p $D/records.jsonl | jq -c '.date = "1970-01-01T00:00:00Z"'
+	  sed -n 2p $D/records.jsonl | jq -c '.date = "9999-12-31T00:00:00Z"'
+	  sed -n 3p $D/records.jsonl | jq -c '.date = "2024-13-45T99:99:99Z"'
+	} > $T/dates.jsonl
+	run bash -c "$R -f json --by day $T/dates.jsonl | jq -c '[.input.undated, .input.bad_dates, .periods.filled, (.periods.rows | length)]'"
+	assert_output '[1,1,false,2]'
+	run $R --by day $T/dates.jsonl
+	assert_success
+	assert_output --partial '1 records had a date that is not a real date and were counted as undated.'
+	assert_output --partial 'Empty periods are not shown: the dates span more than 4000 periods.'
+	run bash -c "$R -v -f json $T/dates.jsonl 2>&1 >/dev/null"
+	assert_line 'dsn-report: 1 record with a date that is not a real date, counted as undated'
+	# a small span is filled, and says nothing
+	run bash -c "$R -f json --by day $D/records.jsonl | jq -c '[.input.bad_dates, .periods.filled]'"
+	assert_output '[0,true]'
+}

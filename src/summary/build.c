@@ -312,6 +312,7 @@ periods(const struct summary *s, int seen)
 		}
 	}
 	json_object_set_new(o, "rows", rows);
+	json_object_set_new(o, "filled", json_boolean(fill <= FILL_MAX));
 	free(v);
 	tally_free(pt);
 	return o;
@@ -393,6 +394,7 @@ summary_report(struct summary *s, int *fired)
 	json_object_set_new(in, "outside_window", jint(s->outside));
 	json_object_set_new(in, "undated", jint(s->undated));
 	json_object_set_new(in, "bad_lines", jint(s->bad));
+	json_object_set_new(in, "bad_dates", jint(s->bad_dates));
 	json_object_set_new(in, "duplicates", jint(s->duplicates));
 	json_object_set_new(in, "duplicates_capped",
 	    json_boolean(s->seen_full));

@@ -295,6 +295,9 @@ period_section(json_t *doc, const json_t *p)
 	snprintf(title, sizeof(title), "By %s",
 	    json_string_value(json_object_get(p, "by")));
 	add(doc, "h", json_string(title));
+	if (json_is_false(json_object_get(p, "filled")))
+		para(doc, "Empty periods are not shown: the dates span more "
+		    "than 4000 periods.");
 	tab = table("period|total|delivered|delayed|failed|hard|soft|"
 	    "complaints|failed%|change total|change failed|change failed%",
 	    "lrrrrrrrrrrr");
@@ -376,6 +379,10 @@ header(json_t *doc, const json_t *rep)
 	if (doc_num(in, "bad_lines") > 0)
 		para(doc, "%" PRIu64 " input lines were not records and were "
 		    "skipped.", doc_num(in, "bad_lines"));
+	if (doc_num(in, "bad_dates") > 0)
+		para(doc, "%" PRIu64 " records had a date that is not a real "
+		    "date and were counted as undated.",
+		    doc_num(in, "bad_dates"));
 	if (json_is_true(json_object_get(in, "duplicates_capped")))
 		para(doc, "Too many records to remember them all: past the "
 		    "first 1048576, duplicates were counted again.");

@@ -244,25 +244,30 @@ bump(struct tally *t, const char *key, enum outcome out, const char *diag)
 	return 0;
 }
 
-/* Date of rec; 0 with *t set, -1 when it has none that parses. */
+/*
+ * Date of rec; 0 with *t set, -1 when it has none that parses.  A date
+ * given but impossible (month 13, hour 99) is counted in bad_dates.
+ */
 static int
-rec_date(const json_t *rec, int64_t *t)
+rec_date(struct summary *s, const json_t *rec, int64_t *t)
 {
-	const char	*d;
+	const char	*d, *l;
 
 	if ((d = summary_str(rec, "date")) != NULL &&
 	    period_parse_time(d, t, NULL) == 0)
 		return 0;
-	if ((d = summary_str(rec, "last_attempt")) != NULL &&
-	    period_parse_time(d, t, NULL) == 0)
+	if ((l = summary_str(rec, "last_attempt")) != NULL &&
+	    period_parse_time(l, t, NULL) == 0)
 		return 0;
+	if (d != NULL || l != NULL)
+		s->bad_dates++;
 	return -1;
 }
 
 static int
 in_window(struct summary *s, const json_t *rec, int64_t *t, int *dated)
 {
-	*dated = rec_date(rec, t) == 0;
+	*dated = rec_date(s, rec, t) == 0;
 	if (!*dated) {
 		s->undated++;
 		/* Without a date a record cannot be placed in a window. */

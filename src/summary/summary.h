@@ -54,6 +54,7 @@ struct summary {
 	uint64_t		 undated;
 	uint64_t		 outside;	/* left out by the window */
 	uint64_t		 bad;		/* lines that were not records */
+	uint64_t		 bad_dates;	/* dates that are no date */
 	uint64_t		 duplicates;	/* same report_id, recipient */
 	uint64_t		*seen;		/* hashes of those, 0 empty */
 	size_t			 nseen, seencap;
