@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "classify/classify.h"
 #include "dsn/recin.h"
 #include "dsn/recout.h"
 #include "ledger/addr.h"
@@ -66,12 +67,25 @@ struct run {
 	struct cand	*cand;
 	size_t		 ncand, capcand;
 	long		 records, added, dups, undated, skipped;
+	long		 expired;	/* dated before now - --expire */
 	long		 bad, unclassified;	/* input errors */
 	long		 kinds[PK_COUNT];
 	char		 sender[POLICY_MAX_REASONS][24];
 	long		 nsender[POLICY_MAX_REASONS];
 	int		 nsenders;
 };
+
+/* After --help or --version: a full or closed stdout is an error. */
+static _Noreturn void
+exit_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		fprintf(stderr, PROG ": stdout: %s\n",
+		    strerror(errno ? errno : EIO));
+		exit(EX_USAGE);
+	}
+	exit(EX_OK);
+}
 
 static void
 usage(FILE *fp)
@@ -190,10 +204,10 @@ parse_opts(struct opts *o, int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			exit(EX_OK);
+			exit_stdout();
 		case 'V':
 			printf(PROG " " DSN_VERSION "\n");
-			exit(EX_OK);
+			exit_stdout();
 		default:
 			usage(stderr);
 			return -1;
@@ -410,6 +424,13 @@ ingest_one(struct run *r, json_t *obj, const char *src, long line)
 		    " not classified, run it through dsn-classify first");
 		return 0;
 	}
+	if (dsn_reason_lookup(str(obj, "reason")) == NULL) {
+		r->bad++;
+		snprintf(err, sizeof(err), "unknown reason \"%.60s\"",
+		    str(obj, "reason"));
+		input_error(r, src, line, err);
+		return 0;
+	}
 	if ((ev.report_id = str(obj, "report_id")) == NULL) {
 		r->bad++;
 		input_error(r, src, line, "record has no report_id");
@@ -424,9 +445,13 @@ ingest_one(struct run *r, json_t *obj, const char *src, long line)
 	}
 	ev.dated = policy_parse_time(str(obj, "date"), &ev.ts) == 0;
 	if (!ev.dated) {
+		if (str(obj, "date") != NULL && r->o->verbose)
+			fprintf(stderr, PROG ": %s:%ld: bad date \"%.60s\", "
+			    "counted as today\n", src, line, str(obj, "date"));
 		ev.ts = r->o->now;
 		r->undated++;
-	}
+	} else if (ev.ts <= r->o->now - (time_t)r->o->pol.expire * 86400)
+		r->expired++;
 	ev.type = str(obj, "type");
 	ev.action = str(obj, "action");
 	ev.reason = str(obj, "reason");
@@ -701,6 +726,9 @@ summary(struct run *r, long nrem, const char *outcome)
 		fprintf(stderr, PROG ": %ld records without a date (counted "
 		    "as today), %ld without a recipient (skipped)\n",
 		    r->undated, r->skipped);
+	if (r->expired > 0)
+		fprintf(stderr, PROG ": %ld events older than %d days "
+		    "(--expire) not counted\n", r->expired, r->o->pol.expire);
 	if (r->list != NULL)
 		fprintf(stderr, PROG ": %s: %ld of %zu addresses %s\n",
 		    r->o->list, nrem, r->list->naddr, outcome);

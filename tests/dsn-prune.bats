@@ -480,3 +480,52 @@ prune() {
 	run grep -c 'Bob@EXAMPLE.com' "$T/home/lists/members.txt"
 	assert_output 0
 }
+
+@test "events older than --expire are said in the summary, not counted" {
+	soft frank@example.net 2024-01-01 old1 >"$T/in"
+	soft frank@example.net 2024-05-01 new1 >>"$T/in"
+	run prune --now 2024-05-05T00:00:00Z "$T/in"
+	assert_success
+	assert_output --partial \
+	    'dsn-prune: 1 events older than 90 days (--expire) not counted'
+	run prune --now 2024-05-05T00:00:00Z --expire 200 "$T/in"
+	assert_success
+	refute_output --partial 'older than'
+}
+
+@test "a reason outside the vocabulary is a bad record with its line" {
+	soft frank@example.net 2024-05-01 a1 >"$T/in"
+	soft frank@example.net 2024-05-02 a2 |
+	    sed 's/"reason":"mailboxfull"/"reason":"nosuch"/' >>"$T/in"
+	run prune --now 2024-05-05T00:00:00Z -i "$T/in"
+	assert_failure 1
+	assert_output --partial "in:2: unknown reason \"nosuch\""
+	assert_output --partial 'nothing removed'
+	cmp "$D/members.txt" "$T/members.txt"
+}
+
+@test "a date that is not RFC 3339 is said with -v and counted as today" {
+	soft frank@example.net garbage g1 |
+	    sed 's/"garbageT09:00:00Z"/"garbage"/' >"$T/in"
+	run prune -v --now 2024-05-05T00:00:00Z "$T/in"
+	assert_success
+	assert_output --partial "in:1: bad date \"garbage\", counted as today"
+	assert_output --partial '1 records without a date (counted as today)'
+}
+
+@test "an unterminated JSON array is reported on the line it ends" {
+	printf '\n[1,\n2' >"$T/j.jsonl"
+	run prune --now 2024-05-05T00:00:00Z "$T/j.jsonl"
+	assert_failure 1
+	assert_output --partial 'j.jsonl:3: not a JSON array'
+}
+
+@test "--help and --version to a full stdout -> exit 2" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run sh -c '"$1" --help >/dev/full' sh "$P"
+	assert_failure 2
+	assert_output --partial 'dsn-prune: stdout: '
+	run sh -c '"$1" --version >/dev/full' sh "$P"
+	assert_failure 2
+	assert_output --partial 'dsn-prune: stdout: '
+}

@@ -499,6 +499,9 @@ next_array(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 		if (r->array == NULL || !json_is_array(r->array)) {
 			snprintf(err, errlen, "not a JSON array: %s",
 			    r->array ? "wrong type" : je.text);
+			/* Where Jansson stopped, not line 0. */
+			r->recline = r->lineno + (r->array == NULL &&
+			    je.line > 0 ? (long)je.line : 1);
 			r->mode = M_END;
 			return r->rerr ? -2 : -1;
 		}
