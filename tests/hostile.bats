@@ -241,6 +241,8 @@ PY
 import sys
 o = sys.stdout.buffer
 bad = b"\x00\xff\xfe\xc3(\xe2\x82\x01\x1b[31m\xed\xa0\x80\xf4\x90\x80\x80"
+# Control bytes make an address invalid (tested below): not in these.
+ab = bytes(c for c in bad if c >= 0x20 and c != 0x7f)
 o.write(b"From: MAILER-DAEMON@mx.example.net\nTo: a" + bad +
         b"@example.com\nSubject: s" + bad + b"\nMessage-ID: <id" + bad +
         b"@example.net>\nMIME-Version: 1.0\nContent-Type: multipart/report;"
@@ -248,10 +250,10 @@ o.write(b"From: MAILER-DAEMON@mx.example.net\nTo: a" + bad +
         b"Content-Type: text/plain\n\n" + bad * 100 +
         b"\n--BB\nContent-Type: message/delivery-status\n\n"
         b"Reporting-MTA: dns; mx" + bad + b".example.net\n\n"
-        b"Final-Recipient: rfc822; bob" + bad + b"@example.org\n"
+        b"Final-Recipient: rfc822; bob" + ab + b"@example.org\n"
         b"Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; r" + bad +
         b"\nDiagnostic-Code: smtp; 550 user " + bad + b" unknown\n\n"
-        b"--BB\nContent-Type: text/rfc822-headers\n\nFrom: a" + bad +
+        b"--BB\nContent-Type: text/rfc822-headers\n\nFrom: a" + ab +
         b"@example.com\nSubject: s" + bad + b"\nMessage-ID: <m" + bad +
         b"@example.com>\n\n"
         b"--BB\nContent-Type: application/octet-stream\n\n")
@@ -473,4 +475,45 @@ PY
 	    testdata/sample.mbox
 	assert_output --partial \
 	    '{"sender":"news@example.com","subject":"March newsletter"}'
+}
+
+@test "NUL or control byte in an address -> address invalid, never joined into another" {
+	for c in '\x00' '\x01' '\x1b' '\x7f'; do
+		python3 - "$c" >"$T/ctl" <<'PY'
+import sys
+c = sys.argv[1].encode().decode("unicode_escape").encode("latin-1")
+s = open("testdata/std/rfc3464-single.eml", "rb").read()
+s = s.replace(b"Final-Recipient: rfc822; bob@example.org",
+              b"Final-Recipient: rfc822; mallory" + c + b"victim@example.org")
+s = s.replace(b"Original-Recipient: rfc822;Bob@example.org",
+              b"Original-Recipient: rfc822;eve" + c + b"Bob@example.org")
+s = s.replace(b"From: Alice <alice@example.com>",
+              b"From: Alice <al" + c + b"ice@example.com>")
+s = s.replace(b"To: alice+bounce@example.com",
+              b"To: x" + c + b"alice+bounce@example.com")
+sys.stdout.buffer.write(s)
+PY
+		run "$P" --fields recipient,original_recipient,sender,bounce_to \
+		    "$T/ctl"
+		refute_output --partial victim
+		refute_output --partial 'Bob@example.org'
+		refute_output --partial 'ice@example.com'
+		refute_output --partial '"bounce_to":"alice'
+		# The record comes from the text part's own address.
+		assert_output --partial '"recipient":"bob@example.org"'
+		assert_output --partial '"original_recipient":null'
+		assert_output --partial '"sender":null'
+	done
+	# Diagnostics keep control bytes as spaces.
+	python3 - >"$T/diag" <<'PY'
+import sys
+s = open("testdata/std/rfc3464-single.eml", "rb").read()
+s = s.replace(b"550 5.1.1 <bob@example.org>: Recipient address",
+              b"550 5.1.1 <bob@example.org>:\x00Recipient address")
+sys.stdout.buffer.write(s)
+PY
+	run "$P" --fields recipient,diagnostic "$T/diag"
+	assert_success
+	assert_output --partial '"recipient":"bob@example.org"'
+	assert_output --partial '<bob@example.org>: Recipient address rejected'
 }

@@ -139,6 +139,26 @@ trimchar(char c)
 	    c == ']' || c == '.' || c == '\r' || c == '\n';
 }
 
+/*
+ * Whether s[0..len) holds a control byte other than a tab or a line end
+ * (msg_unfold() leaves DEL for them): such an address is refused, not
+ * read as two words ("mallory\0victim@example.org").
+ */
+static int
+has_control(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < ' ' && c != '\t' && c != '\r' && c != '\n') ||
+		    c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 char *
 msg_addr(struct arena *a, const char *s, size_t len)
 {
@@ -146,7 +166,8 @@ msg_addr(struct arena *a, const char *s, size_t len)
 	const char	*p, *lt, *gt;
 	size_t		 n, st, al;
 
-	if (s == NULL || (buf = arena_alloc(a, len + 1)) == NULL)
+	if (s == NULL || has_control(s, len) ||
+	    (buf = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
 	p = drop_type(s, &len);
 	n = strip_comments(p, len, buf);

@@ -95,7 +95,7 @@ msg_unfold(struct arena *a, const char *v, size_t len)
 	const char	*cs;
 	char		*out;
 	size_t		 i, o;
-	int		 space;
+	int		 space, ctl;
 
 	/* Raw ISO-2022-JP (no encoded words): decoded before unfolding. */
 	if (memchr(v, 0x1b, len) != NULL &&
@@ -105,20 +105,29 @@ msg_unfold(struct arena *a, const char *v, size_t len)
 	if ((out = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
 	o = 0;
-	space = 0;
+	space = ctl = 0;
 	i = 0;
 	while (i < len) {
-		/* Blanks and controls: one space between words. */
+		/*
+		 * Blanks and controls: one space between words, or one
+		 * DEL when the run holds a control byte other than a line
+		 * end or a tab, so that msg_addr() can refuse "a\0b@c".
+		 */
 		while (i < len && ((unsigned char)v[i] <= ' ' ||
 		    v[i] == 0x7f)) {
 			space = 1;
+			if ((unsigned char)v[i] < ' ' && v[i] != '\t' &&
+			    v[i] != '\r' && v[i] != '\n')
+				ctl = 1;
+			else if (v[i] == 0x7f)
+				ctl = 1;
 			i++;
 		}
 		if (i == len)
 			break;
 		if (space && o > 0)
-			out[o++] = ' ';
-		space = 0;
+			out[o++] = ctl ? 0x7f : ' ';
+		space = ctl = 0;
 		/* A word, copied as it is. */
 		while (i < len && (unsigned char)v[i] > ' ' && v[i] != 0x7f)
 			out[o++] = v[i++];

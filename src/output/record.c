@@ -124,6 +124,15 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	r->v[f] = NULL;
 	if (s == NULL)
 		return 0;
+	/*
+	 * An address with a control byte is not an address: left null,
+	 * never made into another one by turning the byte into a space.
+	 */
+	if (f == DSN_F_RECIPIENT || f == DSN_F_ORIGINAL_RECIPIENT ||
+	    f == DSN_F_SENDER || f == DSN_F_BOUNCE_TO)
+		for (i = 0; i < len; i++)
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				return 0;
 
 	if (len > (((size_t)-1) - 1) / 3 || (out = malloc(len + 1)) == NULL)
 		return -1;
