@@ -100,7 +100,11 @@ add(struct dsn_mbox_state *st, const struct entry *e)
 	return 0;
 }
 
-/* One line "offset dev ino head tail path"; -1 when malformed. */
+/*
+ * One line "offset dev ino head tail path"; -1 when malformed.  XXX
+ * state: the message count is not kept, so a resumed run numbers its
+ * messages from 1 at the saved offset (the offset field stays right).
+ */
 static int
 parse_line(char *line, struct entry *e)
 {

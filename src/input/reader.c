@@ -107,6 +107,11 @@ fill(struct reader *r, char *err, size_t errlen)
 	if (r->compressed && r->lim->decompressed_bytes - (size_t)r->total <
 	    want)
 		want = r->lim->decompressed_bytes - (size_t)r->total + 1;
+	/*
+	 * XXX gzip: gzread() skips bytes after the last gzip member without
+	 * a word, so a file with trailing garbage reads as complete; telling
+	 * needs inflate() by hand over each member.
+	 */
 	n = gzread(r->gz, r->buf + r->len, (unsigned)want);
 	if (n < 0) {
 		fail(r, err, errlen, gzerror(r->gz, &zerr));
