@@ -297,3 +297,11 @@ assert len(rows) == 2 and all(len(r) == int(sys.argv[1]) for r in rows)
 	    bounces.mbox.gz > got
 	diff -u want got
 }
+
+@test "README's first command -> the first record the README shows" {
+	grep -m1 '^    {"source":"testdata/sample.mbox"' README.md |
+	    sed 's/^    //' > "$T/want"
+	[ -s "$T/want" ]
+	"$P" "$S" | head -1 > "$T/got"
+	diff -u "$T/want" "$T/got"
+}
