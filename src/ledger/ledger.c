@@ -195,31 +195,6 @@ setup(struct ledger *l, int busy, char *err, size_t len)
 	return 0;
 }
 
-int
-ledger_open(struct ledger **out, const char *path, int busy, char *err,
-    size_t len)
-{
-	struct ledger	*l;
-
-	*out = NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		snprintf(err, len, "%s", strerror(errno));
-		return -1;
-	}
-	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		fail(l, err, len, "opening");
-		goto bad;
-	}
-	if (setup(l, busy, err, len) < 0)
-		goto bad;
-	*out = l;
-	return 0;
-bad:
-	ledger_free(l);
-	return -1;
-}
-
 /* Copies the database at path, opened read-only, into l's. */
 static int
 copy_in(struct ledger *l, const char *path, int busy, char *err,
@@ -249,9 +224,14 @@ copy_in(struct ledger *l, const char *path, int busy, char *err,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-ledger_open_copy(struct ledger **out, const char *path, int busy,
-    char *err, size_t len)
+/*
+ * The ledger on database name (a path or ":memory:") opened with flags;
+ * with from set, the database at that path (when it exists) is copied
+ * in first.  0, or -1 with a reason in err.
+ */
+static int
+open_db(struct ledger **out, const char *name, int flags, const char *from,
+    int busy, char *err, size_t len)
 {
 	struct ledger	*l;
 
@@ -260,13 +240,12 @@ ledger_open_copy(struct ledger **out, const char *path, int busy,
 		snprintf(err, len, "%s", strerror(errno));
 		return -1;
 	}
-	if (sqlite3_open_v2(":memory:", &l->db, SQLITE_OPEN_READWRITE,
-	    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(name, &l->db, flags, NULL) != SQLITE_OK) {
 		fail(l, err, len, "opening");
 		goto bad;
 	}
-	/* XXX prune: the whole ledger is copied into memory for a dry run. */
-	if (access(path, F_OK) == 0 && copy_in(l, path, busy, err, len) < 0)
+	if (from != NULL && access(from, F_OK) == 0 &&
+	    copy_in(l, from, busy, err, len) < 0)
 		goto bad;
 	if (setup(l, busy, err, len) < 0)
 		goto bad;
@@ -275,6 +254,23 @@ ledger_open_copy(struct ledger **out, const char *path, int busy,
 bad:
 	ledger_free(l);
 	return -1;
+}
+
+int
+ledger_open(struct ledger **out, const char *path, int busy, char *err,
+    size_t len)
+{
+	return open_db(out, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    NULL, busy, err, len);
+}
+
+int
+ledger_open_copy(struct ledger **out, const char *path, int busy,
+    char *err, size_t len)
+{
+	/* XXX prune: the whole ledger is copied into memory for a dry run. */
+	return open_db(out, ":memory:", SQLITE_OPEN_READWRITE, path, busy,
+	    err, len);
 }
 
 int
