@@ -49,7 +49,7 @@ $(BUILD)/libdsn.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-$(BUILD)/%.o: %.c $(wildcard include/dsn/*.h) $(wildcard src/*/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/dsn/*.h) $(wildcard src/*/*.h) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

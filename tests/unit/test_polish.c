@@ -14,27 +14,7 @@
 #include "dsn/report.h"
 #include "message/message.h"
 
-static int	 failures;
-
-static void
-check_str(const char *what, const char *got, const char *want)
-{
-	if ((want == NULL) != (got == NULL) ||
-	    (want != NULL && strcmp(got, want) != 0)) {
-		printf("FAIL %s: want \"%s\" got \"%s\"\n", what,
-		    want ? want : "(null)", got ? got : "(null)");
-		failures++;
-	}
-}
-
-static void
-check_int(const char *what, long got, long want)
-{
-	if (got != want) {
-		printf("FAIL %s: want %ld got %ld\n", what, want, got);
-		failures++;
-	}
-}
+#include "check.h"
 
 /* "ユーザー" in ISO-2022-JP and in UTF-8. */
 #define JIS_USER	"\x1b$B%f!<%6!<\x1b(B"
