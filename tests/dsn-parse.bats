@@ -49,6 +49,17 @@ strip() {
 	assert_line --partial '"recipient":"gone@example.org"'
 }
 
+@test "Final-Recipient rewritten by the site -> Original-Recipient; forwarded -> Final" {
+	run "$P" --fields recipient,original_recipient,status \
+	    testdata/std/rfc3464-rewrite.eml
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --partial \
+	    '"recipient":"frank@example.org","original_recipient":"frank@example.org","status":"5.2.1"'
+	assert_line --index 1 --partial \
+	    '"recipient":"grace.hopper@example.net","original_recipient":"grace@example.org"'
+}
+
 @test "--help -> usage on stdout, exit 0; --version -> name and version" {
 	run "$P" --help
 	assert_success

@@ -124,8 +124,33 @@ full_addr(const char *a)
 }
 
 /*
+ * Non-zero when final's domain is orig's or a host under it: the
+ * receiving site rewrote the address it was given into a name of its
+ * own (an alias, a mailbox on an inner host).
+ */
+static int
+same_site(const char *final, const char *orig)
+{
+	const char	*df = strrchr(final, '@'), *dor = strrchr(orig, '@');
+	size_t		 lf, lo;
+
+	if (df == NULL || dor == NULL)
+		return 0;
+	lf = strlen(++df);
+	lo = strlen(++dor);
+	if (lf == lo)
+		return strcasecmp(df, dor) == 0;
+	return lf > lo && df[lf - lo - 1] == '.' &&
+	    strcasecmp(df + lf - lo, dor) == 0;
+}
+
+/*
  * The recipient: Final-Recipient, unless it is no full address and
- * X-Actual-Recipient or Original-Recipient is one.
+ * X-Actual-Recipient or Original-Recipient is one.  A Final-Recipient
+ * that the recipient's own site rewrote (same_site) gives way to a full
+ * Original-Recipient: that is the address the sender knows, the one a
+ * list owner can act on.  Forwarding to another domain keeps the final
+ * address, where delivery failed.
  */
 static int
 pick_rcpt(struct ds_state *s, struct dsn_record *r)
@@ -145,6 +170,11 @@ pick_rcpt(struct ds_state *s, struct dsn_record *r)
 			break;
 		}
 		if (best == NULL)
+			best = c;
+	}
+	if (best != NULL && i == 0 && s->rcpt[R_ORIG] != NULL) {
+		c = msg_addr(a, s->rcpt[R_ORIG], strlen(s->rcpt[R_ORIG]));
+		if (full_addr(c) && same_site(best, c))
 			best = c;
 	}
 	return dsn_record_sets(r, DSN_F_RECIPIENT, best);
