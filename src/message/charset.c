@@ -126,6 +126,52 @@ bad_len(const char *in, size_t i, size_t il, size_t *scan, size_t *esc)
 	return 1;
 }
 
+/*
+ * Charsets whose bytes 0x00-0x7f (but ESC, SO and SI, which may shift
+ * an ISO 2022 state) are ASCII itself, as iconv reads them: text with
+ * no other byte converts to a copy of itself, without iconv.
+ */
+static int
+ascii_based(const char *cs)
+{
+	static const char *const prefixes[] = {
+		"iso-8859-", "windows-125", "cp125", "koi8-r", "koi8-u",
+		"iso-2022-jp", "euc-jp", "euc-kr", "gb18030", "big5",
+		"cp949", "cp874", NULL
+	};
+	int	 i;
+
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (strncasecmp(cs, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+#define ONES	((uint64_t)0x0101010101010101ULL)
+#define HIGHS	(ONES * 0x80)
+#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
+
+/* 1 when in[0..len) holds only bytes below 0x80 but ESC, SO and SI. */
+static int
+plain7(const char *in, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)in;
+	uint64_t		 x;
+	size_t			 i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, p + i, 8);
+		if ((x & HIGHS) != 0 || HASZERO(x ^ (ONES * 0x1b)) ||
+		    HASZERO(x ^ (ONES * 0x0e)) || HASZERO(x ^ (ONES * 0x0f)))
+			return 0;
+	}
+	for (; i < len; i++)
+		if (p[i] >= 0x80 || p[i] == 0x1b || p[i] == 0x0e ||
+		    p[i] == 0x0f)
+			return 0;
+	return 1;
+}
+
 static char *
 copy_out(struct arena *a, const char *in, size_t len, size_t *outlen)
 {
@@ -153,6 +199,8 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 				return copy_out(a, in, len, outlen);
 			break;
 		}
+	if (ascii_based(cs) && plain7(in, len))
+		return copy_out(a, in, len, outlen);
 	if ((cd = cd_get(cs, &cached)) == (iconv_t)-1)
 		return copy_out(a, in, len, outlen);
 
