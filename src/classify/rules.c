@@ -8,6 +8,7 @@
  * "no match".  The rule set owns every string and compiled pattern.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <pcre2.h>
 
 #include "classify/classify.h"
+#include "classify/prefilter.h"
 #include "dsn/record.h"
 
 #define DEFAULT_MATCH_LIMIT	100000
@@ -31,11 +33,16 @@ enum cond_kind {
 
 struct cond {
 	char		*field;
+	size_t		 fid;		/* index in dsn_rules.fields */
 	int		 neg;
 	enum cond_kind	 kind;
 	char		**globs;
 	size_t		 nglobs;
 	pcre2_code	*re;
+	uint32_t	*lits;		/* prefilter ids; none: always run */
+	size_t		 nlits;
+	int		 run;		/* C_RE: the pattern must run */
+	PCRE2_SIZE	 mo, ml;	/* C_RE: the match, for explain */
 };
 
 struct rule {
@@ -45,12 +52,29 @@ struct rule {
 	size_t			 nconds;
 };
 
+/* A field conditions name, and its value in the current record. */
+struct field {
+	char		*name;
+	unsigned	 gen;		/* record of text, len */
+	unsigned	 sgen;		/* record of bits */
+	const char	*text;		/* NULL: null, missing or empty */
+	size_t		 len;
+	char		 buf[32];	/* a number's text */
+	uint64_t	*bits;		/* prefilter literals found */
+	size_t		 nbits;		/* words allocated */
+};
+
 struct dsn_rules {
 	struct rule		*rules;
 	size_t			 n, cap;
 	pcre2_match_context	*mctx;
 	pcre2_match_data	*md;
 	int			 limit_hits;
+	struct pf		*pf;
+	struct field		*fields;
+	size_t			 nfields, fcap;
+	unsigned		 gen;		/* records classified */
+	json_t			*rec;		/* the record being classified */
 };
 
 static const char *const rule_keys[] = { "id", "reason", "when", "note" };
@@ -65,6 +89,7 @@ cond_clear(struct cond *c)
 		free(c->globs[i]);
 	free(c->globs);
 	pcre2_code_free(c->re);
+	free(c->lits);
 }
 
 static void
@@ -87,7 +112,8 @@ dsn_rules_new(void)
 		return NULL;
 	rs->mctx = pcre2_match_context_create(NULL);
 	rs->md = pcre2_match_data_create(8, NULL);
-	if (rs->mctx == NULL || rs->md == NULL) {
+	rs->pf = pf_new();
+	if (rs->mctx == NULL || rs->md == NULL || rs->pf == NULL) {
 		dsn_rules_free(rs);
 		return NULL;
 	}
@@ -112,8 +138,14 @@ dsn_rules_free(struct dsn_rules *rs)
 	for (i = 0; i < rs->n; i++)
 		rule_clear(&rs->rules[i]);
 	free(rs->rules);
+	for (i = 0; i < rs->nfields; i++) {
+		free(rs->fields[i].name);
+		free(rs->fields[i].bits);
+	}
+	free(rs->fields);
 	pcre2_match_context_free(rs->mctx);
 	pcre2_match_data_free(rs->md);
+	pf_free(rs->pf);
 	free(rs);
 }
 
@@ -184,12 +216,13 @@ cond_globs(struct cond *c, json_t *v, char *err, size_t errlen)
 }
 
 static int
-cond_regex(struct cond *c, json_t *v, char *err, size_t errlen)
+cond_regex(struct dsn_rules *rs, struct cond *c, json_t *v, char *err,
+    size_t errlen)
 {
 	json_t		*p = json_object_get(v, "re");
 	PCRE2_UCHAR	 msg[120];
 	PCRE2_SIZE	 off;
-	int		 ec;
+	int		 ec, n;
 
 	if (!json_is_string(p) || json_object_size(v) != 1) {
 		snprintf(err, errlen, "\"%s\": an object must be "
@@ -208,13 +241,46 @@ cond_regex(struct cond *c, json_t *v, char *err, size_t errlen)
 	}
 	/* Without JIT (unsupported CPU) the interpreter still works. */
 	(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+	/* The literals a match needs, looked for once per record. */
+	if ((n = pf_add(rs->pf, json_string_value(p), json_string_length(p),
+	    &c->lits)) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->nlits = (size_t)n;
 	return 0;
 }
 
-static int
-cond_parse(struct cond *c, const char *key, json_t *v, char *err,
-    size_t errlen)
+/* The index of field name in rs->fields, added if new; -1 on ENOMEM. */
+static long
+field_index(struct dsn_rules *rs, const char *name)
 {
+	struct field	*nf;
+	size_t		 i;
+
+	for (i = 0; i < rs->nfields; i++)
+		if (strcmp(rs->fields[i].name, name) == 0)
+			return (long)i;
+	if (rs->nfields == rs->fcap) {
+		nf = realloc(rs->fields, (rs->fcap + 8) * sizeof(*nf));
+		if (nf == NULL)
+			return -1;
+		rs->fields = nf;
+		rs->fcap += 8;
+	}
+	memset(&rs->fields[i], 0, sizeof(rs->fields[i]));
+	if ((rs->fields[i].name = strdup(name)) == NULL)
+		return -1;
+	rs->nfields++;
+	return (long)i;
+}
+
+static int
+cond_parse(struct dsn_rules *rs, struct cond *c, const char *key, json_t *v,
+    char *err, size_t errlen)
+{
+	long	 fid;
+
 	c->neg = key[0] == '!';
 	if ((c->field = strdup(key + c->neg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -225,12 +291,17 @@ cond_parse(struct cond *c, const char *key, json_t *v, char *err,
 		    c->field);
 		return -1;
 	}
+	if ((fid = field_index(rs, c->field)) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->fid = (size_t)fid;
 	if (json_is_null(v))
 		c->kind = C_ABSENT;
 	else if (json_is_true(v))
 		c->kind = C_PRESENT;
 	else if (json_is_object(v))
-		return cond_regex(c, v, err, errlen);
+		return cond_regex(rs, c, v, err, errlen);
 	else
 		return cond_globs(c, v, err, errlen);
 	return 0;
@@ -256,7 +327,8 @@ rule_check_keys(json_t *o, char *err, size_t errlen)
 }
 
 static int
-rule_parse(struct rule *r, json_t *o, char *err, size_t errlen)
+rule_parse(struct dsn_rules *rs, struct rule *r, json_t *o, char *err,
+    size_t errlen)
 {
 	json_t		*id, *reason, *when, *v;
 	const char	*k;
@@ -298,7 +370,7 @@ rule_parse(struct rule *r, json_t *o, char *err, size_t errlen)
 		return -1;
 	}
 	json_object_foreach(when, k, v) {
-		if (cond_parse(&r->conds[r->nconds++], k, v, err,
+		if (cond_parse(rs, &r->conds[r->nconds++], k, v, err,
 		    errlen) == -1)
 			return -1;
 	}
@@ -362,7 +434,7 @@ dsn_rules_load(struct dsn_rules *rs, const char *text, size_t len,
 		struct rule	*r = &rs->rules[rs->n];
 
 		memset(r, 0, sizeof(*r));
-		if (rule_parse(r, json_array_get(list, i), why,
+		if (rule_parse(rs, r, json_array_get(list, i), why,
 		    sizeof(why)) == 0) {
 			if (!rules_dup_id(rs, r->id)) {
 				rs->n++;
@@ -455,47 +527,140 @@ explain_add(struct dsn_verdict *v, const struct cond *c, const char *s,
 	    c->kind == C_RE ? "~" : "=", (int)len, s);
 }
 
-static int
-cond_match(struct dsn_rules *rs, const struct cond *c, json_t *rec,
-    struct dsn_verdict *v)
+/* Field fid of the current record, looked up once per record. */
+static struct field *
+field_get(struct dsn_rules *rs, size_t fid)
 {
-	PCRE2_SIZE	*ov;
-	const char	*s;
-	char		 buf[32];
-	size_t		 i;
-	int		 rc, hit = 0;
+	struct field	*f = &rs->fields[fid];
 
-	s = field_text(rec, c->field, buf, sizeof(buf));
+	if (f->gen != rs->gen) {
+		f->gen = rs->gen;
+		f->text = field_text(rs->rec, f->name, f->buf, sizeof(f->buf));
+		f->len = f->text != NULL ? strlen(f->text) : 0;
+	}
+	return f;
+}
+
+/*
+ * 0 when no literal of c's prefilter is in field f, so its pattern
+ * cannot match; the field is scanned once per record for all of them.
+ */
+static int
+maybe(struct dsn_rules *rs, const struct cond *c, struct field *f)
+{
+	size_t	 i, words = pf_words(rs->pf);
+
+	if (c->nlits == 0)
+		return 1;
+	if (f->nbits < words) {
+		free(f->bits);
+		if ((f->bits = calloc(words, sizeof(*f->bits))) == NULL) {
+			f->nbits = 0;
+			return 1;
+		}
+		f->nbits = words;
+		f->sgen = 0;
+	}
+	if (f->sgen != rs->gen) {
+		f->sgen = rs->gen;
+		if (pf_scan(rs->pf, f->text, f->len, f->bits) == -1)
+			return 1;
+	}
+	for (i = 0; i < c->nlits; i++)
+		if (f->bits[c->lits[i] / 64] & (uint64_t)1 << (c->lits[i] % 64))
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether condition c holds without running a pattern: 1 or 0; for a
+ * pattern that may match, c->run is set and 1 returned (decided later).
+ */
+static int
+cond_cheap(struct dsn_rules *rs, struct cond *c)
+{
+	struct field	*f = field_get(rs, c->fid);
+	size_t		 i;
+	int		 hit = 0;
+
+	c->run = 0;
 	switch (c->kind) {
 	case C_ABSENT:
-		hit = s == NULL;
+		hit = f->text == NULL;
 		break;
 	case C_PRESENT:
-		hit = s != NULL;
+		hit = f->text != NULL;
 		break;
 	case C_GLOB:
-		for (i = 0; s != NULL && i < c->nglobs && !hit; i++)
-			hit = glob_match(c->globs[i], s);
-		if (hit != c->neg && s != NULL)
-			explain_add(v, c, s, strlen(s));
-		return hit != c->neg;
+		for (i = 0; f->text != NULL && i < c->nglobs && !hit; i++)
+			hit = glob_match(c->globs[i], f->text);
+		break;
 	case C_RE:
-		if (s == NULL)
-			break;
-		rc = pcre2_match(c->re, (PCRE2_SPTR)s, strlen(s), 0, 0,
-		    rs->md, rs->mctx);
-		if (rc == PCRE2_ERROR_MATCHLIMIT ||
-		    rc == PCRE2_ERROR_DEPTHLIMIT ||
-		    rc == PCRE2_ERROR_JIT_STACKLIMIT)
-			rs->limit_hits++;
-		hit = rc >= 0;
-		if (hit && !c->neg) {
-			ov = pcre2_get_ovector_pointer(rs->md);
-			explain_add(v, c, s + ov[0], ov[1] - ov[0]);
+		if (f->text != NULL && maybe(rs, c, f)) {
+			c->run = 1;
+			return 1;
 		}
 		break;
 	}
 	return hit != c->neg;
+}
+
+/* Runs c's pattern: whether the condition holds. */
+static int
+cond_run(struct dsn_rules *rs, struct cond *c)
+{
+	struct field	*f = field_get(rs, c->fid);
+	PCRE2_SIZE	*ov;
+	int		 rc;
+
+	rc = pcre2_match(c->re, (PCRE2_SPTR)f->text, f->len, 0, 0, rs->md,
+	    rs->mctx);
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		rs->limit_hits++;
+	if (rc >= 0) {
+		ov = pcre2_get_ovector_pointer(rs->md);
+		c->mo = ov[0];
+		c->ml = ov[1] - ov[0];
+	}
+	return (rc >= 0) != c->neg;
+}
+
+/*
+ * Whether every condition of r holds: the cheap ones first, patterns
+ * only when those pass and their literals are in the text.
+ */
+static int
+rule_match(struct dsn_rules *rs, struct rule *r)
+{
+	size_t	 j;
+
+	for (j = 0; j < r->nconds; j++)
+		if (!cond_cheap(rs, &r->conds[j]))
+			return 0;
+	for (j = 0; j < r->nconds; j++)
+		if (r->conds[j].run && !cond_run(rs, &r->conds[j]))
+			return 0;
+	return 1;
+}
+
+/* The explanation of a rule that matched, its conditions in order. */
+static void
+explain(struct dsn_rules *rs, struct rule *r, struct dsn_verdict *v)
+{
+	struct cond	*c;
+	struct field	*f;
+	size_t		 j;
+
+	v->explain[0] = '\0';
+	for (j = 0; j < r->nconds; j++) {
+		c = &r->conds[j];
+		f = field_get(rs, c->fid);
+		if (c->kind == C_GLOB && f->text != NULL)
+			explain_add(v, c, f->text, f->len);
+		else if (c->kind == C_RE && !c->neg)
+			explain_add(v, c, f->text + c->mo, c->ml);
+	}
 }
 
 int
@@ -504,26 +669,27 @@ dsn_rules_classify(struct dsn_rules *rs, json_t *rec,
 {
 	char		 b1[32], b2[32];
 	const char	*status, *action;
-	size_t		 i, j;
+	size_t		 i;
 
+	if (++rs->gen == 0) {		/* wrapped: forget every field */
+		for (i = 0; i < rs->nfields; i++)
+			rs->fields[i].gen = rs->fields[i].sgen = 0;
+		rs->gen = 1;
+	}
+	rs->rec = rec;
 	rs->limit_hits = 0;
 	v->reason = "undefined";
 	v->rule = NULL;
+	v->explain[0] = '\0';
 	for (i = 0; i < rs->n; i++) {
-		const struct rule	*r = &rs->rules[i];
-
-		v->explain[0] = '\0';
-		for (j = 0; j < r->nconds; j++)
-			if (!cond_match(rs, &r->conds[j], rec, v))
-				break;
-		if (j == r->nconds) {
-			v->reason = r->reason->name;
-			v->rule = r->id;
+		if (rule_match(rs, &rs->rules[i])) {
+			v->reason = rs->rules[i].reason->name;
+			v->rule = rs->rules[i].id;
+			explain(rs, &rs->rules[i], v);
 			break;
 		}
 	}
-	if (v->rule == NULL)
-		v->explain[0] = '\0';
+	rs->rec = NULL;
 	status = field_text(rec, "status", b1, sizeof(b1));
 	action = field_text(rec, "action", b2, sizeof(b2));
 	v->hard = dsn_reason_is_hard(v->reason, status, action);

@@ -105,6 +105,39 @@ test_explain(void)
 	verdict(rs, "{\"diagnostic\":\"550 looks like SP4M to us\"}", &v);
 	CHECK(strcmp(v.explain, "diagnostic~SP4M") == 0);
 	dsn_rules_free(rs);
+
+	/* Patterns run after the cheap tests; explain keeps rule order. */
+	rs = load("[{\"id\":\"y\",\"reason\":\"userunknown\",\"when\":"
+	    "{\"diagnostic\":{\"re\":\"no such (user|mailbox)\"},"
+	    "\"!remote_mta\":{\"re\":\"\\\\.example\\\\.org$\"},"
+	    "\"status\":\"5.1.*\"}}]", err, sizeof(err));
+	CHECK(rs != NULL);
+	if (rs == NULL)
+		return;
+	verdict(rs, "{\"diagnostic\":\"550 No Such User here\","
+	    "\"status\":\"5.1.1\",\"remote_mta\":\"mx.example.net\"}", &v);
+	CHECK(strcmp(v.explain, "diagnostic~No Such User; status=5.1.1") == 0);
+	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"no such mailbox\","
+	    "\"status\":\"5.1.1\",\"remote_mta\":\"mx.EXAMPLE.org\"}", &v),
+	    "-") == 0);
+	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"no such mailbox\","
+	    "\"status\":\"5.2.1\"}", &v), "-") == 0);
+	/* No remote_mta: the negated pattern holds. */
+	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"no such mailbox\","
+	    "\"status\":\"5.1.1\"}", &v), "y") == 0);
+	dsn_rules_free(rs);
+	rs = load("[{\"id\":\"z\",\"reason\":\"userunknown\",\"when\":"
+	    "{\"diagnostic\":{\"re\":\"unknown user\"}}}]", err, sizeof(err));
+	CHECK(rs != NULL);
+	if (rs == NULL)
+		return;
+	/* U+212A KELVIN SIGN matches k: the prefilter must not skip it. */
+	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"550 un\u212anown "
+	    "user\"}", &v), "z") == 0);
+	CHECK(strcmp(v.explain, "diagnostic~un\xe2\x84\xaanown user") == 0);
+	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"550 unknow user\"}",
+	    &v), "-") == 0);
+	dsn_rules_free(rs);
 }
 
 static void
