@@ -230,42 +230,83 @@ command_at(const char *s, size_t len)
 	return NULL;
 }
 
+/*
+ * What names the SMTP step in a diagnostic: whole phrases (qmail, Exim)
+ * first, then words that lead to a command ("in reply to RCPT TO").
+ * A phrase anywhere beats a lead; an earlier phrase or lead of the
+ * table beats a later one; among the places of one lead, the first
+ * one followed by a command counts.
+ */
+static const struct {
+	const char	*s, *cmd;	/* cmd NULL: a lead */
+	size_t		 len;
+} step_words[] = {
+#define W(s, c)	{ s, c, sizeof(s) - 1 }
+	W("does not like recipient", "RCPT"),
+	W("sender was rejected", "MAIL"),
+	W("my name was rejected", "HELO"),
+	W("but greeting failed", "CONN"),
+	W("able to establish an smtp connection", "CONN"),
+	W("in reply to ", NULL),
+	W("after ", NULL),
+	W("while sending ", NULL),
+	W("during ", NULL),
+	W("response to ", NULL),
+#undef W
+};
+#define NSTEP	(sizeof(step_words) / sizeof(step_words[0]))
+
+/*
+ * The first step word starting with each byte, plus one (0: none), and
+ * the next one with the same first letter, plus one.
+ */
+static const unsigned char step_first[256] = {
+	['d'] = 1, ['D'] = 1, ['s'] = 2, ['S'] = 2, ['m'] = 3, ['M'] = 3,
+	['b'] = 4, ['B'] = 4, ['a'] = 5, ['A'] = 5, ['i'] = 6, ['I'] = 6,
+	['w'] = 8, ['W'] = 8, ['r'] = 10, ['R'] = 10,
+};
+static const unsigned char step_next[NSTEP] = {
+	9, 0, 0, 0, 7, 0, 0, 0, 0, 0
+};
+
+/*
+ * One pass over s: each place that starts one of the step words (its
+ * first byte through step_first, its second compared at once) is
+ * tried against them.
+ */
 const char *
 status_command(const char *s, size_t len)
 {
-	static const char *const leads[] = {
-		"in reply to ", "after ", "while sending ", "during ",
-		"response to ", NULL
-	};
-	/* Whole phrases that name the step (qmail, Exim). */
-	static const struct {
-		const char	*phrase, *cmd;
-	} phrases[] = {
-		{ "does not like recipient", "RCPT" },
-		{ "sender was rejected", "MAIL" },
-		{ "my name was rejected", "HELO" },
-		{ "but greeting failed", "CONN" },
-		{ "able to establish an smtp connection", "CONN" },
-	};
-	const char	*p, *cmd;
-	size_t		 off;
-	int		 i;
+	const char	*lead[NSTEP] = { NULL };
+	size_t		 i, k, best = NSTEP;
+	unsigned	 n;
 
-	if (s == NULL)
+	if (s == NULL || len < 2)
 		return NULL;
-	for (off = 0; off < sizeof(phrases) / sizeof(phrases[0]); off++)
-		if (msg_memcasemem(s, len, phrases[off].phrase,
-		    strlen(phrases[off].phrase)) != NULL)
-			return phrases[off].cmd;
-	for (i = 0; leads[i] != NULL; i++)
-		for (off = 0; off < len && (p = msg_memcasemem(s + off,
-		    len - off, leads[i], strlen(leads[i]))) != NULL;
-		    off = (size_t)(p - s) + 1) {
-			p += strlen(leads[i]);
-			if ((cmd = command_at(p, len - (size_t)(p - s))) !=
-			    NULL)
-				return cmd;
-			p -= strlen(leads[i]);
+	for (i = 0; i + 1 < len; i++) {
+		for (n = step_first[(unsigned char)s[i]]; n != 0;
+		    n = step_next[k]) {
+			k = n - 1;
+			/* Second bytes are letters: | 0x20 folds the case. */
+			if (((unsigned char)s[i + 1] | 0x20) !=
+			    (unsigned char)step_words[k].s[1] ||
+			    len - i < step_words[k].len ||
+			    (step_words[k].cmd != NULL ? k >= best :
+			    lead[k] != NULL) ||
+			    !msg_startcase(s + i, len - i, step_words[k].s))
+				continue;
+			if (step_words[k].cmd != NULL) {
+				if ((best = k) == 0)
+					return step_words[0].cmd;
+			} else
+				lead[k] = command_at(s + i + step_words[k].len,
+				    len - i - step_words[k].len);
 		}
+	}
+	if (best < NSTEP)
+		return step_words[best].cmd;
+	for (k = 0; k < NSTEP; k++)
+		if (lead[k] != NULL)
+			return lead[k];
 	return NULL;
 }
