@@ -162,9 +162,15 @@ bol(const char *t, size_t pos)
 static size_t
 eol(const char *t, size_t len, size_t pos)
 {
-	while (pos < len && t[pos] != '\n' && t[pos] != '\r')
-		pos++;
-	return pos;
+	const char	*lf, *cr;
+	size_t		 e;
+
+	if (pos >= len)
+		return pos;
+	lf = memchr(t + pos, '\n', len - pos);
+	e = lf != NULL ? (size_t)(lf - t) : len;
+	cr = memchr(t + pos, '\r', e - pos);
+	return cr != NULL ? (size_t)(cr - t) : e;
 }
 
 /* Start of the line after the one ending at pos. */
