@@ -352,7 +352,8 @@ fold_field(const struct policy *p, json_t *obj, const char *key, char *out)
 	if ((semi = strchr(s, ';')) != NULL && ((at = strchr(s, '@')) ==
 	    NULL || semi < at))
 		s = semi + 1;
-	if (addr_fold(s, strlen(s), p->case_local, out, ADDR_MAX) < 0) {
+	if (addr_fold(s, strlen(s), p->case_local, out, ADDR_MAX) < 0 ||
+	    addr_unroutable(out)) {
 		out[0] = '\0';
 		return -1;
 	}
@@ -380,8 +381,8 @@ subscriber(const struct run *r, json_t *obj, struct ledger_event *ev,
 	fold_field(p, obj, "original_recipient", orig);
 	verp[0] = '\0';
 	if (addr_verp(str(obj, "bounce_to"), p->verp_delim, v,
-	    sizeof(v)) == 0 && addr_fold(v, strlen(v), p->case_local, verp,
-	    sizeof(verp)) < 0)
+	    sizeof(v)) == 0 && (addr_fold(v, strlen(v), p->case_local, verp,
+	    sizeof(verp)) < 0 || addr_unroutable(verp)))
 		verp[0] = '\0';
 	if (member(r, rcpt))
 		pick = rcpt;
@@ -439,7 +440,8 @@ ingest_one(struct run *r, json_t *obj, const char *src, long line)
 	if (subscriber(r, obj, &ev, addr, rcpt, src, line) < 0) {
 		r->skipped++;
 		if (r->o->verbose)
-			fprintf(stderr, PROG ": %s:%ld: no recipient, skipped\n",
+			fprintf(stderr, PROG ": %s:%ld: no recipient (or only a "
+			    ".invalid placeholder), skipped\n",
 			    src, line);
 		return 0;
 	}

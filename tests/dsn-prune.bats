@@ -529,3 +529,18 @@ prune() {
 	assert_failure 2
 	assert_output --partial 'dsn-prune: stdout: '
 }
+
+@test "complaint under the .invalid placeholder, no --list -> skipped, nobody removed" {
+	printf '{"source":"m","message":1,"offset":0,"type":"feedback",'\
+'"format":"arf","report_id":"<fbl-1@fbl.example.net>",'\
+'"date":"2024-05-01T09:00:00Z","recipient":'\
+'"undisclosed-recipient-in-headers@libsisimai.org.invalid",'\
+'"feedback_type":"abuse","reason":"feedback","hard_bounce":false,'\
+'"rule":"t"}\n' > "$T/fbl.jsonl"
+	run "$P" --ledger "$T/db" -n -v --complaint-types abuse \
+	    --now 2024-05-02T00:00:00Z "$T/fbl.jsonl"
+	assert_success
+	assert_output --partial '.invalid placeholder), skipped'
+	assert_output --partial '0 addresses to remove'
+	refute_output --partial 'would-remove'
+}

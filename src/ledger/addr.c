@@ -118,3 +118,16 @@ addr_verp(const char *bounce_to, char delim, char *out, size_t outlen)
 	out[ul + 1 + dl] = '\0';
 	return 0;
 }
+
+int
+addr_unroutable(const char *a)
+{
+	const char	*at = strrchr(a, '@');
+	size_t		 n;
+
+	if (at == NULL)
+		return 0;
+	n = strlen(++at);
+	return strcmp(at, "invalid") == 0 ||
+	    (n > 8 && strcmp(at + n - 8, ".invalid") == 0);
+}

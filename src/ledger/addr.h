@@ -20,6 +20,13 @@
 int	addr_fold(const char *s, size_t len, int case_local, char *out,
 	    size_t outlen);
 
+/*
+ * Non-zero when the folded address is in the .invalid domain (RFC 6761):
+ * a placeholder, such as the one dsn-parse gives a complaint whose
+ * recipient was redacted, never a subscriber.
+ */
+int	addr_unroutable(const char *folded);
+
 /* Same, but copies the address as written, folding nothing. */
 int	addr_raw(const char *s, size_t len, char *out, size_t outlen);
 
