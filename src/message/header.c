@@ -6,6 +6,7 @@
  * views into the caller's buffer; only msg_unfold() allocates, in the
  * arena it is given.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "message/message.h"
@@ -89,12 +90,65 @@ msg_field_is(const struct msg_field *f, const char *name)
 	    msg_startcase(f->name, f->namelen, name);
 }
 
+#define ONES	((uint64_t)0x0101010101010101ULL)
+#define HIGHS	(ONES * 0x80)
+
+/* A byte of a word: neither a blank, a control nor DEL. */
+#define WORD(c)	((unsigned char)(c) > ' ' && (c) != 0x7f)
+
+/*
+ * Non-zero when the 8 bytes at p are word bytes and spaces, no two
+ * spaces side by side (byte tricks: no byte below 0x20, none equal to
+ * 0x7f, and the mask of spaces has no two neighbours).
+ */
+static int
+plain8(const char *p)
+{
+	uint64_t	 x, t, sp;
+
+	memcpy(&x, p, 8);
+	if (((x - ONES * 0x20) & ~x & HIGHS) != 0)
+		return 0;
+	t = x ^ (ONES * 0x7f);
+	if (((t - ONES) & ~t & HIGHS) != 0)
+		return 0;
+	t = x ^ (ONES * 0x20);
+	sp = ~(((t & ~HIGHS) + ~HIGHS) | t | ~HIGHS);
+	return (sp & (sp >> 8)) == 0;
+}
+
+/*
+ * End of the run of words joined by single spaces that starts with the
+ * word byte v[i]: msg_unfold() copies such a run as it is.  A space
+ * that ends the run belongs to the blanks after it, so is left out.
+ */
+static size_t
+plain_run(const char *v, size_t len, size_t i)
+{
+	for (;;) {
+		while (i + 8 <= len && v[i] != ' ' && plain8(v + i))
+			i += 8;
+		if (i >= len)
+			break;
+		if (WORD(v[i]))
+			i++;
+		else if (v[i] == ' ' && v[i - 1] != ' ' && i + 1 < len &&
+		    WORD(v[i + 1]))
+			i += 2;
+		else
+			break;
+	}
+	if (v[i - 1] == ' ')
+		i--;
+	return i;
+}
+
 char *
 msg_unfold(struct arena *a, const char *v, size_t len)
 {
 	const char	*cs;
 	char		*out;
-	size_t		 i, o;
+	size_t		 i, o, e;
 	int		 space, ctl;
 
 	/* Raw ISO-2022-JP (no encoded words): decoded before unfolding. */
@@ -113,8 +167,7 @@ msg_unfold(struct arena *a, const char *v, size_t len)
 		 * DEL when the run holds a control byte other than a line
 		 * end or a tab, so that msg_addr() can refuse "a\0b@c".
 		 */
-		while (i < len && ((unsigned char)v[i] <= ' ' ||
-		    v[i] == 0x7f)) {
+		while (i < len && !WORD(v[i])) {
 			space = 1;
 			if ((unsigned char)v[i] < ' ' && v[i] != '\t' &&
 			    v[i] != '\r' && v[i] != '\n')
@@ -128,9 +181,11 @@ msg_unfold(struct arena *a, const char *v, size_t len)
 		if (space && o > 0)
 			out[o++] = ctl ? 0x7f : ' ';
 		space = ctl = 0;
-		/* A word, copied as it is. */
-		while (i < len && (unsigned char)v[i] > ' ' && v[i] != 0x7f)
-			out[o++] = v[i++];
+		/* Words and the single spaces between them, as they are. */
+		e = plain_run(v, len, i);
+		memcpy(out + o, v + i, e - i);
+		o += e - i;
+		i = e;
 	}
 	out[o] = '\0';
 	return out;
