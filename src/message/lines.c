@@ -6,6 +6,9 @@
  * buffer; no memory is allocated here.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "message/message.h"
 
@@ -15,28 +18,47 @@ lc(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+size_t
+msg_eol(const char *s, size_t n)
+{
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	const __m128i	 cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	__m128i		 x;
+	unsigned	 m;
+
+	/* 16 bytes at a time: compare, merge, one bit per byte. */
+	for (; i + 16 <= n; i += 16) {
+		x = _mm_loadu_si128((const void *)(s + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == '\r' || s[i] == '\n')
+			return i;
+	return n;
+}
+
 int
 msg_line_next(const char *buf, size_t len, size_t *pos, const char **line,
     size_t *linelen)
 {
-	size_t		 i = *pos;
-	const char	*lf, *cr, *e;
+	size_t		 i = *pos, e;
 
 	if (i >= len)
 		return 0;
-	lf = memchr(buf + i, '\n', len - i);
-	e = lf != NULL ? lf : buf + len;
-	cr = memchr(buf + i, '\r', (size_t)(e - (buf + i)));
+	e = i + msg_eol(buf + i, len - i);
 	*line = buf + i;
-	if (cr != NULL) {
-		*linelen = (size_t)(cr - (buf + i));
-		*pos = (size_t)(cr - buf) + 1;
+	*linelen = e - i;
+	if (e < len && buf[e] == '\r') {
+		*pos = e + 1;
 		if (*pos < len && buf[*pos] == '\n')
 			(*pos)++;
-	} else {
-		*linelen = (size_t)(e - (buf + i));
-		*pos = lf != NULL ? (size_t)(lf - buf) + 1 : len;
-	}
+	} else
+		*pos = e < len ? e + 1 : len;
 	return 1;
 }
 

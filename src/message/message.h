@@ -45,6 +45,12 @@ char		*arena_strndup(struct arena *, const char *s, size_t len);
 int	msg_line_next(const char *buf, size_t len, size_t *pos,
 	    const char **line, size_t *linelen);
 
+/*
+ * Offset of the first CR or LF in s[0..n), or n (SSE2 where the
+ * compiler has it, 16 bytes at a time).
+ */
+size_t	msg_eol(const char *s, size_t n);
+
 /* Case-insensitive search of needle in hay; pointer or NULL. */
 const char	*msg_memcasemem(const char *hay, size_t haylen,
 		    const char *needle, size_t nlen);

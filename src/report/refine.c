@@ -162,15 +162,7 @@ bol(const char *t, size_t pos)
 static size_t
 eol(const char *t, size_t len, size_t pos)
 {
-	const char	*lf, *cr;
-	size_t		 e;
-
-	if (pos >= len)
-		return pos;
-	lf = memchr(t + pos, '\n', len - pos);
-	e = lf != NULL ? (size_t)(lf - t) : len;
-	cr = memchr(t + pos, '\r', e - pos);
-	return cr != NULL ? (size_t)(cr - t) : e;
+	return pos >= len ? pos : pos + msg_eol(t + pos, len - pos);
 }
 
 /* Start of the line after the one ending at pos. */
