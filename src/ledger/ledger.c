@@ -225,9 +225,9 @@ copy_in(struct ledger *l, const char *path, int busy, char *err,
 }
 
 /*
- * The ledger on database name (a path or ":memory:") opened with flags;
- * with from set, the database at that path (when it exists) is copied
- * in first.  0, or -1 with a reason in err.
+ * The ledger on database name (a path, or "" for a private temporary
+ * one) opened with flags; with from set, the database at that path (when
+ * it exists) is copied in first.  0, or -1 with a reason in err.
  */
 static int
 open_db(struct ledger **out, const char *name, int flags, const char *from,
@@ -268,9 +268,13 @@ int
 ledger_open_copy(struct ledger **out, const char *path, int busy,
     char *err, size_t len)
 {
-	/* XXX prune: the whole ledger is copied into memory for a dry run. */
-	return open_db(out, ":memory:", SQLITE_OPEN_READWRITE, path, busy,
-	    err, len);
+	/*
+	 * "" is SQLite's private temporary database: kept in its page
+	 * cache while small, spilled to a file in the temporary directory
+	 * when large, deleted on close.  A big ledger never has to fit in
+	 * memory for a dry run.
+	 */
+	return open_db(out, "", SQLITE_OPEN_READWRITE, path, busy, err, len);
 }
 
 int
