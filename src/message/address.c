@@ -10,20 +10,32 @@
 #include "message/message.h"
 
 static int
+is_alnum8(unsigned char c)
+{
+	return c >= 0x80 || (unsigned)((c | 0x20) - 'a') < 26 ||
+	    (unsigned)(c - '0') < 10;
+}
+
+static int
 is_local(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c >= 0x80)
+	if (is_alnum8(c))
 		return 1;
-	return c != '\0' && strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'':
+	case '*': case '+': case '/': case '=': case '?': case '^':
+	case '_': case '`': case '{': case '|': case '}': case '~':
+	case '.': case '-':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static int
 is_domain(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c >= 0x80 || c == '-' || c == '.' ||
-	    c == '_';
+	return is_alnum8(c) || c == '-' || c == '.' || c == '_';
 }
 
 int
@@ -83,6 +95,11 @@ strip_comments(const char *s, size_t len, char *out)
 	size_t	 i, o = 0;
 	int	 depth = 0, quote = 0;
 
+	/* Without comments or quotes there is nothing to strip. */
+	if (memchr(s, '(', len) == NULL && memchr(s, '"', len) == NULL) {
+		memcpy(out, s, len);
+		return len;
+	}
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
