@@ -18,15 +18,18 @@ static void
 digest(const char *buf, size_t len, char *out, size_t outlen)
 {
 	unsigned long long	 h1 = 1469598103934665603ULL, h2 = 7;
-	size_t			 i;
+	size_t			 i = 0, e;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
+	/* Line by line (msg_eol() finds the ends), the ends skipped. */
+	while (i < len) {
+		for (e = i + msg_eol(buf + i, len - i); i < e; i++) {
+			unsigned char c = (unsigned char)buf[i];
 
-		if (c == '\r' || c == '\n')
-			continue;
-		h1 = (h1 ^ c) * 1099511628211ULL;
-		h2 = h2 * 31 + c + (h2 >> 29);
+			h1 = (h1 ^ c) * 1099511628211ULL;
+			h2 = h2 * 31 + c + (h2 >> 29);
+		}
+		while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
+			i++;
 	}
 	snprintf(out, outlen, "digest-%016llx%016llx", h1, h2);
 }
