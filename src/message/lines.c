@@ -62,18 +62,76 @@ msg_line_next(const char *buf, size_t len, size_t *pos, const char **line,
 	return 1;
 }
 
+/* 1 when s[0..n) equals t[0..n) but for the case of ASCII letters. */
+static int
+caseeq(const char *s, const char *t, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != t[i] && lc((unsigned char)s[i]) !=
+		    lc((unsigned char)t[i]))
+			return 0;
+	return 1;
+}
+
+#if defined(__SSE2__)
+/*
+ * msg_memcasemem() for a haystack with at least 16 places to try: 16
+ * places at a time, a place a candidate when both its first and its
+ * last byte match the needle's (either case), only candidates compared
+ * whole.  The last block overlaps the one before it.
+ */
+static const char *
+memcasemem16(const char *hay, size_t places, const char *needle,
+    size_t nlen)
+{
+	int		 f = lc((unsigned char)needle[0]);
+	int		 l = lc((unsigned char)needle[nlen - 1]);
+	const __m128i	 f1 = _mm_set1_epi8((char)f);
+	const __m128i	 f2 = _mm_set1_epi8((char)(f >= 'a' && f <= 'z' ?
+			    f - 32 : f));
+	const __m128i	 l1 = _mm_set1_epi8((char)l);
+	const __m128i	 l2 = _mm_set1_epi8((char)(l >= 'a' && l <= 'z' ?
+			    l - 32 : l));
+	__m128i		 a, b;
+	size_t		 i = 0, k;
+	unsigned	 m;
+
+	for (;;) {
+		a = _mm_loadu_si128((const void *)(hay + i));
+		b = _mm_loadu_si128((const void *)(hay + i + nlen - 1));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(a, f1), _mm_cmpeq_epi8(a, f2)),
+		    _mm_or_si128(_mm_cmpeq_epi8(b, l1),
+		    _mm_cmpeq_epi8(b, l2))));
+		for (; m != 0; m &= m - 1) {
+			k = (size_t)__builtin_ctz(m);
+			if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
+				return hay + i + k;
+		}
+		if (i + 16 >= places)
+			return NULL;
+		i = i + 32 <= places ? i + 16 : places - 16;
+	}
+}
+#endif
+
 const char *
 msg_memcasemem(const char *hay, size_t haylen, const char *needle,
     size_t nlen)
 {
 	const char	*p, *end, *a, *b;
 	int		 lo, up;
-	size_t		 i;
 
 	if (nlen == 0)
 		return hay;
 	if (haylen < nlen)
 		return NULL;
+#if defined(__SSE2__)
+	if (haylen - nlen + 1 >= 16)
+		return memcasemem16(hay, haylen - nlen + 1, needle, nlen);
+#endif
 	end = hay + haylen - nlen + 1;
 	lo = lc((unsigned char)needle[0]);
 	up = lo >= 'a' && lo <= 'z' ? lo - 32 : lo;
@@ -82,11 +140,7 @@ msg_memcasemem(const char *hay, size_t haylen, const char *needle,
 	b = up != lo ? memchr(hay, up, (size_t)(end - hay)) : NULL;
 	while (a != NULL || b != NULL) {
 		p = a == NULL ? b : (b == NULL || a < b ? a : b);
-		for (i = 1; i < nlen; i++)
-			if (lc((unsigned char)p[i]) !=
-			    lc((unsigned char)needle[i]))
-				break;
-		if (i == nlen)
+		if (caseeq(p + 1, needle + 1, nlen - 1))
 			return p;
 		if (p == a)
 			a = p + 1 < end ? memchr(p + 1, lo,
