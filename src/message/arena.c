@@ -69,6 +69,17 @@ arena_reset(struct arena *a)
 	a->head = b;
 }
 
+size_t
+arena_size(const struct arena *a)
+{
+	const struct block	*b;
+	size_t			 n = 0;
+
+	for (b = a != NULL ? a->head : NULL; b != NULL; b = b->next)
+		n += b->size;
+	return n;
+}
+
 void *
 arena_alloc(struct arena *a, size_t n)
 {

@@ -29,6 +29,9 @@ void		 arena_free(struct arena *);
 /* Forgets every allocation but keeps the first block for reuse. */
 void		 arena_reset(struct arena *);
 
+/* Bytes the arena's blocks hold (used or not). */
+size_t		 arena_size(const struct arena *);
+
 /* n bytes aligned for any type; NULL on allocation failure. */
 void		*arena_alloc(struct arena *, size_t n);
 
@@ -142,7 +145,10 @@ struct msg {
 struct msg	*msg_parse(const char *buf, size_t len,
 		    const struct dsn_limits *, char *err, size_t errlen);
 
-/* Frees the message and its arena; NULL is a no-op. */
+/*
+ * Frees the message and its arena (or keeps them, emptied, for the
+ * thread's next msg_parse()); NULL is a no-op.
+ */
 void		 msg_free(struct msg *);
 
 /*

@@ -455,14 +455,29 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	return pi;
 }
 
+/*
+ * The struct msg of the last message, kept for the next one with its
+ * field and part arrays and the first block of its arena: one message
+ * after another then costs no allocation for them.  Per thread; an
+ * arena that grew past SPARE_ARENA is not kept.
+ */
+#define SPARE_ARENA	(64 * 1024)
+
+static _Thread_local struct msg	*spare;
+
 struct msg *
 msg_parse(const char *buf, size_t len, const struct dsn_limits *lim,
     char *err, size_t errlen)
 {
 	struct msg	*m;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->arena = arena_new()) == NULL) {
+	if ((m = spare) != NULL)
+		spare = NULL;
+	else if ((m = calloc(1, sizeof(*m))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (m->arena == NULL && (m->arena = arena_new()) == NULL) {
 		free(m);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -481,8 +496,33 @@ msg_parse(const char *buf, size_t len, const struct dsn_limits *lim,
 void
 msg_free(struct msg *m)
 {
+	struct msg_field	*fields;
+	struct msg_part		*parts;
+	struct arena		*a;
+	size_t			 capfields;
+	int			 capparts;
+
 	if (m == NULL)
 		return;
+	if (spare == NULL) {
+		/* Kept empty: arrays and arena reused, all else zero. */
+		arena_reset(m->arena);
+		a = arena_size(m->arena) <= SPARE_ARENA ? m->arena : NULL;
+		if (a == NULL)
+			arena_free(m->arena);
+		fields = m->fields;
+		capfields = m->capfields;
+		parts = m->parts;
+		capparts = m->capparts;
+		memset(m, 0, sizeof(*m));
+		m->fields = fields;
+		m->capfields = capfields;
+		m->parts = parts;
+		m->capparts = capparts;
+		m->arena = a;
+		spare = m;
+		return;
+	}
 	arena_free(m->arena);
 	free(m->fields);
 	free(m->parts);
