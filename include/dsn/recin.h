@@ -32,6 +32,15 @@ struct dsn_recin	*dsn_recin_new(FILE *fp);
 int		 dsn_recin_next(struct dsn_recin *, json_t **obj,
 		    char *err, size_t errlen);
 
+/*
+ * Keeps only the members named in names (NULL-terminated, borrowed
+ * until the reader is freed) in the records returned; JSON Lines skip
+ * the others without building them.  Whether a line is a record still
+ * depends on all its members.  NULL keeps every member (the default).
+ * Returns 0, or -1 on allocation failure.
+ */
+int		 dsn_recin_keep(struct dsn_recin *, const char *const *names);
+
 /* Line number of the record last returned (1-based). */
 long		 dsn_recin_line(const struct dsn_recin *);
 

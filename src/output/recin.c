@@ -8,8 +8,11 @@
  * is read as JSON Lines, so each line that is not an object is reported.
  * Input is read in large blocks and split with memchr; lines and rows are
  * bounded (RECIN_MAX).  Invalid UTF-8 is repaired and \u0000 becomes
- * U+FFFD.  The reader owns its buffers; each record is a new Jansson
- * object the caller releases.
+ * U+FFFD.  A JSON line that is one flat object (strings, integers,
+ * true, false, null; plain keys) is read here directly; any other line
+ * goes to Jansson whole, so what is read never depends on this reader
+ * being complete.  The reader owns its buffers; each record is a new
+ * Jansson object the caller releases.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +47,10 @@ struct dsn_recin {
 	long	  lineno;	/* physical lines read */
 	long	  recline;	/* first line of the last record */
 	char	  binary[128];	/* why the input is not records */
+	char	 *str;		/* a string the fast reader decoded */
+	size_t	  scap;
+	const char *const *keep; /* members kept (NULL-ended), NULL: all */
+	size_t	 *keeplen;
 };
 
 /* Fields a record may carry besides dsn-parse's (dsn-classify's). */
@@ -75,8 +82,30 @@ dsn_recin_free(struct dsn_recin *r)
 	free(r->in);
 	free(r->buf);
 	free(r->cell);
+	free(r->str);
+	free(r->keeplen);
 	json_decref(r->array);
 	free(r);
+}
+
+int
+dsn_recin_keep(struct dsn_recin *r, const char *const *names)
+{
+	size_t i, n = 0;
+
+	free(r->keeplen);
+	r->keeplen = NULL;
+	r->keep = NULL;
+	if (names == NULL)
+		return 0;
+	while (names[n] != NULL)
+		n++;
+	if ((r->keeplen = calloc(n + 1, sizeof(*r->keeplen))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		r->keeplen[i] = strlen(names[i]);
+	r->keep = names;
+	return 0;
 }
 
 long
@@ -438,6 +467,320 @@ check_record(json_t **obj, char *err, size_t errlen)
 	return -1;
 }
 
+/* Non-zero when the key (n bytes) is a record field. */
+static int
+is_field(const char *k, size_t n)
+{
+	char buf[64];
+	int i;
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, k, n);
+	buf[n] = '\0';
+	if (dsn_field_lookup(buf) >= 0)
+		return 1;
+	for (i = 0; extra_fields[i] != NULL; i++)
+		if (strcmp(buf, extra_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Non-zero when member k (n bytes) is kept (dsn_recin_keep). */
+static int
+kept(const struct dsn_recin *r, const char *k, size_t n)
+{
+	size_t i;
+
+	if (r->keep == NULL)
+		return 1;
+	for (i = 0; r->keep[i] != NULL; i++)
+		if (r->keeplen[i] == n && memcmp(r->keep[i], k, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drops the members of *obj that are not kept: 0, or -1 (ENOMEM). */
+static int
+project(struct dsn_recin *r, json_t **obj)
+{
+	const char *k;
+	json_t *o, *v;
+
+	if (r->keep == NULL)
+		return 0;
+	if ((o = json_object()) == NULL)
+		return -1;
+	json_object_foreach(*obj, k, v) {
+		if (kept(r, k, strlen(k)) && json_object_set(o, k, v) == -1) {
+			json_decref(o);
+			return -1;
+		}
+	}
+	json_decref(*obj);
+	*obj = o;
+	return 0;
+}
+
+/* JSON whitespace from p. */
+static const char *
+skip_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static int
+hex4(const char *p, const char *e, unsigned *v)
+{
+	int i, d;
+
+	if (e - p < 4)
+		return -1;
+	for (*v = 0, i = 0; i < 4; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			d = p[i] - '0';
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			d = p[i] - 'a' + 10;
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			d = p[i] - 'A' + 10;
+		else
+			return -1;
+		*v = *v << 4 | (unsigned)d;
+	}
+	return 0;
+}
+
+static size_t
+put_utf8(char *o, unsigned c)
+{
+	if (c < 0x80) {
+		o[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		o[0] = (char)(0xc0 | c >> 6);
+		o[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		o[0] = (char)(0xe0 | c >> 12);
+		o[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | c >> 18);
+	o[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	o[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	o[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* A \u escape at p (after the 'u'): its character in *c, or NULL. */
+static const char *
+fast_u(const char *p, const char *e, unsigned *c)
+{
+	unsigned lo;
+
+	if (hex4(p, e, c) == -1 || (*c >= 0xdc00 && *c <= 0xdfff))
+		return NULL;
+	p += 4;
+	if (*c >= 0xd800 && *c <= 0xdbff) {
+		if (e - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+		    hex4(p + 2, e, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
+			return NULL;
+		*c = 0x10000 + ((*c - 0xd800) << 10) + (lo - 0xdc00);
+		p += 6;
+	}
+	if (*c == 0)
+		*c = 0xfffd;	/* as no_nul() does after Jansson */
+	return p;
+}
+
+/*
+ * The string whose '"' is before p: its bytes at *v (*vn of them; in
+ * the line when it has no escape, else decoded into r->str), and the
+ * byte after its closing quote; NULL for what only Jansson takes or
+ * refuses (a raw control byte, a lone surrogate, a bad escape).
+ */
+static const char *
+fast_string(struct dsn_recin *r, const char *p, const char *e,
+    const char **v, size_t *vn)
+{
+	const char *q = p;
+	char *o = r->str;
+	unsigned c;
+
+	while (q < e && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	if (q < e && *q == '"') {
+		*v = p;
+		*vn = (size_t)(q - p);
+		return q + 1;
+	}
+	/* Decoded, a string is never longer than in the line. */
+	memcpy(o, p, (size_t)(q - p));
+	o += q - p;
+	for (p = q; p < e && *p != '"'; ) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p != '\\') {
+			*o++ = *p++;
+			continue;
+		}
+		if (++p == e)
+			return NULL;
+		switch (*p++) {
+		case '"':	*o++ = '"'; break;
+		case '\\':	*o++ = '\\'; break;
+		case '/':	*o++ = '/'; break;
+		case 'b':	*o++ = '\b'; break;
+		case 'f':	*o++ = '\f'; break;
+		case 'n':	*o++ = '\n'; break;
+		case 'r':	*o++ = '\r'; break;
+		case 't':	*o++ = '\t'; break;
+		case 'u':
+			if ((p = fast_u(p, e, &c)) == NULL)
+				return NULL;
+			o += put_utf8(o, c);
+			break;
+		default:
+			return NULL;
+		}
+	}
+	if (p == e)
+		return NULL;
+	*v = r->str;
+	*vn = (size_t)(o - r->str);
+	return p + 1;
+}
+
+/* An integer of at most 18 digits at p, or NULL (Jansson decides). */
+static const char *
+fast_int(const char *p, const char *e, json_int_t *v)
+{
+	int neg = 0, nd = 0;
+
+	*v = 0;
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p == e || *p < '0' || *p > '9' || (*p == '0' && p + 1 < e &&
+	    p[1] >= '0' && p[1] <= '9'))
+		return NULL;
+	for (; p < e && *p >= '0' && *p <= '9'; p++) {
+		if (++nd > 18)
+			return NULL;
+		*v = *v * 10 + (*p - '0');
+	}
+	if (p < e && (*p == '.' || *p == 'e' || *p == 'E'))
+		return NULL;
+	if (neg)
+		*v = -*v;
+	return p;
+}
+
+/* One member's value at p: into *val when want; the byte after it. */
+static const char *
+fast_value(struct dsn_recin *r, const char *p, const char *e, int want,
+    json_t **val)
+{
+	const char *v;
+	size_t vn;
+	json_int_t iv;
+
+	*val = NULL;
+	if (p == e)
+		return NULL;
+	switch (*p) {
+	case '"':
+		if ((p = fast_string(r, p + 1, e, &v, &vn)) != NULL && want &&
+		    (*val = json_stringn_nocheck(v, vn)) == NULL)
+			return NULL;
+		return p;
+	case 't':
+		*val = want ? json_true() : NULL;
+		return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+	case 'f':
+		*val = want ? json_false() : NULL;
+		return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+	case 'n':
+		*val = want ? json_null() : NULL;
+		return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+	}
+	if ((p = fast_int(p, e, &iv)) != NULL && want &&
+	    (*val = json_integer(iv)) == NULL)
+		return NULL;
+	return p;
+}
+
+/*
+ * The line s (n bytes, valid UTF-8) as one flat object: 1 with *obj
+ * set, 0 when it is an object without a record field, -1 when Jansson
+ * must read it (anything else, or out of memory).
+ */
+static int
+fast_object(struct dsn_recin *r, const char *s, size_t n, json_t **obj)
+{
+	const char *p, *e = s + n, *k;
+	json_t *o, *val;
+	size_t kn;
+	int rec = 0, want;
+	char *ns;
+
+	if (r->scap < n + 1) {
+		if ((ns = realloc(r->str, n + 1)) == NULL)
+			return -1;
+		r->str = ns;
+		r->scap = n + 1;
+	}
+	p = skip_ws(s, e);
+	if (p == e || *p != '{' || (p = skip_ws(p + 1, e)) == e ||
+	    *p != '"' || (o = json_object()) == NULL)
+		return -1;
+	for (;;) {
+		/* A plain key: no escape, no control byte. */
+		if (p == e || *p != '"')
+			goto no;
+		for (k = ++p; p < e && *p != '"' && *p != '\\' &&
+		    (unsigned char)*p >= 0x20; p++)
+			;
+		kn = (size_t)(p - k);
+		if (p == e || *p != '"' || (p = skip_ws(p + 1, e)) == e ||
+		    *p != ':')
+			goto no;
+		if (!rec)
+			rec = is_field(k, kn);
+		want = kept(r, k, kn);
+		p = fast_value(r, skip_ws(p + 1, e), e, want, &val);
+		if (p == NULL) {
+			json_decref(val);
+			goto no;
+		}
+		if (want && json_object_setn_new_nocheck(o, k, kn, val) == -1)
+			goto no;
+		p = skip_ws(p, e);
+		if (p < e && *p == ',') {
+			p = skip_ws(p + 1, e);
+			continue;
+		}
+		if (p < e && *p == '}' && skip_ws(p + 1, e) == e)
+			break;
+		goto no;
+	}
+	if (!rec) {
+		json_decref(o);
+		return 0;
+	}
+	*obj = o;
+	return 1;
+no:
+	json_decref(o);
+	return -1;
+}
+
 static int
 next_jsonl(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 {
@@ -459,6 +802,13 @@ next_jsonl(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 	} while (blank(s, n));
 	if (!recutf8_valid(s, n) && (fixed = recutf8_repair(s, n, &n)))
 		s = fixed;
+	if ((rc = fast_object(r, s, n, obj)) >= 0) {
+		free(fixed);
+		if (rc == 0)
+			snprintf(err, errlen, "an object with no record field "
+			    "(recipient, type, ...)");
+		return rc == 1 ? 1 : -1;
+	}
 	*obj = json_loadb(s, n, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
 	if (*obj != NULL && nul_escape(s, n))
 		no_nul(*obj);
@@ -467,7 +817,13 @@ next_jsonl(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 		snprintf(err, errlen, "not JSON: %s", je.text);
 		return -1;
 	}
-	return check_record(obj, err, errlen);
+	if ((rc = check_record(obj, err, errlen)) == 1 &&
+	    project(r, obj) == -1) {
+		json_decref(*obj);
+		*obj = NULL;
+		return -2;
+	}
+	return rc;
 }
 
 /* Jansson's reader over the block, for a JSON array. */
@@ -515,6 +871,11 @@ next_array(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 		snprintf(err + strlen(err), errlen - strlen(err),
 		    " (array element %zu)", r->ai);
 		return -1;
+	}
+	if (project(r, obj) == -1) {
+		json_decref(*obj);
+		*obj = NULL;
+		return -2;
 	}
 	return 1;
 }
@@ -681,6 +1042,8 @@ next_csv(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 	if ((*obj = json_object()) == NULL)
 		return -2;
 	for (i = 0; i < r->ncell; i++) {
+		if (!kept(r, r->hdr[i], strlen(r->hdr[i])))
+			continue;
 		v = cell_value(r->hdr[i], r->buf + r->cell[i],
 		    r->cell[i + 1] - r->cell[i] - 1);
 		if (v == NULL || json_object_set_new(*obj, r->hdr[i], v)) {

@@ -127,20 +127,19 @@ test_random(void)
 	uint32_t		*ids;
 	pcre2_code		*re;
 	struct pf		*pf;
-	int			 i, j, k, n, depth, opened, bad = 0, tried = 0;
+	int			 i, j, k, n, depth, bad = 0, tried = 0;
 	unsigned		 seed = 12345;
 
 #define RND(m)	((seed = seed * 1103515245 + 12345) >> 16) % (m)
 	for (i = 0; i < 20000 && bad < 5; i++) {
 		pat[0] = '\0';
-		depth = opened = 0;
+		depth = 0;
 		for (j = RND(6) + 1; j > 0; j--) {
 			k = RND(10);
 			if (k == 0 && depth < 3) {
 				strcat(pat, RND(3) == 0 ? "(?:" : RND(5) == 0 ?
 				    "(?=" : "(");
 				depth++;
-				opened++;
 				continue;
 			}
 			if (k == 1 && depth > 0) {
