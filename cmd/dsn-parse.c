@@ -359,24 +359,45 @@ long_values(struct run *r, const struct dsn_input_msg *m)
 	    dropped > 0 ? drop : "");
 }
 
+/* v in decimal into buf (at least 24 bytes); returns buf. */
+static char *
+decimal(long long v, char *buf)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
+	    (unsigned long long)v;
+	size_t n;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(buf, p, n);
+	return buf;
+}
+
 static void
 write_records(struct run *r, const struct dsn_input_msg *m)
 {
-	char num[32];
+	char index[24], offset[24];
 	size_t i;
 
 	long_values(r, m);
+	/* The same for every record of the message: formatted once. */
+	decimal(m->index, index);
+	decimal(m->offset, offset);
 	for (i = 0; i < r->list.n; i++) {
 		struct dsn_record *rec = r->list.v[i];
 
 		if (rec == NULL)
 			continue;	/* dropped at a limit */
-		snprintf(num, sizeof(num), "%ld", m->index);
 		if (dsn_record_sets(rec, DSN_F_SOURCE, m->path) == -1 ||
-		    dsn_record_sets(rec, DSN_F_MESSAGE, num) == -1)
+		    dsn_record_sets(rec, DSN_F_MESSAGE, index) == -1)
 			err(2, "%s", m->path);
-		snprintf(num, sizeof(num), "%lld", m->offset);
-		if (dsn_record_sets(rec, DSN_F_OFFSET, num) == -1)
+		if (dsn_record_sets(rec, DSN_F_OFFSET, offset) == -1)
 			err(2, "%s", m->path);
 		if (dsn_recout_record(r->out, rec) == -1)
 			err(2, "stdout");
