@@ -19,7 +19,6 @@
 
 #include "dsn/recin.h"
 #include "summary/alert.h"
-#include "summary/fastin.h"
 #include "summary/summary.h"
 
 #define EXIT_DATA	1
@@ -73,56 +72,18 @@ close_stdout(void)
 	return 0;
 }
 
-/*
- * One reader over either path: JSON Lines through the projecting reader
- * (fast), CSV and JSON arrays through dsn_recin.
- */
-struct reader {
-	struct dsn_recin	*rin;
-	struct fastin		*fin;
+/* The members a report reads; recin builds no others. */
+static const char *const report_fields[] = {
+	"type", "action", "reason", "date", "last_attempt", "recipient",
+	"remote_mta", "status", "diagnostic", "feedback_type", "hard_bounce",
+	"report_id", NULL
 };
-
-static int
-reader_open(struct reader *r, FILE *fp)
-{
-	int	 c;
-
-	memset(r, 0, sizeof(*r));
-	while ((c = getc(fp)) == ' ' || c == '\t' || c == '\r' || c == '\n')
-		;
-	if (c != EOF)
-		ungetc(c, fp);
-	if (c == '{')
-		return (r->fin = fastin_new(fp)) != NULL ? 0 : -1;
-	return (r->rin = dsn_recin_new(fp)) != NULL ? 0 : -1;
-}
-
-static int
-reader_next(struct reader *r, json_t **obj, char *why, size_t len)
-{
-	if (r->fin != NULL)
-		return fastin_next(r->fin, obj, why, len);
-	return dsn_recin_next(r->rin, obj, why, len);
-}
-
-static long
-reader_line(const struct reader *r)
-{
-	return r->fin != NULL ? fastin_line(r->fin) : dsn_recin_line(r->rin);
-}
-
-static void
-reader_close(struct reader *r)
-{
-	fastin_free(r->fin);
-	dsn_recin_free(r->rin);
-}
 
 /* Reads one input into the summary; -1 on an I/O error. */
 static int
 read_input(struct summary *s, const char *path, int *bad)
 {
-	struct reader		 in;
+	struct dsn_recin	*in;
 	FILE			*fp;
 	json_t			*rec;
 	char			 why[256];
@@ -134,9 +95,10 @@ read_input(struct summary *s, const char *path, int *bad)
 		warn("%s", path);
 		return -1;
 	}
-	if (reader_open(&in, fp) == -1)
+	if ((in = dsn_recin_new(fp)) == NULL ||
+	    dsn_recin_keep(in, report_fields) == -1)
 		err(EXIT_USAGE, "%s", path);
-	while ((rc = reader_next(&in, &rec, why, sizeof(why))) != 0) {
+	while ((rc = dsn_recin_next(in, &rec, why, sizeof(why))) != 0) {
 		if (rc == 1) {
 			if (json_is_null(json_object_get(rec, "reason")) ||
 			    json_object_get(rec, "reason") == NULL)
@@ -156,12 +118,12 @@ read_input(struct summary *s, const char *path, int *bad)
 		*bad = 1;
 		if (verbose || ++nbad <= MAX_WARN)
 			warnx("%s:%ld: not a record: %s", path,
-			    reader_line(&in), why);
+			    dsn_recin_line(in), why);
 		else if (nbad == MAX_WARN + 1)
 			warnx("%s: more lines that are not records "
 			    "(-v shows them)", path);
 	}
-	reader_close(&in);
+	dsn_recin_free(in);
 	if (fp != stdin && fclose(fp) == EOF) {
 		warn("%s", path);
 		ret = -1;

@@ -352,7 +352,7 @@ PY
 	assert_output --regexp '^dsn-report [0-9]'
 }
 
-@test "JSON Lines (fast reader) and a JSON array (recin) give the same report" {
+@test "JSON Lines (recin's own reader) and a JSON array (Jansson) give the same report" {
 	python3 - $D/records.jsonl $T > /dev/null <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
@@ -442,11 +442,12 @@ PY
 	run $R -f json /bin/ls
 	assert_failure 1
 	assert_output --partial 'not a record: binary data, not records'
-	{ echo junk; head -2 $D/records.jsonl; printf '"str"\n{}\n3\n[]\n'; } > $T/mixed
+	{ echo junk; head -2 $D/records.jsonl; printf '"str"\n{}\n3\n[]\n{"x":1}\n'; } > $T/mixed
 	run bash -c "$R -f json $T/mixed 2>$T/err | jq -c '[.input.records, .input.bad_lines]'"
-	assert_output '[2,5]'
+	assert_output '[2,6]'
 	run cat $T/err
 	assert_line --partial 'mixed:5: not a record: an empty object'
+	assert_line --partial 'mixed:8: not a record: an object with no record field'
 }
 
 @test "\\u0000 in a record is read, no record dropped" {
@@ -531,7 +532,7 @@ PY
 	jq -c '.report_id += "x"' $D/records.jsonl > $T/other.jsonl
 	run bash -c "cat $D/records.jsonl $T/other.jsonl | $R -f json | jq -c '[.totals.total, .totals.duplicates]'"
 	assert_output '[38,0]'
-	# a JSON array (read through recin, not the fast reader) too
+	# a JSON array (read by Jansson, not recin's own reader) too
 	run bash -c "$R -f json <(jq -s . $T/twice.jsonl) | jq .totals.total"
 	assert_output 19
 }
