@@ -7,6 +7,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "report/recog.h"
 
@@ -140,16 +143,46 @@ reply_at(const char *s, size_t len, size_t i)
 	    c == '[' || c == '"' || c == '\n' || c == '\r' || c == '=';
 }
 
+/*
+ * The first i from `from` on, below end, where s[i] is a class digit
+ * ('2', '4' or '5'); end when none.  16 bytes at a time with SSE2.
+ */
+static size_t
+next_class(const char *s, size_t from, size_t end)
+{
+	size_t		 i = from;
+#if defined(__SSE2__)
+	const __m128i	 d2 = _mm_set1_epi8('2'), d4 = _mm_set1_epi8('4');
+	const __m128i	 d5 = _mm_set1_epi8('5');
+	__m128i		 x;
+	unsigned	 m;
+
+	for (; i + 16 <= end; i += 16) {
+		x = _mm_loadu_si128((const void *)(s + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, d2), _mm_cmpeq_epi8(x, d4)),
+		    _mm_cmpeq_epi8(x, d5)));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < end; i++)
+		if (IS_CLASS(s[i]))
+			return i;
+	return end;
+}
+
 int
 status_reply_find(const char *s, size_t len, int cls, char *out)
 {
-	size_t	 i;
+	size_t	 i, end;
 
-	if (s == NULL)
+	if (s == NULL || len < 3)
 		return 0;
-	for (i = 0; i + 3 <= len; i++)
-		if ((cls == 0 || s[i] == cls) && IS_CLASS(s[i]) &&
-		    reply_at(s, len, i)) {
+	end = len - 2;
+	for (i = next_class(s, 0, end); i < end;
+	    i = next_class(s, i + 1, end))
+		if ((cls == 0 || s[i] == cls) && reply_at(s, len, i)) {
 			memcpy(out, s + i, 3);
 			out[3] = '\0';
 			return 1;
@@ -160,12 +193,14 @@ status_reply_find(const char *s, size_t len, int cls, char *out)
 int
 status_pair_find(const char *s, size_t len, char *st, size_t stlen)
 {
-	size_t	 i, k;
+	size_t	 i, k, end;
 
-	if (s == NULL)
+	if (s == NULL || len < 3)
 		return 0;
-	for (i = 0; i + 3 <= len; i++) {
-		if (!IS_CLASS(s[i]) || !reply_at(s, len, i))
+	end = len - 2;
+	for (i = next_class(s, 0, end); i < end;
+	    i = next_class(s, i + 1, end)) {
+		if (!reply_at(s, len, i))
 			continue;
 		k = i + 3;
 		if (k < len && (s[k] == ' ' || s[k] == '-'))
