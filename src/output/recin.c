@@ -15,6 +15,7 @@
  * Jansson object the caller releases.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -599,36 +600,79 @@ fast_u(const char *p, const char *e, unsigned *c)
 }
 
 /*
+ * The first byte from p that is a quote, a backslash, a control byte or
+ * not valid UTF-8, or e; plain ASCII is passed eight bytes at a time.
+ */
+static const char *
+plain(const char *p, const char *e)
+{
+	const uint64_t one = 0x0101010101010101ULL, high = one * 0x80;
+	const uint64_t quote = one * '"', bslash = one * '\\';
+	const char *stop;
+	uint64_t v, q, b, m = 0;
+	size_t k;
+
+	for (;;) {
+		for (; e - p >= 8; p += 8) {
+			memcpy(&v, p, 8);
+			q = v ^ quote;
+			b = v ^ bslash;
+			/* Any byte < 0x20, == '"', == '\\' or >= 0x80. */
+			m = (((v - one * 0x20) & ~v) | ((q - one) & ~q) |
+			    ((b - one) & ~b) | v) & high;
+			if (m != 0)
+				break;
+		}
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* The lowest flag is exact: the first such byte. */
+		if (e - p >= 8)
+			p += __builtin_ctzll(m) >> 3;
+#endif
+		/* That chunk (or the tail) byte by byte. */
+		for (stop = e - p > 8 ? p + 8 : e; p < stop; ) {
+			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+				return p;
+			if ((unsigned char)*p < 0x80)
+				p++;
+			else if ((k = recutf8_seq((const unsigned char *)p,
+			    (size_t)(e - p))) > 0)
+				p += k;
+			else
+				return p;
+		}
+		if (p >= e)
+			return e;
+	}
+}
+
+/*
  * The string whose '"' is before p: its bytes at *v (*vn of them; in
  * the line when it has no escape, else decoded into r->str), and the
  * byte after its closing quote; NULL for what only Jansson takes or
- * refuses (a raw control byte, a lone surrogate, a bad escape).
+ * refuses (a raw control byte, invalid UTF-8, a lone surrogate, a bad
+ * escape).
  */
 static const char *
 fast_string(struct dsn_recin *r, const char *p, const char *e,
     const char **v, size_t *vn)
 {
-	const char *q = p;
+	const char *q = plain(p, e);
 	char *o = r->str;
 	unsigned c;
 
-	while (q < e && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-		q++;
 	if (q < e && *q == '"') {
 		*v = p;
 		*vn = (size_t)(q - p);
 		return q + 1;
 	}
 	/* Decoded, a string is never longer than in the line. */
-	memcpy(o, p, (size_t)(q - p));
-	o += q - p;
-	for (p = q; p < e && *p != '"'; ) {
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-		if (*p != '\\') {
-			*o++ = *p++;
-			continue;
-		}
+	for (;;) {
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		p = q;
+		if (p == e || *p != '\\')
+			break;
 		if (++p == e)
 			return NULL;
 		switch (*p++) {
@@ -648,8 +692,9 @@ fast_string(struct dsn_recin *r, const char *p, const char *e,
 		default:
 			return NULL;
 		}
+		q = plain(p, e);
 	}
-	if (p == e)
+	if (p == e || *p != '"')
 		return NULL;
 	*v = r->str;
 	*vn = (size_t)(o - r->str);
@@ -717,9 +762,9 @@ fast_value(struct dsn_recin *r, const char *p, const char *e, int want,
 }
 
 /*
- * The line s (n bytes, valid UTF-8) as one flat object: 1 with *obj
- * set, 0 when it is an object without a record field, -1 when Jansson
- * must read it (anything else, or out of memory).
+ * The line s (n bytes) as one flat object: 1 with *obj set, 0 when it
+ * is an object without a record field, -1 when Jansson must read it
+ * (anything else, invalid UTF-8 among it, or out of memory).
  */
 static int
 fast_object(struct dsn_recin *r, const char *s, size_t n, json_t **obj)
@@ -741,12 +786,10 @@ fast_object(struct dsn_recin *r, const char *s, size_t n, json_t **obj)
 	    *p != '"' || (o = json_object()) == NULL)
 		return -1;
 	for (;;) {
-		/* A plain key: no escape, no control byte. */
+		/* A plain key: no escape, no control byte, UTF-8. */
 		if (p == e || *p != '"')
 			goto no;
-		for (k = ++p; p < e && *p != '"' && *p != '\\' &&
-		    (unsigned char)*p >= 0x20; p++)
-			;
+		p = plain(k = p + 1, e);
 		kn = (size_t)(p - k);
 		if (p == e || *p != '"' || (p = skip_ws(p + 1, e)) == e ||
 		    *p != ':')
@@ -800,9 +843,12 @@ next_jsonl(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 			return -1;
 		}
 	} while (blank(s, n));
-	if (!recutf8_valid(s, n) && (fixed = recutf8_repair(s, n, &n)))
+	if ((rc = fast_object(r, s, n, obj)) < 0 && !recutf8_valid(s, n) &&
+	    (fixed = recutf8_repair(s, n, &n)) != NULL) {
 		s = fixed;
-	if ((rc = fast_object(r, s, n, obj)) >= 0) {
+		rc = fast_object(r, s, n, obj);
+	}
+	if (rc >= 0) {
 		free(fixed);
 		if (rc == 0)
 			snprintf(err, errlen, "an object with no record field "
