@@ -5,6 +5,8 @@
  * output is never longer) and never fail: bad base64 characters are
  * skipped, bad QP escapes are kept as they are.  No allocation here.
  */
+#include <string.h>
+
 #include "message/message.h"
 
 static int
@@ -84,8 +86,9 @@ hexval(unsigned char c)
 size_t
 msg_qp_decode(const char *in, size_t len, char *out, int q)
 {
-	size_t	 i, o = 0, j;
-	int	 h, l;
+	const char	*eq;
+	size_t		 i, o = 0, j, e;
+	int		 h, l;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
@@ -95,7 +98,16 @@ msg_qp_decode(const char *in, size_t len, char *out, int q)
 			continue;
 		}
 		if (c != '=') {
-			out[o++] = (char)c;
+			if (q) {
+				out[o++] = (char)c;
+				continue;
+			}
+			/* Body QP: the bytes up to the next '=' at once. */
+			eq = memchr(in + i, '=', len - i);
+			e = eq != NULL ? (size_t)(eq - in) : len;
+			memcpy(out + o, in + i, e - i);
+			o += e - i;
+			i = e - 1;
 			continue;
 		}
 		if (i + 2 < len &&
