@@ -11,20 +11,25 @@
 
 #include "message/message.h"
 
+/* Bytes of a field name: printable ASCII but the colon. */
+static const unsigned char name_byte[256] = {
+#define R8(c)	[c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, \
+	[c + 4] = 1, [c + 5] = 1, [c + 6] = 1, [c + 7] = 1
+	R8(0x21), R8(0x29), R8(0x31), [0x39] = 1, R8(0x3b), R8(0x43),
+	R8(0x4b), R8(0x53), R8(0x5b), R8(0x63), R8(0x6b), R8(0x73),
+	[0x7b] = 1, [0x7c] = 1, [0x7d] = 1, [0x7e] = 1
+#undef R8
+};
+
 /* Length of a field name at line[0..len) ending in ':', or 0. */
 static size_t
 field_name_len(const char *line, size_t len, size_t *colon)
 {
 	size_t	 i, n;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (c == ':')
-			break;
-		if (c <= 32 || c >= 127)
-			break;
-	}
+	/* The name ends at a colon, a blank or control, or a non-ASCII. */
+	for (i = 0; i < len && name_byte[(unsigned char)line[i]]; i++)
+		;
 	n = i;
 	/* Tolerate white space between the name and the colon. */
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
