@@ -327,6 +327,7 @@ main(int argc, char **argv)
 		errx(2, "%s", errbuf);
 	if (o.limit > 0)
 		dsn_rules_set_match_limit(r.rules, o.limit);
+	dsn_rules_set_explain(r.rules, o.explain);
 	if (check) {
 		if (!o.quiet)
 			printf("%zu rules ok\n", dsn_rules_count(r.rules));

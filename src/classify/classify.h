@@ -66,6 +66,12 @@ const char	*dsn_rules_id(const struct dsn_rules *, size_t i);
 void		 dsn_rules_set_match_limit(struct dsn_rules *, unsigned);
 
 /*
+ * Whether dsn_rules_classify() fills the verdict's explain (default 1);
+ * without it, explain is left empty.
+ */
+void		 dsn_rules_set_explain(struct dsn_rules *, int on);
+
+/*
  * Classifies the record object rec: fills v from the first rule that
  * matches (reason "undefined", rule NULL when none does).  Returns the
  * number of pattern matches that hit the match limit (0 normally).

@@ -7,7 +7,6 @@
  * match context with a low match limit, so a runaway pattern ends as
  * "no match".  The rule set owns every string and compiled pattern.
  */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +38,8 @@ struct cond {
 	char		**globs;
 	size_t		 nglobs;
 	pcre2_code	*re;
-	uint32_t	*lits;		/* prefilter ids; none: always run */
-	size_t		 nlits;
+	uint64_t	*lits;		/* prefilter literals, a bit each */
+	size_t		 nlits;		/* words; 0: always run */
 	int		 run;		/* C_RE: the pattern must run */
 	PCRE2_SIZE	 mo, ml;	/* C_RE: the match, for explain */
 };
@@ -75,6 +74,7 @@ struct dsn_rules {
 	size_t			 nfields, fcap;
 	unsigned		 gen;		/* records classified */
 	json_t			*rec;		/* the record being classified */
+	int			 explain;	/* fill dsn_verdict.explain */
 };
 
 static const char *const rule_keys[] = { "id", "reason", "when", "note" };
@@ -119,7 +119,14 @@ dsn_rules_new(void)
 	}
 	dsn_rules_set_match_limit(rs, DEFAULT_MATCH_LIMIT);
 	pcre2_set_depth_limit(rs->mctx, DEPTH_LIMIT);
+	rs->explain = 1;
 	return rs;
+}
+
+void
+dsn_rules_set_explain(struct dsn_rules *rs, int on)
+{
+	rs->explain = on;
 }
 
 void
@@ -222,7 +229,8 @@ cond_regex(struct dsn_rules *rs, struct cond *c, json_t *v, char *err,
 	json_t		*p = json_object_get(v, "re");
 	PCRE2_UCHAR	 msg[120];
 	PCRE2_SIZE	 off;
-	int		 ec, n;
+	uint32_t	*ids;
+	int		 ec, i, n;
 
 	if (!json_is_string(p) || json_object_size(v) != 1) {
 		snprintf(err, errlen, "\"%s\": an object must be "
@@ -243,11 +251,20 @@ cond_regex(struct dsn_rules *rs, struct cond *c, json_t *v, char *err,
 	(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
 	/* The literals a match needs, looked for once per record. */
 	if ((n = pf_add(rs->pf, json_string_value(p), json_string_length(p),
-	    &c->lits)) == -1) {
+	    &ids)) > 0) {
+		for (i = 0; i < n; i++)
+			if (ids[i] / 64 + 1 > c->nlits)
+				c->nlits = ids[i] / 64 + 1;
+		if ((c->lits = calloc(c->nlits, sizeof(*c->lits))) != NULL)
+			for (i = 0; i < n; i++)
+				c->lits[ids[i] / 64] |= (uint64_t)1 <<
+				    (ids[i] % 64);
+		free(ids);
+	}
+	if (n == -1 || (n > 0 && c->lits == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	c->nlits = (size_t)n;
 	return 0;
 }
 
@@ -459,6 +476,13 @@ out:
 	return rc;
 }
 
+/* ASCII lower case (tolower() in the C locale, inline). */
+static int
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : (unsigned char)c;
+}
+
 /* Case-insensitive glob: '*' any run, '?' any one byte, else literal. */
 static int
 glob_match(const char *p, const char *s)
@@ -470,7 +494,7 @@ glob_match(const char *p, const char *s)
 			star = ++p;
 			resume = s;
 		} else if (*p != '\0' && (*p == '?' ||
-		    tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+		    lower(*p) == lower(*s))) {
 			p++;
 			s++;
 		} else if (star != NULL) {
@@ -527,17 +551,23 @@ explain_add(struct dsn_verdict *v, const struct cond *c, const char *s,
 	    c->kind == C_RE ? "~" : "=", (int)len, s);
 }
 
+/* Looks field f up in the current record. */
+static void
+field_load(struct dsn_rules *rs, struct field *f)
+{
+	f->gen = rs->gen;
+	f->text = field_text(rs->rec, f->name, f->buf, sizeof(f->buf));
+	f->len = f->text != NULL ? strlen(f->text) : 0;
+}
+
 /* Field fid of the current record, looked up once per record. */
-static struct field *
+static inline struct field *
 field_get(struct dsn_rules *rs, size_t fid)
 {
 	struct field	*f = &rs->fields[fid];
 
-	if (f->gen != rs->gen) {
-		f->gen = rs->gen;
-		f->text = field_text(rs->rec, f->name, f->buf, sizeof(f->buf));
-		f->len = f->text != NULL ? strlen(f->text) : 0;
-	}
+	if (f->gen != rs->gen)
+		field_load(rs, f);
 	return f;
 }
 
@@ -567,7 +597,7 @@ maybe(struct dsn_rules *rs, const struct cond *c, struct field *f)
 			return 1;
 	}
 	for (i = 0; i < c->nlits; i++)
-		if (f->bits[c->lits[i] / 64] & (uint64_t)1 << (c->lits[i] % 64))
+		if (f->bits[i] & c->lits[i])
 			return 1;
 	return 0;
 }
@@ -685,7 +715,8 @@ dsn_rules_classify(struct dsn_rules *rs, json_t *rec,
 		if (rule_match(rs, &rs->rules[i])) {
 			v->reason = rs->rules[i].reason->name;
 			v->rule = rs->rules[i].id;
-			explain(rs, &rs->rules[i], v);
+			if (rs->explain)
+				explain(rs, &rs->rules[i], v);
 			break;
 		}
 	}

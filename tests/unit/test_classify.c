@@ -117,6 +117,11 @@ test_explain(void)
 	verdict(rs, "{\"diagnostic\":\"550 No Such User here\","
 	    "\"status\":\"5.1.1\",\"remote_mta\":\"mx.example.net\"}", &v);
 	CHECK(strcmp(v.explain, "diagnostic~No Such User; status=5.1.1") == 0);
+	dsn_rules_set_explain(rs, 0);
+	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"550 No Such User here\","
+	    "\"status\":\"5.1.1\"}", &v), "y") == 0);
+	CHECK(v.explain[0] == '\0');
+	dsn_rules_set_explain(rs, 1);
 	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"no such mailbox\","
 	    "\"status\":\"5.1.1\",\"remote_mta\":\"mx.EXAMPLE.org\"}", &v),
 	    "-") == 0);
