@@ -3,9 +3,12 @@
  *
  * Each rule names a reason and a set of conditions on record fields;
  * the first rule whose conditions all hold decides.  Patterns are
- * compiled once at load time (JIT when available) and matched under a
- * match context with a low match limit, so a runaway pattern ends as
- * "no match".  The rule set owns every string and compiled pattern.
+ * compiled once at load time (JIT at their first run, when available)
+ * and matched under a match context with a low match limit, so a
+ * runaway pattern ends as "no match".  A rule's cheap conditions are
+ * tested first, and a pattern runs only when a literal it needs is in
+ * the text (prefilter.c, one scan per field and record).  The rule set
+ * owns every string and compiled pattern.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +44,7 @@ struct cond {
 	uint64_t	*lits;		/* prefilter literals, a bit each */
 	size_t		 nlits;		/* words; 0: always run */
 	int		 run;		/* C_RE: the pattern must run */
+	int		 jit;		/* C_RE: JIT compiled (or tried) */
 	PCRE2_SIZE	 mo, ml;	/* C_RE: the match, for explain */
 };
 
@@ -247,8 +251,6 @@ cond_regex(struct dsn_rules *rs, struct cond *c, json_t *v, char *err,
 		    c->field, (size_t)off, (char *)msg);
 		return -1;
 	}
-	/* Without JIT (unsupported CPU) the interpreter still works. */
-	(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
 	/* The literals a match needs, looked for once per record. */
 	if ((n = pf_add(rs->pf, json_string_value(p), json_string_length(p),
 	    &ids)) > 0) {
@@ -643,6 +645,14 @@ cond_run(struct dsn_rules *rs, struct cond *c)
 	PCRE2_SIZE	*ov;
 	int		 rc;
 
+	/*
+	 * JIT on the first run: most patterns never run (prefilter).
+	 * Without JIT (unsupported CPU) the interpreter still works.
+	 */
+	if (!c->jit) {
+		(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+		c->jit = 1;
+	}
 	rc = pcre2_match(c->re, (PCRE2_SPTR)f->text, f->len, 0, 0, rs->md,
 	    rs->mctx);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
