@@ -128,6 +128,7 @@ static const char *const orig_names[] = {
 	"From", "To", "Subject", "Message-ID", "Date", "Received",
 	"Return-Path", "List-Id", NULL
 };
+static const size_t orig_lens[] = { 4, 2, 7, 10, 4, 8, 11, 7 };
 
 static int
 orig_field(const struct msg_field *f)
@@ -135,11 +136,16 @@ orig_field(const struct msg_field *f)
 	int	 i;
 
 	/* Most fields (X-, Content-, DKIM-...) fail on the first letter. */
-	if (f->namelen == 0 ||
-	    strchr("ftsmdrl", f->name[0] | 0x20) == NULL)
+	if (f->namelen == 0)
 		return -1;
+	switch (f->name[0] | 0x20) {
+	case 'f': case 't': case 's': case 'm': case 'd': case 'r': case 'l':
+		break;
+	default:
+		return -1;
+	}
 	for (i = 0; orig_names[i] != NULL; i++)
-		if (msg_field_is(f, orig_names[i]))
+		if (f->namelen == orig_lens[i] && msg_field_is(f, orig_names[i]))
 			return i;
 	return -1;
 }
