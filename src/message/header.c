@@ -92,7 +92,8 @@ msg_field_is(const struct msg_field *f, const char *name)
 	    ((unsigned char)name[0] | 0x20))
 		return 0;
 	return f->namelen == strlen(name) &&
-	    msg_startcase(f->name, f->namelen, name);
+	    (memcmp(f->name, name, f->namelen) == 0 ||
+	    msg_startcase(f->name, f->namelen, name));
 }
 
 #define ONES	((uint64_t)0x0101010101010101ULL)

@@ -546,7 +546,8 @@ msg_field_get(const struct msg *m, const struct msg_part *p,
 	for (f = m->fields + p->field0; f < e; f++)
 		if (f->namelen == nl &&
 		    ((unsigned char)f->name[0] | 0x20) == c0 &&
-		    msg_startcase(f->name, nl, name))
+		    (memcmp(f->name, name, nl) == 0 ||
+		    msg_startcase(f->name, nl, name)))
 			return f;
 	return NULL;
 }
