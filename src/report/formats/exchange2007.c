@@ -69,10 +69,14 @@ x7_parse(struct report_ctx *ctx)
 		if (msg_startcase(line, ll, "Original message headers"))
 			break;
 		if (msg_startcase(line, ll, "Generating server:")) {
+			/* The text is not NUL-terminated: stay in the line. */
 			for (gen = line + 18; gen < line + ll && *gen == ' ';
 			    gen++)
 				;
-			genlen = strcspn(gen, " \r\n");
+			for (genlen = 0; gen + genlen < line + ll &&
+			    gen[genlen] != ' ' && gen[genlen] != '\r';
+			    genlen++)
+				;
 			continue;
 		}
 		if (msg_startcase(line, ll, "Receiving server:"))
