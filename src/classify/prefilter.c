@@ -13,6 +13,9 @@
  * holding either sets every bit.  Non-ASCII characters count as
  * literals only in scripts without case (CJK, kana, Hangul).  The
  * prefilter owns its trie and automaton.
+ * XXX prefilter: it gives up on inline options ((?i), (?x)), \Q...\E,
+ * \x{..} and other escapes, backreferences and verbs; such patterns
+ * (user rules mostly) run on every record whose cheap conditions pass.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -13,6 +13,9 @@
  * goes to Jansson whole, so what is read never depends on this reader
  * being complete.  The reader owns its buffers; each record is a new
  * Jansson object the caller releases.
+ * XXX perf: building and freeing those objects (three allocations a
+ * member) is now most of what reading costs dsn-classify; a flat
+ * record view would avoid it, at the price of recin's and recout's API.
  */
 #include <errno.h>
 #include <stdint.h>
