@@ -109,6 +109,14 @@ linear() {
 	done
 }
 
+@test "1&1 reason paragraph running to the end of the text -> a record, no hang" {
+	# Found by fuzz_report: the paragraph state looped at end of text.
+	run timeout 10 "$P" testdata/formats/fx1a-einsundeins-eof.eml
+	assert_success
+	assert_output --partial '"recipient":"dora@example.com"'
+	assert_output --partial '550 no such user here"'
+}
+
 @test "free-text bounces with pathological runs -> linear time" {
 	for k in spaces dots at lt tags brackets mixed addr status colon; do
 		linear "plain-$k" "$P"

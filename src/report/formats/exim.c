@@ -230,8 +230,8 @@ parse_flags(struct report_ctx *ctx, int flags)
 		if (more && (flags & EX_PARA) && indented == 1 && in == 0 &&
 		    rl != NULL && para == 0 && empty(t + ds, bl - ds))
 			para = 1;
-		if (para == 1)
-			continue;
+		if (para == 1 && more)
+			continue;	/* the reason's paragraph goes on */
 		if (more && indented == 1 && in == 0)
 			more = 0;		/* the end of the list */
 		if (more && (indented ? in >= 4 :
