@@ -174,7 +174,8 @@ pick_rcpt(struct ds_state *s, struct dsn_record *r)
 	}
 	if (best != NULL && i == 0 && s->rcpt[R_ORIG] != NULL) {
 		c = msg_addr(a, s->rcpt[R_ORIG], strlen(s->rcpt[R_ORIG]));
-		if (full_addr(c) && same_site(best, c))
+		if (full_addr(c) && strcasecmp(best, c) != 0 &&
+		    same_site(best, c))
 			best = c;
 	}
 	return dsn_record_sets(r, DSN_F_RECIPIENT, best);
