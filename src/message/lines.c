@@ -23,7 +23,8 @@ msg_eol(const char *s, size_t n)
 {
 	size_t		 i = 0;
 #if defined(__SSE2__)
-	const __m128i	 cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	const __m128i	 cr = _mm_set1_epi8('\r');
+	const __m128i	 lf = _mm_set1_epi8('\n');
 	__m128i		 x;
 	unsigned	 m;
 

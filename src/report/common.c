@@ -154,7 +154,8 @@ orig_field(const struct msg_field *f)
 		return -1;
 	}
 	for (i = 0; orig_names[i] != NULL; i++)
-		if (f->namelen == orig_lens[i] && msg_field_is(f, orig_names[i]))
+		if (f->namelen == orig_lens[i] &&
+		    msg_field_is(f, orig_names[i]))
 			return i;
 	return -1;
 }

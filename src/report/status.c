@@ -369,18 +369,13 @@ status_command(const char *s, size_t len)
 		x = _mm_or_si128(_mm_loadu_si128((const void *)(s + i)), low);
 		y = _mm_or_si128(_mm_loadu_si128((const void *)(s + i + 1)),
 		    low);
-		f = _mm_or_si128(_mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(x, fa), _mm_cmpeq_epi8(x, fb)),
-		    _mm_or_si128(_mm_cmpeq_epi8(x, fd), _mm_cmpeq_epi8(x, fi))),
-		    _mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(x, fm), _mm_cmpeq_epi8(x, fr)),
-		    _mm_or_si128(_mm_cmpeq_epi8(x, fs), _mm_cmpeq_epi8(x, fw))));
-		g = _mm_or_si128(_mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(y, fb), _mm_cmpeq_epi8(y, se)),
-		    _mm_or_si128(_mm_cmpeq_epi8(y, sf), _mm_cmpeq_epi8(y, sh))),
-		    _mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(y, sn), _mm_cmpeq_epi8(y, so)),
-		    _mm_or_si128(_mm_cmpeq_epi8(y, su), _mm_cmpeq_epi8(y, sy))));
+#define EQ2(v, a, b)	\
+	_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b))
+		f = _mm_or_si128(_mm_or_si128(EQ2(x, fa, fb), EQ2(x, fd, fi)),
+		    _mm_or_si128(EQ2(x, fm, fr), EQ2(x, fs, fw)));
+		g = _mm_or_si128(_mm_or_si128(EQ2(y, fb, se), EQ2(y, sf, sh)),
+		    _mm_or_si128(EQ2(y, sn, so), EQ2(y, su, sy)));
+#undef EQ2
 		for (m = (unsigned)_mm_movemask_epi8(_mm_and_si128(f, g));
 		    m != 0; m &= m - 1)
 			if (step_try(s, len, i + (size_t)__builtin_ctz(m), lead,
