@@ -2,7 +2,8 @@
  * charset.c - text in a declared charset converted to UTF-8 with iconv.
  *
  * UTF-8 and ASCII (and unknown charsets) are copied as they are: the
- * record setter repairs bad bytes later.  A few common mislabels are
+ * record setter repairs bad bytes later; so is 7-bit text in a charset
+ * built on ASCII (iconv would copy it too).  A few common mislabels are
  * mapped to names iconv knows, and 7-bit text with ISO 2022 escapes
  * (Japanese mail sent without a charset) is read as ISO-2022-JP.
  * Output lives in the caller's arena; iconv descriptors are kept open

@@ -4,7 +4,8 @@
  * Parts are views into the caller's buffer (or, for an encapsulated
  * message that was itself base64-encoded, into the arena), kept in one
  * array in depth-first order.  The struct msg owns its field and part
- * arrays and the arena; the caller keeps the buffer alive.
+ * arrays and the arena (msg_free() keeps one emptied msg per thread for
+ * the next msg_parse()); the caller keeps the buffer alive.
  */
 #define _GNU_SOURCE	/* memmem */
 #include <stdint.h>
