@@ -240,3 +240,21 @@ setup() {
 	    "bob@example.org notaccept bob@example.org: No MX found for domain"
 	assert_line --index 1 "carol@example.org undefined null"
 }
+
+@test "a specific X.2.2 status beats a generic size text; mailbox size and quota phrases are mailboxfull" {
+	for d in '552 5.2.2 Mailbox size limit exceeded' \
+	    '552 5.2.2 size limit exceeded' \
+	    '552 5.2.2 message too large' \
+	    '452 4.2.2 The email account that you tried to reach is over its mailbox quota'; do
+		run bash -c "jq -nc --arg d '$d' '{recipient:\"a@example.com\",action:\"failed\",status:(\$d|split(\" \")[1]),diagnostic:\$d}' | $C | jq -r .reason"
+		assert_output mailboxfull
+	done
+	# no status, or a vague one: the mailbox words still decide
+	run bash -c "echo '{\"recipient\":\"a@example.com\",\"status\":\"5.0.0\",\"diagnostic\":\"552 Mailbox size limit exceeded\"}' | $C | jq -r .reason"
+	assert_output mailboxfull
+	# a size text without a mailbox word and no X.2.2 stays mesgtoobig
+	run bash -c "echo '{\"recipient\":\"a@example.com\",\"status\":\"5.3.4\",\"diagnostic\":\"552 5.3.4 size limit exceeded\"}' | $C | jq -r .reason"
+	assert_output mesgtoobig
+	run bash -c "echo '{\"recipient\":\"a@example.com\",\"status\":\"5.0.0\",\"diagnostic\":\"552 size limit exceeded\"}' | $C | jq -r .reason"
+	assert_output mesgtoobig
+}
