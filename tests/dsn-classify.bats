@@ -258,3 +258,32 @@ setup() {
 	run bash -c "echo '{\"recipient\":\"a@example.com\",\"status\":\"5.0.0\",\"diagnostic\":\"552 size limit exceeded\"}' | $C | jq -r .reason"
 	assert_output mesgtoobig
 }
+
+@test "a NUL byte in the first KB is binary input: one error at the NUL, nothing read" {
+	run bash -c "printf '\\x00{\"recipient\":\"a@example.com\"}\\n' | $C"
+	assert_failure 1
+	assert_output 'dsn-classify: -:1: not a record: binary data, not records (byte 0x00 at offset 0)'
+	run bash -c "printf '\\x00\\x01\\x02garbage' | $C"
+	assert_failure 1
+	assert_output --partial '(byte 0x00 at offset 0)'
+	run bash -c "printf '{\"recipient\":\"a\\x00@example.com\"}\\n' | $C"
+	assert_failure 1
+	assert_output --partial '(byte 0x00 at offset 15)'
+}
+
+@test "a raw NUL or control byte inside a JSON string later on: that line is an error, the others read" {
+	for i in $(seq 20); do
+		echo '{"recipient":"x@example.com","diagnostic":"padding padding padding padding padding padding"}'
+	done > $BATS_TEST_TMPDIR/in
+	printf '{"recipient":"a\x00@example.com"}\n{"recipient":"b\x01@example.com","status":"5.1.1"}\n{"recipient":"c\x00"' >> $BATS_TEST_TMPDIR/in
+	printf ':1}\n{"recipient":"d@example.com"}\n' >> $BATS_TEST_TMPDIR/in
+	run bash -c "$C $BATS_TEST_TMPDIR/in 2>$BATS_TEST_TMPDIR/err | jq -r .recipient | sort | uniq -c | tr -s ' '"
+	assert_output ' 1 d@example.com
+ 20 x@example.com'
+	run cat $BATS_TEST_TMPDIR/err
+	assert_line --index 0 --partial 'in:21: not a record: not JSON: control character 0x0'
+	assert_line --index 1 --partial 'in:22: not a record: not JSON: control character 0x1'
+	assert_line --index 2 --partial 'in:23: not a record: not JSON: control character 0x0'
+	run $C $BATS_TEST_TMPDIR/in
+	assert_failure 1
+}

@@ -8,7 +8,8 @@
  * is read as JSON Lines, so each line that is not an object is reported.
  * Input is read in large blocks and split with memchr; lines and rows are
  * bounded (RECIN_MAX).  Invalid UTF-8 is repaired and \u0000 becomes
- * U+FFFD.  A JSON line that is one flat object (strings, integers,
+ * U+FFFD; a raw NUL or control byte in a JSON line makes that line an
+ * error, as RFC 8259 and Jansson have it.  A JSON line that is one flat object (strings, integers,
  * true, false, null; plain keys) is read here directly; any other line
  * goes to Jansson whole, so what is read never depends on this reader
  * being complete.  The reader owns its buffers; each record is a new
@@ -263,7 +264,8 @@ not_text(struct dsn_recin *r, const char *s, size_t n, int utf8,
 	size_t i, k;
 
 	for (i = 0; i < n; i++)
-		if (p[i] < 0x20 && strchr("\t\n\v\f\r\033", p[i]) == NULL) {
+		if (p[i] < 0x20 && (p[i] == '\0' ||
+		    strchr("\t\n\v\f\r\033", p[i]) == NULL)) {
 			snprintf(r->binary, sizeof(r->binary), "binary data, "
 			    "not records (byte 0x%02x at offset %zu)", p[i], i);
 			return 1;
@@ -832,7 +834,7 @@ next_jsonl(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 {
 	json_error_t je;
 	char *fixed = NULL;
-	const char *s;
+	const char *s, *nul;
 	size_t n;
 	int rc;
 
@@ -846,6 +848,12 @@ next_jsonl(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 			return -1;
 		}
 	} while (blank(s, n));
+	/* A raw NUL is never JSON; repair would turn it into U+FFFD. */
+	if ((nul = memchr(s, '\0', n)) != NULL) {
+		snprintf(err, errlen, "not JSON: control character 0x0 at "
+		    "column %zu", (size_t)(nul - s) + 1);
+		return -1;
+	}
 	if ((rc = fast_object(r, s, n, obj)) < 0 && !recutf8_valid(s, n) &&
 	    (fixed = recutf8_repair(s, n, &n)) != NULL) {
 		s = fixed;
