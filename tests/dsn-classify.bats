@@ -287,3 +287,12 @@ setup() {
 	run $C $BATS_TEST_TMPDIR/in
 	assert_failure 1
 }
+
+@test "--explain: a negated condition shows the condition and the value seen" {
+	run bash -c "echo '{\"recipient\":\"a@example.com\",\"status\":\"5.0.0\",\"diagnostic\":\"550 User unknown\",\"smtp_command\":\"DATA\"}' | $C --explain | jq -r '.rule + \" | \" + .explain'"
+	assert_success
+	assert_output 'cmd-data-userunknown | smtp_command=DATA; !status=?.1.1 (status 5.0.0); diagnostic~User unknown'
+	# a wild card shows the value it matched
+	run bash -c "echo '{\"recipient\":\"a@example.com\",\"status\":\"4.4.7\"}' | $C --explain | jq -r .explain"
+	assert_output 'status=?.4.7 (status 4.4.7)'
+}

@@ -10,6 +10,7 @@
  * the text (prefilter.c, one scan per field and record).  The rule set
  * owns every string and compiled pattern.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #define DEFAULT_MATCH_LIMIT	100000
 #define DEPTH_LIMIT		1000
 #define EXPLAIN_TEXT		160
+#define EXPLAIN_PATTERN		60
 
 enum cond_kind {
 	C_GLOB,		/* any of globs[], case-insensitive */
@@ -41,6 +43,7 @@ struct cond {
 	char		**globs;
 	size_t		 nglobs;
 	pcre2_code	*re;
+	char		*src;		/* C_RE: the pattern, for explain */
 	uint64_t	*lits;		/* prefilter literals, a bit each */
 	size_t		 nlits;		/* words; 0: always run */
 	int		 run;		/* C_RE: the pattern must run */
@@ -93,6 +96,7 @@ cond_clear(struct cond *c)
 		free(c->globs[i]);
 	free(c->globs);
 	pcre2_code_free(c->re);
+	free(c->src);
 	free(c->lits);
 }
 
@@ -249,6 +253,10 @@ cond_regex(struct dsn_rules *rs, struct cond *c, json_t *v, char *err,
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "\"%s\": bad pattern at offset %zu: %s",
 		    c->field, (size_t)off, (char *)msg);
+		return -1;
+	}
+	if ((c->src = strdup(json_string_value(p))) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	/* The literals a match needs, looked for once per record. */
@@ -536,21 +544,114 @@ field_text(json_t *rec, const char *name, char *buf, size_t len)
 	return s[0] != '\0' ? s : NULL;
 }
 
-/* Appends "field~text" to the explanation, cut short on a UTF-8 edge. */
-static void
-explain_add(struct dsn_verdict *v, const struct cond *c, const char *s,
-    size_t len)
+/* How many of the len bytes at s fit in max, not cutting a character. */
+static size_t
+utf8_cut(const char *s, size_t len, size_t max)
 {
-	size_t	 used = strlen(v->explain);
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
 
-	if (len > EXPLAIN_TEXT) {
-		len = EXPLAIN_TEXT;
-		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-			len--;
+/* Drops a character that the end of s cuts short. */
+static void
+utf8_trim(char *s)
+{
+	size_t		 len = strlen(s), i = len, need;
+	unsigned char	 c;
+
+	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xc0) ==
+	    0x80)
+		i--;
+	if (i == 0 || (c = (unsigned char)s[i - 1]) < 0xc0)
+		return;
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	if (len - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
+/* Appends the printf-style text to the explanation, cut on a UTF-8 edge. */
+static void
+explain_put(struct dsn_verdict *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+explain_put(struct dsn_verdict *v, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 used = strlen(v->explain), room = sizeof(v->explain) - used;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(v->explain + used, room, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= room)
+		utf8_trim(v->explain);
+}
+
+/* Appends text (len bytes), cut to max on a UTF-8 edge. */
+static void
+explain_text(struct dsn_verdict *v, const char *s, size_t len, size_t max)
+{
+	explain_put(v, "%.*s", (int)utf8_cut(s, len, max), s);
+}
+
+/*
+ * Appends condition c and the value it was tested on: "field~matched
+ * text" for a pattern that matched; otherwise "field=glob", "!field~
+ * pattern", "field=null" or "field=true", then "(field value)" unless
+ * the value is the condition's text itself.
+ */
+static void
+explain_add(struct dsn_verdict *v, const struct cond *c,
+    const struct field *f)
+{
+	size_t	 i;
+	int	 hit = -1;
+
+	explain_put(v, "%s%s%s%s", v->explain[0] ? "; " : "",
+	    c->neg ? "!" : "", c->field, c->kind == C_RE ? "~" : "=");
+	switch (c->kind) {
+	case C_RE:
+		if (!c->neg) {
+			explain_text(v, f->text + c->mo, c->ml, EXPLAIN_TEXT);
+			return;
+		}
+		explain_text(v, c->src, strlen(c->src), EXPLAIN_PATTERN);
+		if (strlen(c->src) > EXPLAIN_PATTERN)
+			explain_put(v, "...");
+		break;
+	case C_ABSENT:
+		explain_put(v, "null");
+		break;
+	case C_PRESENT:
+		explain_put(v, "true");
+		break;
+	case C_GLOB:
+		/* The glob that matched, or every one of a negated list. */
+		for (i = 0; !c->neg && f->text != NULL && i < c->nglobs; i++)
+			if (glob_match(c->globs[i], f->text)) {
+				hit = (int)i;
+				break;
+			}
+		for (i = 0; i < c->nglobs; i++)
+			if (hit == -1 || (size_t)hit == i)
+				explain_put(v, "%s%s", hit == -1 && i > 0 ?
+				    "|" : "", c->globs[i]);
+		if (hit != -1 && strcmp(c->globs[hit], f->text) == 0)
+			return;
+		break;
 	}
-	snprintf(v->explain + used, sizeof(v->explain) - used, "%s%s%s%s%.*s",
-	    used ? "; " : "", c->neg ? "!" : "", c->field,
-	    c->kind == C_RE ? "~" : "=", (int)len, s);
+	if (c->kind == C_ABSENT && !c->neg)
+		return;
+	explain_put(v, " (%s ", c->field);
+	if (f->text == NULL)
+		explain_put(v, "null");
+	else
+		explain_text(v, f->text, f->len, EXPLAIN_TEXT);
+	explain_put(v, ")");
 }
 
 /* Looks field f up in the current record. */
@@ -696,10 +797,7 @@ explain(struct dsn_rules *rs, struct rule *r, struct dsn_verdict *v)
 	for (j = 0; j < r->nconds; j++) {
 		c = &r->conds[j];
 		f = field_get(rs, c->fid);
-		if (c->kind == C_GLOB && f->text != NULL)
-			explain_add(v, c, f->text, f->len);
-		else if (c->kind == C_RE && !c->neg)
-			explain_add(v, c, f->text + c->mo, c->ml);
+		explain_add(v, c, f);
 	}
 }
 

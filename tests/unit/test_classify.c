@@ -116,7 +116,9 @@ test_explain(void)
 		return;
 	verdict(rs, "{\"diagnostic\":\"550 No Such User here\","
 	    "\"status\":\"5.1.1\",\"remote_mta\":\"mx.example.net\"}", &v);
-	CHECK(strcmp(v.explain, "diagnostic~No Such User; status=5.1.1") == 0);
+	CHECK(strcmp(v.explain, "diagnostic~No Such User; "
+	    "!remote_mta~\\.example\\.org$ (remote_mta mx.example.net); "
+	    "status=5.1.* (status 5.1.1)") == 0);
 	dsn_rules_set_explain(rs, 0);
 	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"550 No Such User here\","
 	    "\"status\":\"5.1.1\"}", &v), "y") == 0);
@@ -130,6 +132,9 @@ test_explain(void)
 	/* No remote_mta: the negated pattern holds. */
 	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"no such mailbox\","
 	    "\"status\":\"5.1.1\"}", &v), "y") == 0);
+	CHECK(strcmp(v.explain, "diagnostic~no such mailbox; "
+	    "!remote_mta~\\.example\\.org$ (remote_mta null); "
+	    "status=5.1.* (status 5.1.1)") == 0);
 	dsn_rules_free(rs);
 	rs = load("[{\"id\":\"z\",\"reason\":\"userunknown\",\"when\":"
 	    "{\"diagnostic\":{\"re\":\"unknown user\"}}}]", err, sizeof(err));
@@ -142,6 +147,47 @@ test_explain(void)
 	CHECK(strcmp(v.explain, "diagnostic~un\xe2\x84\xaanown user") == 0);
 	CHECK(strcmp(verdict(rs, "{\"diagnostic\":\"550 unknow user\"}",
 	    &v), "-") == 0);
+	dsn_rules_free(rs);
+}
+
+/* Negated, null, true and list conditions: the condition, then the value. */
+static void
+test_explain_conds(void)
+{
+	struct dsn_verdict	 v;
+	struct dsn_rules	*rs;
+	char			 err[300], big[2000];
+	json_t			*j;
+	size_t			 i;
+
+	rs = load("[{\"id\":\"n\",\"reason\":\"filtered\",\"when\":"
+	    "{\"!status\":[\"?.1.1\",\"5.2.*\"],\"smtp_command\":"
+	    "[\"RCPT\",\"DATA\"],\"remote_mta\":null,\"!action\":null,"
+	    "\"diagnostic\":true,\"!reply_code\":true}}]", err,
+	    sizeof(err));
+	CHECK(rs != NULL);
+	if (rs == NULL)
+		return;
+	CHECK(strcmp(verdict(rs, "{\"status\":\"5.0.0\",\"smtp_command\":"
+	    "\"data\",\"action\":\"failed\",\"diagnostic\":\"550 x\"}",
+	    &v), "n") == 0);
+	CHECK(strcmp(v.explain, "!status=?.1.1|5.2.* (status 5.0.0); "
+	    "smtp_command=DATA (smtp_command data); remote_mta=null; "
+	    "!action=null (action failed); diagnostic=true (diagnostic 550 x); "
+	    "!reply_code=true (reply_code null)") == 0);
+	/* A long value is cut, never inside a character. */
+	strcpy(big, "{\"status\":\"");
+	for (i = 0; i < 300; i++)
+		strcat(big, "\xc3\xa9");
+	strcat(big, "\",\"smtp_command\":\"RCPT\",\"action\":\"x\","
+	    "\"diagnostic\":\"");
+	for (i = 0; i < 300; i++)
+		strcat(big, "\xe2\x82\xac");
+	strcat(big, "\"}");
+	CHECK(strcmp(verdict(rs, big, &v), "n") == 0);
+	CHECK((j = json_string(v.explain)) != NULL);
+	json_decref(j);
+	CHECK(strlen(v.explain) < sizeof(v.explain));
 	dsn_rules_free(rs);
 }
 
@@ -202,6 +248,7 @@ main(void)
 	test_hard();
 	test_match();
 	test_explain();
+	test_explain_conds();
 	test_errors();
 	test_limit();
 	if (failures)
