@@ -44,7 +44,7 @@ struct opts {
 	char		*conf_ledger;	/* ledger from the config file */
 	enum list_fmt	 list_fmt;
 	enum outfmt	 format;
-	int		 in_place, dry_run, restore, verbose, quiet;
+	int		 in_place, dry_run, restore, force, verbose, quiet;
 	time_t		 now;
 	int		 nset;
 	const char	*set_key[MAX_SETS], *set_val[MAX_SETS];
@@ -92,7 +92,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 "usage: dsn-prune --ledger DB [--list FILE [--in-place]] [options] [FILE...]\n"
-"       dsn-prune --restore --list FILE [--ledger DB]\n"
+"       dsn-prune --restore [--force] --list FILE [--ledger DB]\n"
 "Reads records from dsn-classify (FILEs or stdin), stores them in the\n"
 "ledger and writes the addresses to remove.\n"
 "  -l, --ledger DB          SQLite bounce ledger (created if missing)\n"
@@ -116,6 +116,7 @@ usage(FILE *fp)
 "  -c, --config FILE        settings file (key = value)\n"
 "      --now TIME           the time to judge at (RFC 3339; tests)\n"
 "      --restore            put the list's backup back\n"
+"      --force              ... even when that removes addresses\n"
 "  -f, --format F           text, jsonl or csv (default text)\n"
 "  -v, --verbose            explain;  -q, --quiet  no summary\n"
 "  -h, --help               this help;  -V, --version\n");
@@ -146,6 +147,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "restore", no_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 3 },
 		{ "format", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -180,6 +182,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		case 'c': o->config = optarg; break;
 		case 'N': now = optarg; nowsrc = "--now"; break;
 		case 'R': o->restore = 1; break;
+		case 3: o->force = 1; break;
 		case 'v': o->verbose++; break;
 		case 'q': o->quiet = 1; break;
 		case 1: add_set(o, lo[li].name, optarg); break;
@@ -906,55 +909,165 @@ prune(struct run *r, int argc, char **argv)
 }
 
 /*
+ * Rows for the entries of list a whose address is not among the n sorted
+ * addresses b: the address as the list writes it, its folded key and its
+ * line in a.  Returns the number of rows, or -1 on allocation failure.
+ */
+static long
+list_diff(const struct list *a, char **b, size_t n, json_t *rows)
+{
+	char	 raw[ADDR_MAX];
+	json_t	*row;
+	size_t	 i;
+	long	 k = 0;
+
+	for (i = 0; i < a->n; i++) {
+		if (a->e[i].addr == NULL || bsearch(&a->e[i].addr, b, n,
+		    sizeof(*b), str_cmp) != NULL)
+			continue;
+		row = json_pack("{s:s, s:s, s:I}", "address",
+		    list_entry_addr(a, i, raw, sizeof(raw)) == 0 ? raw :
+		    a->e[i].addr, "key", a->e[i].addr,
+		    "line", (json_int_t)a->e[i].line);
+		if (row == NULL || json_array_append_new(rows, row) < 0)
+			return -1;
+		k++;
+	}
+	return k;
+}
+
+static void
+set_action(json_t *rows, const char *action)
+{
+	json_t	*row;
+	size_t	 i;
+
+	for (i = 0; (row = json_array_get(rows, i)) != NULL; i++)
+		json_object_set_new(row, "action", json_string(action));
+}
+
+/* The restore's rows on stdout: address and action (and the line). */
+static int
+emit_restore(struct run *r, json_t *back, json_t *gone)
+{
+	static const char *const cols[] = { "address", "action", "line" };
+	struct dsn_recout	*w = NULL;
+	json_t			*all[2] = { back, gone }, *row;
+	size_t			 i, k;
+
+	if (r->o->format != OUT_TEXT && (w = dsn_recout_new(stdout,
+	    r->o->format == OUT_CSV ? DSN_OUT_CSV : DSN_OUT_JSONL, cols, 3,
+	    0)) == NULL)
+		return -1;
+	for (k = 0; k < 2; k++)
+		for (i = 0; (row = json_array_get(all[k], i)) != NULL; i++) {
+			if (w != NULL)
+				dsn_recout_object(w, row);
+			else
+				printf("%s\t%s\n", str(row, "address"),
+				    str(row, "action"));
+		}
+	if (w != NULL)
+		return dsn_recout_close(w);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+}
+
+/* The ledger side of a restore: history reset, removals logged. */
+static int
+restore_ledger(struct run *r, json_t *back, json_t *gone)
+{
+	json_t	*row;
+	char	 err[512];
+	size_t	 i;
+
+	if (r->led == NULL)
+		return 0;
+	for (i = 0; (row = json_array_get(back, i)) != NULL; i++)
+		if (ledger_reset(r->led, str(row, "key"), r->o->now, err,
+		    sizeof(err)) < 0)
+			goto fail;
+	for (i = 0; (row = json_array_get(gone, i)) != NULL; i++)
+		if (ledger_removed_by(r->led, str(row, "key"), r->list->path,
+		    "restore", "not in the backup put back by --restore --force",
+		    err, sizeof(err)) < 0)
+			goto fail;
+	return 0;
+fail:
+	fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
+	return -1;
+}
+
+/*
  * Puts PATH.bak back as the list (the current list becomes the backup,
- * so a restore can be undone the same way).  Addresses that come back
- * are written out, and their ledger history stops counting.
+ * so a restore can be undone the same way).  Both directions are written
+ * out: the addresses that come back, whose ledger history stops
+ * counting, and the addresses on the list that are not in the backup,
+ * which the restore removes.  Such a restore (a second one, or one after
+ * members joined) is refused without --force: exit 4, nothing changed.
  */
 static int
 restore_list(struct run *r, struct list *bak, const char *bpath)
 {
-	char	**cur, err[512], raw[ADDR_MAX];
-	size_t	  i, ncur;
-	long	  n = 0;
-	int	  ex = EX_OK;
+	char	**cur = NULL, **old = NULL, err[512], outcome[64];
+	json_t	 *back = json_array(), *gone = json_array();
+	size_t	  ncur, nold;
+	long	  nback, ngone;
+	int	  ex = EX_OK, refused, change;
 
-	if ((cur = sorted_addrs(r->list, &ncur)) == NULL)
-		return EX_USAGE;
-	for (i = 0; i < bak->n && ex == EX_OK; i++) {
-		if (bak->e[i].addr == NULL || bsearch(&bak->e[i].addr, cur,
-		    ncur, sizeof(*cur), str_cmp) != NULL)
-			continue;
-		/* As the list writes it, not the folded key. */
-		printf("%s\n", list_entry_addr(bak, i, raw, sizeof(raw)) == 0 ?
-		    raw : bak->e[i].addr);
-		n++;
-		if (r->led != NULL && ledger_reset(r->led, bak->e[i].addr,
-		    r->o->now, err, sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
-			ex = EX_USAGE;
-		}
+	if (back == NULL || gone == NULL ||
+	    (cur = sorted_addrs(r->list, &ncur)) == NULL ||
+	    (old = sorted_addrs(bak, &nold)) == NULL ||
+	    (nback = list_diff(bak, cur, ncur, back)) < 0 ||
+	    (ngone = list_diff(r->list, old, nold, gone)) < 0) {
+		fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
+		ex = EX_USAGE;
+		goto out;
 	}
-	free(cur);
-	if (ex == EX_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+	refused = ngone > 0 && !r->o->force;
+	change = !refused && !r->o->dry_run;
+	set_action(back, refused ? "refused-restore" : r->o->dry_run ?
+	    "would-restore" : "restored");
+	set_action(gone, refused ? "refused-remove-by-restore" :
+	    r->o->dry_run ? "would-remove-by-restore" : "removed-by-restore");
+	if (refused) {
+		fprintf(stderr, PROG ": %s: putting back %s would remove %ld "
+		    "addresses that are not in the backup (and bring %ld "
+		    "back): refused, nothing changed; --force restores "
+		    "anyway\n", r->o->list, bpath, ngone, nback);
+		ex = EX_GUARD;
+	} else if (restore_ledger(r, back, gone) < 0)
+		ex = EX_USAGE;
+	if (ex != EX_USAGE && emit_restore(r, back, gone) < 0) {
 		fprintf(stderr, PROG ": stdout: %s: not restored\n",
-		    strerror(errno));
+		    strerror(errno ? errno : EIO));
 		ex = EX_USAGE;
 	}
-	if (ex == EX_OK && !r->o->dry_run && list_replace(r->list, bak->buf,
+	if (ex == EX_OK && change && list_replace(r->list, bak->buf,
 	    bak->size, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s: not restored\n", r->o->list,
 		    err);
 		ex = EX_USAGE;
 	}
-	if (r->led != NULL && ledger_finish(r->led, 0, 0, 0, -n, "restore",
-	    ex == EX_OK && !r->o->dry_run, err, sizeof(err)) < 0) {
+	snprintf(outcome, sizeof(outcome), refused ? "refused: restore "
+	    "would remove %ld" : "restore: %ld back", refused ? ngone : nback);
+	if (r->led != NULL && ledger_finish(r->led, 0, 0, 0, ngone, outcome,
+	    ex == EX_OK && change, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
 		ex = EX_USAGE;
 	}
-	if (ex == EX_OK && !r->o->quiet)
-		fprintf(stderr, PROG ": %s: %s from %s, %ld addresses back\n",
-		    r->o->list, r->o->dry_run ? "would be restored" :
-		    "restored", bpath, n);
+	if (ex == EX_OK && !r->o->quiet && r->o->dry_run)
+		fprintf(stderr, PROG ": %s: would be restored from %s: %ld "
+		    "addresses would come back, %ld would be removed by the "
+		    "restore\n", r->o->list, bpath, nback, ngone);
+	else if (ex == EX_OK && !r->o->quiet)
+		fprintf(stderr, PROG ": %s: restored from %s: %ld addresses "
+		    "back, %ld removed by the restore\n", r->o->list, bpath,
+		    nback, ngone);
+out:
+	json_decref(back);
+	json_decref(gone);
+	free(cur);
+	free(old);
 	return ex;
 }
 
@@ -981,6 +1094,28 @@ restore(struct run *r)
 	return ex;
 }
 
+/* Options that do not go together are usage errors. */
+static int
+check_mode(const struct opts *o, int nfiles, char **files)
+{
+	const char	*what = NULL, *where = "";
+
+	if (o->restore) {
+		where = "--restore: ";
+		if (o->list == NULL)
+			what = "needs --list";
+	} else if (o->force)
+		what = "--force applies only to --restore";
+	else if (o->ledger == NULL)
+		what = "--ledger is required";
+	else if (o->in_place && o->list == NULL)
+		what = "--in-place needs --list";
+	if (what == NULL)
+		return 0;
+	fprintf(stderr, PROG ": %.200s%s\n", where, what);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -997,11 +1132,7 @@ main(int argc, char **argv)
 		free(o.conf_ledger);
 		return EX_USAGE;
 	}
-	if ((o.restore && o.list == NULL) || (!o.restore &&
-	    o.ledger == NULL) || (o.in_place && o.list == NULL)) {
-		fprintf(stderr, PROG ": %s\n", o.restore ? "--restore needs "
-		    "--list" : o.ledger == NULL ? "--ledger is required" :
-		    "--in-place needs --list");
+	if (check_mode(&o, argc - optind, argv + optind) < 0) {
 		usage(stderr);
 		free(o.conf_ledger);
 		return EX_USAGE;

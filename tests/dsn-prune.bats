@@ -448,14 +448,14 @@ prune() {
 	assert_success
 	run prune --restore -q
 	assert_success
-	assert_output 'Bob@EXAMPLE.com'
+	assert_output $'Bob@EXAMPLE.com\trestored'
 	cp "$D/members.csv" "$T/m.csv"
 	run "$P" --ledger "$T/db2" --list "$T/m.csv" -i -q \
 	    --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
 	assert_success
 	run "$P" --restore -q --list "$T/m.csv"
 	assert_success
-	assert_output 'BOB@example.COM'
+	assert_output $'BOB@example.COM\trestored'
 	cmp "$D/members.csv" "$T/m.csv"
 }
 
@@ -543,4 +543,48 @@ prune() {
 	assert_output --partial '.invalid placeholder), skipped'
 	assert_output --partial '0 addresses to remove'
 	refute_output --partial 'would-remove'
+}
+
+@test "a second --restore would remove members: refused, listed, list kept" {
+	run prune --now 2024-05-05T00:00:00Z -i -q "$D/hard.jsonl"
+	assert_success
+	cp "$T/members.txt" "$T/pruned"
+	run prune --restore
+	assert_success
+	assert_output --partial $'Bob@EXAMPLE.com\trestored'
+	assert_output --partial '1 addresses back, 0 removed by the restore'
+	cmp "$D/members.txt" "$T/members.txt"
+	# The backup is now the pruned list: putting it back loses Bob.
+	run prune --restore -q
+	assert_failure 4
+	assert_output --partial $'Bob@EXAMPLE.com\trefused-remove-by-restore'
+	assert_output --partial 'would remove 1 addresses that are not in the'
+	assert_output --partial 'refused, nothing changed; --force'
+	cmp "$D/members.txt" "$T/members.txt"
+	cmp "$T/pruned" "$T/members.txt.bak"
+	run prune --restore -n --force -q -f jsonl
+	assert_success
+	assert_output \
+	    '{"address":"Bob@EXAMPLE.com","action":"would-remove-by-restore","line":5}'
+	cmp "$D/members.txt" "$T/members.txt"
+	run prune --restore --force
+	assert_success
+	assert_output --partial $'Bob@EXAMPLE.com\tremoved-by-restore'
+	assert_output --partial '0 addresses back, 1 removed by the restore'
+	cmp "$T/pruned" "$T/members.txt"
+	[ "$(sqlite3 "$T/db" "SELECT count(*) FROM removal WHERE
+	    verdict = 'restore' AND address = 'bob@example.com'")" = 1 ]
+}
+
+@test "--restore after members joined -> refused: they are not in the backup" {
+	run prune --now 2024-05-05T00:00:00Z -i -q "$D/hard.jsonl"
+	assert_success
+	echo 'newcomer@example.org' >>"$T/members.txt"
+	cp "$T/members.txt" "$T/before"
+	run prune --restore -q
+	assert_failure 4
+	assert_line $'Bob@EXAMPLE.com\trefused-restore'
+	assert_line $'newcomer@example.org\trefused-remove-by-restore'
+	assert_output --partial '(and bring 1 back): refused, nothing changed'
+	cmp "$T/before" "$T/members.txt"
 }

@@ -498,9 +498,17 @@ int
 ledger_removed(struct ledger *l, const char *address, const char *list,
     const struct verdict *v, char *err, size_t len)
 {
-	return run_sql(l, "INSERT INTO removal (run, address, list, verdict,"
-	    " evidence) VALUES (?1, ?2, ?3, ?4, ?5)", address, list,
+	return ledger_removed_by(l, address, list,
 	    policy_verdict_name(v->what), v->evidence, err, len);
+}
+
+int
+ledger_removed_by(struct ledger *l, const char *address, const char *list,
+    const char *verdict, const char *evidence, char *err, size_t len)
+{
+	return run_sql(l, "INSERT INTO removal (run, address, list, verdict,"
+	    " evidence) VALUES (?1, ?2, ?3, ?4, ?5)", address, list, verdict,
+	    evidence, err, len);
 }
 
 int

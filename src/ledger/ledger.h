@@ -76,6 +76,14 @@ int	ledger_judge(struct ledger *, const struct policy *, time_t now,
 int	ledger_removed(struct ledger *, const char *address, const char *list,
 	    const struct verdict *, char *err, size_t errlen);
 
+/*
+ * Logs a removal from list that no verdict made (verdict and evidence
+ * say why, e.g. "restore"); strings are copied.
+ */
+int	ledger_removed_by(struct ledger *, const char *address,
+	    const char *list, const char *verdict, const char *evidence,
+	    char *err, size_t errlen);
+
 /* A restored address: events up to now no longer count against it. */
 int	ledger_reset(struct ledger *, const char *address, time_t now,
 	    char *err, size_t errlen);
