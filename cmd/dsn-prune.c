@@ -1094,7 +1094,10 @@ restore(struct run *r)
 	return ex;
 }
 
-/* Options that do not go together are usage errors. */
+/*
+ * Options that do not go together are usage errors, never silently
+ * ignored: --restore reads no records and neither prunes nor keeps.
+ */
 static int
 check_mode(const struct opts *o, int nfiles, char **files)
 {
@@ -1104,6 +1107,13 @@ check_mode(const struct opts *o, int nfiles, char **files)
 		where = "--restore: ";
 		if (o->list == NULL)
 			what = "needs --list";
+		else if (nfiles > 0) {
+			where = files[0];
+			what = ": --restore reads no record files";
+		} else if (o->in_place)
+			what = "rewrites the list itself: no --in-place";
+		else if (o->keep != NULL)
+			what = "puts the whole backup back: no --keep";
 	} else if (o->force)
 		what = "--force applies only to --restore";
 	else if (o->ledger == NULL)

@@ -588,3 +588,23 @@ prune() {
 	assert_output --partial '(and bring 1 back): refused, nothing changed'
 	cmp "$T/before" "$T/members.txt"
 }
+
+@test "--restore with record files, --in-place or --keep, --force alone -> usage" {
+	run prune --now 2024-05-05T00:00:00Z -i -q "$D/hard.jsonl"
+	assert_success
+	cp "$T/members.txt" "$T/pruned"
+	run prune --restore "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial \
+	    "dsn-prune: $D/hard.jsonl: --restore reads no record files"
+	run prune --restore -i
+	assert_failure 2
+	assert_output --partial 'dsn-prune: --restore: rewrites the list'
+	run prune --restore -k "$D/keep.txt"
+	assert_failure 2
+	assert_output --partial 'dsn-prune: --restore: puts the whole backup'
+	run prune --force --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial 'dsn-prune: --force applies only to --restore'
+	cmp "$T/pruned" "$T/members.txt"
+}
