@@ -3,7 +3,9 @@
  *
  * Reads JSON Lines or CSV records (recin), classifies each with the
  * rule set (user rules first, then the built-in defaults) and writes
- * them back with every input field kept, in order (recout).
+ * them back with every input field kept, in order (recout).  JSON output
+ * follows each record's own fields; CSV's header is fixed up front, and
+ * a record with a field it has no column for is reported.
  */
 #include <err.h>
 #include <errno.h>
@@ -21,7 +23,7 @@
 #include "dsn/record.h"
 
 #define MAX_RULES_FILE	(16 * 1024 * 1024)
-#define MAX_COLS	256
+#define MEM_RESET	(1024 * 1024)	/* JSON: restart the row buffer */
 
 struct opts {
 	int		 explain;
@@ -37,8 +39,13 @@ struct run {
 	struct opts		*o;
 	struct dsn_rules	*rules;
 	struct dsn_recout	*out;
-	const char		*cols[MAX_COLS];
-	int			 ncols;
+	int			 fmt;		/* of the output, once open */
+	char			**cols;		/* the writer's columns */
+	int			 ncols, ccap;
+	FILE			*mem;		/* JSON: one row, as a line */
+	char			*membuf;
+	size_t			 memlen, memoff;
+	long			 rows;
 	long			 records, bad;
 };
 
@@ -109,46 +116,212 @@ load_file(struct dsn_rules *rs, const char *path)
 	free(text);
 }
 
+/* Appends a copy of name to the columns unless it is there. */
+static void
+col_add(struct run *r, const char *name)
+{
+	char	**nc;
+	int	  i;
+
+	for (i = 0; i < r->ncols; i++)
+		if (strcmp(r->cols[i], name) == 0)
+			return;
+	if (r->ncols == r->ccap) {
+		r->ccap = r->ccap ? r->ccap * 2 : 64;
+		if ((nc = realloc(r->cols, (size_t)r->ccap *
+		    sizeof(*nc))) == NULL)
+			err(2, "columns");
+		r->cols = nc;
+	}
+	if ((r->cols[r->ncols++] = strdup(name)) == NULL)
+		err(2, "columns");
+}
+
+static void
+cols_clear(struct run *r)
+{
+	while (r->ncols > 0)
+		free(r->cols[--r->ncols]);
+}
+
 /*
- * Columns: the first record's fields in order, then ours.
- * XXX columns: fixed by the first record (the CSV header needs them up
- * front); a later record with fields the first one lacks loses them.
+ * CSV columns, fixed by the header: the first record's fields in order,
+ * then dsn-parse's fields it lacks (unless the input is CSV, whose
+ * header fixes every record's fields), then ours.
  */
 static void
-columns(struct run *r, json_t *first)
+csv_columns(struct run *r, json_t *first, int infmt)
 {
 	const char	*k;
 	json_t		*v;
-	size_t		 i, nadd;
+	size_t		 i, nadd = r->o->explain ? 4 : 3;
 	int		 f;
 
-	r->ncols = 0;
-	if (first != NULL) {
-		json_object_foreach(first, k, v) {
-			if (r->ncols < MAX_COLS - 4)
-				r->cols[r->ncols++] = k;
+	if (first != NULL)
+		json_object_foreach(first, k, v)
+			col_add(r, k);
+	for (f = 0; f < DSN_F_COUNT && (first == NULL ||
+	    infmt != DSN_OUT_CSV); f++)
+		col_add(r, dsn_field_name(f));
+	for (i = 0; i < nadd; i++)
+		col_add(r, added[i]);
+}
+
+/* Non-zero when the members of rec are the columns, in order. */
+static int
+same_columns(struct run *r, json_t *rec)
+{
+	const char	*k;
+	json_t		*v;
+	int		 i = 0;
+
+	if (r->out == NULL || (int)json_object_size(rec) != r->ncols)
+		return 0;
+	json_object_foreach(rec, k, v) {
+		if (strcmp(k, r->cols[i++]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Flushes and frees the writer; a write error ends the run. */
+static void
+close_out(struct run *r)
+{
+	if (r->out != NULL && dsn_recout_close(r->out) == -1)
+		err(2, r->fmt == DSN_OUT_JSON ? "output" : "stdout");
+	r->out = NULL;
+}
+
+/*
+ * JSON Lines and JSON: a writer for rec's own members in their order
+ * (the record's fields, then ours), made anew when they change.  JSON
+ * rows are written as lines into r->mem and framed here, so that the
+ * array goes on across writers.
+ */
+static void
+json_writer(struct run *r, json_t *rec)
+{
+	const char	*k;
+	json_t		*v;
+
+	if (same_columns(r, rec))
+		return;
+	close_out(r);
+	cols_clear(r);
+	json_object_foreach(rec, k, v)
+		col_add(r, k);
+	if (r->fmt == DSN_OUT_JSON && r->mem == NULL &&
+	    (r->mem = open_memstream(&r->membuf, &r->memlen)) == NULL)
+		err(2, "output");
+	r->out = dsn_recout_new(r->fmt == DSN_OUT_JSON ? r->mem : stdout,
+	    DSN_OUT_JSONL, (const char *const *)r->cols, r->ncols,
+	    r->o->csv_raw ? DSN_RECOUT_CSV_RAW : 0);
+	if (r->out == NULL)
+		err(2, "output");
+}
+
+/* Moves the JSON row written into r->mem to stdout, framed. */
+static void
+json_row(struct run *r)
+{
+	size_t	 n;
+
+	if (fflush(r->mem) == EOF)
+		err(2, "output");
+	n = r->memlen - r->memoff;
+	if (n > 0 && r->membuf[r->memoff + n - 1] == '\n')
+		n--;
+	if (fputs(r->rows++ > 0 ? ",\n" : "[\n", stdout) == EOF ||
+	    fwrite(r->membuf + r->memoff, 1, n, stdout) != n)
+		err(2, "stdout");
+	r->memoff = r->memlen;
+	if (r->memoff > MEM_RESET) {	/* bounded: start a new buffer */
+		close_out(r);
+		cols_clear(r);
+		fclose(r->mem);
+		free(r->membuf);
+		r->mem = NULL;
+		r->membuf = NULL;
+		r->memlen = r->memoff = 0;
+	}
+}
+
+/* CSV: reports the members of rec that have no column (0 when none). */
+static int
+csv_lost(struct run *r, json_t *rec, const char *name, long line)
+{
+	const char	*k;
+	json_t		*v;
+	int		 j = 0, n, lost = 0;
+
+	json_object_foreach(rec, k, v) {
+		/* Fields mostly come in column order: look on from the last. */
+		for (n = 0; n < r->ncols; n++, j = (j + 1) % r->ncols)
+			if (strcmp(r->cols[j], k) == 0)
+				break;
+		if (n < r->ncols) {
+			j = (j + 1) % r->ncols;
+			continue;
 		}
-	} else {
-		for (f = 0; f < DSN_F_COUNT; f++)
-			r->cols[r->ncols++] = dsn_field_name(f);
+		if (lost++ == 0)
+			fprintf(stderr, "dsn-classify: %s:%ld: no CSV column "
+			    "for field", name, line);
+		fprintf(stderr, " \"%.64s\"", k);
 	}
-	nadd = r->o->explain ? 4 : 3;
-	for (i = 0; i < nadd; i++) {
-		if (first == NULL || json_object_get(first, added[i]) == NULL)
-			r->cols[r->ncols++] = added[i];
-	}
+	if (lost > 0)
+		fprintf(stderr, " (the header has the first record's "
+		    "fields and dsn-parse's); written without it\n");
+	return lost;
 }
 
 static void
 open_out(struct run *r, json_t *first, int infmt)
 {
-	int	 fmt = r->o->fmt >= 0 ? r->o->fmt : infmt;
-
-	columns(r, first);
-	r->out = dsn_recout_new(stdout, fmt, r->cols, r->ncols,
-	    r->o->csv_raw ? DSN_RECOUT_CSV_RAW : 0);
+	r->fmt = r->o->fmt >= 0 ? r->o->fmt : infmt;
+	if (r->fmt != DSN_OUT_CSV)
+		return;
+	csv_columns(r, first, infmt);
+	r->out = dsn_recout_new(stdout, r->fmt, (const char *const *)r->cols,
+	    r->ncols, r->o->csv_raw ? DSN_RECOUT_CSV_RAW : 0);
 	if (r->out == NULL)
 		err(2, "output");
+}
+
+/* Writes rec: 1 when a field of it had no CSV column, else 0. */
+static int
+write_record(struct run *r, json_t *rec, const char *name, long line)
+{
+	int	 lost = 0;
+
+	if (r->fmt == DSN_OUT_CSV)
+		lost = csv_lost(r, rec, name, line) > 0;
+	else
+		json_writer(r, rec);
+	if (dsn_recout_object(r->out, rec) == -1)
+		err(2, r->fmt == DSN_OUT_JSON ? "output" : "stdout");
+	if (r->fmt == DSN_OUT_JSON)
+		json_row(r);
+	return lost;
+}
+
+/* Ends the output: the CSV header or "[]" when there was no record. */
+static void
+finish_out(struct run *r)
+{
+	close_out(r);
+	if (r->fmt == DSN_OUT_JSON) {
+		if (fputs(r->rows > 0 ? "\n]\n" : "[]\n", stdout) == EOF)
+			err(2, "stdout");
+		if (r->mem != NULL)
+			fclose(r->mem);
+		free(r->membuf);
+	} else if (r->fmt == DSN_OUT_CSV && r->ncols == 0) {
+		open_out(r, NULL, DSN_OUT_CSV);
+		close_out(r);
+	}
+	cols_clear(r);
+	free(r->cols);
 }
 
 static void
@@ -191,11 +364,10 @@ do_input(struct run *r, FILE *fp, const char *name)
 			continue;
 		}
 		/* The output format follows the input's unless --format. */
-		if (r->out == NULL)
+		if (r->fmt < 0)
 			open_out(r, rec, dsn_recin_format(in));
 		classify(r, rec, name, dsn_recin_line(in));
-		if (dsn_recout_object(r->out, rec) == -1)
-			err(2, "stdout");
+		r->bad += write_record(r, rec, name, dsn_recin_line(in));
 		json_decref(rec);
 		r->records++;
 	}
@@ -265,6 +437,7 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
+	r.fmt = -1;
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error */
 	if ((r.rules = dsn_rules_new()) == NULL)
 		err(2, "rules");
@@ -335,9 +508,10 @@ main(int argc, char **argv)
 		return close_stdout();
 	}
 	status = run_inputs(&r, argc - optind, argv + optind);
-	if (r.out == NULL)
-		open_out(&r, NULL, o.fmt >= 0 ? o.fmt : DSN_OUT_JSONL);
-	if (dsn_recout_close(r.out) == -1 || fflush(stdout) == EOF)
+	if (r.fmt < 0)
+		r.fmt = o.fmt >= 0 ? o.fmt : DSN_OUT_JSONL;
+	finish_out(&r);
+	if (fflush(stdout) == EOF)
 		err(2, "stdout");
 	if (o.verbose)
 		warnx("%ld records, %ld bad lines", r.records, r.bad);

@@ -296,3 +296,32 @@ setup() {
 	run bash -c "echo '{\"recipient\":\"a@example.com\",\"status\":\"4.4.7\"}' | $C --explain | jq -r .explain"
 	assert_output 'status=?.4.7 (status 4.4.7)'
 }
+
+@test "JSON Lines and JSON keep every field of every record, a later record's new fields too" {
+	printf '%s\n' '{"recipient":"a@example.com"}' \
+	    '{"recipient":"b@example.com","status":"5.1.1","diagnostic":"x","x_note":"kept"}' \
+	    '{"diagnostic":"y","recipient":"c@example.com"}' > $BATS_TEST_TMPDIR/in
+	run bash -c "$C $BATS_TEST_TMPDIR/in | jq -c 'keys_unsorted'"
+	assert_success
+	assert_output '["recipient","reason","hard_bounce","rule"]
+["recipient","status","diagnostic","x_note","reason","hard_bounce","rule"]
+["diagnostic","recipient","reason","hard_bounce","rule"]'
+	run bash -c "$C --format json $BATS_TEST_TMPDIR/in | jq -c '.[] | [.status, .diagnostic, .x_note, .reason]'"
+	assert_success
+	assert_output '[null,null,null,"undefined"]
+["5.1.1","x","kept","userunknown"]
+[null,"y",null,"onhold"]'
+	run bash -c "$C --format json $BATS_TEST_TMPDIR/in | jq -c '.[1] | keys_unsorted'"
+	assert_output '["recipient","status","diagnostic","x_note","reason","hard_bounce","rule"]'
+}
+
+@test "CSV output: dsn-parse's fields always have columns; a field without one is reported, exit 1" {
+	printf '%s\n' '{"recipient":"a@example.com","x_first":"1"}' \
+	    '{"recipient":"b@example.com","status":"5.1.1","diagnostic":"x","x_later":"2"}' > $BATS_TEST_TMPDIR/in
+	run bash -c "$C --format csv $BATS_TEST_TMPDIR/in 2>$BATS_TEST_TMPDIR/err | python3 -c 'import csv,sys; r=list(csv.DictReader(sys.stdin)); print(r[0][\"x_first\"], r[1][\"status\"], r[1][\"diagnostic\"], r[1][\"reason\"])'"
+	assert_output '1 5.1.1 x userunknown'
+	run cat $BATS_TEST_TMPDIR/err
+	assert_output --partial 'in:2: no CSV column for field "x_later"'
+	run $C --format csv $BATS_TEST_TMPDIR/in
+	assert_failure 1
+}
