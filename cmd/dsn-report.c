@@ -58,7 +58,8 @@ usage(FILE *fp)
 	    "domain:example.com:failed-rate>20%\n"
 	    "Exit status: 0 ok, 1 some input lines were not records or "
 	    "not classified,\n"
-	    "2 usage or I/O error, 3 an alert fired.\n", fp);
+	    "2 usage or I/O error, 3 an alert fired (this wins over 2 and "
+	    "1).\n", fp);
 }
 
 /* Flushes and closes stdout after --help or --version: 0, or 2. */
@@ -173,6 +174,30 @@ warn_dups(const json_t *in)
 	    json_is_true(json_object_get(in, "duplicates_capped")) ?
 	    "; past 1048576 records duplicates were no longer detected" :
 	    "");
+}
+
+/*
+ * An alert fired and something failed too: the status is 3 (the alert
+ * wins, so a cron wrapper testing for it does not miss it), and stderr
+ * says what else went wrong and, when the report was not written, what
+ * fired.
+ */
+static void
+warn_fired_too(const json_t *rep, int fired, int outerr)
+{
+	const json_t	*a;
+	size_t		 i;
+
+	warnx("alert: %d fired, but %s; exit status 3 (alert), not 2", fired,
+	    outerr ? "the report could not be written" : "an input could "
+	    "not be read: the figures are incomplete");
+	if (!outerr)
+		return;
+	json_array_foreach(json_object_get(rep, "alerts"), i, a)
+		if (json_is_true(json_object_get(a, "fired")))
+			warnx("alert %s: %s", json_string_value(
+			    json_object_get(a, "expr")), json_string_value(
+			    json_object_get(a, "why")));
 }
 
 /* What the command line asks for, beyond struct summary_opts. */
@@ -308,7 +333,7 @@ main(int argc, char *argv[])
 	struct alert		*a;
 	json_t			*rep;
 	int			 i, fired, status;
-	int			 bad = 0, ioerr = 0;
+	int			 bad = 0, ioerr = 0, outerr = 0;
 
 	if ((status = parse_opts(&c, argc, argv)) != -1)
 		return status;
@@ -335,24 +360,27 @@ main(int argc, char *argv[])
 	warn_alerts(rep);
 	if (verbose)
 		warn_dups(json_object_get(rep, "input"));
-	if (!(c.quiet_ok && c.nalerts > 0 && fired == 0) &&
-	    c.fmt(stdout, rep) == -1)
-		ioerr = 1;
-	json_decref(rep);
-	summary_free(s);
+	if (!(c.quiet_ok && c.nalerts > 0 && fired == 0) && c.fmt(stdout, rep) == -1)
+		outerr = 1;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("stdout");
-		return EXIT_USAGE;
-	}
+		outerr = 1;
+	} else if (outerr)
+		warnx("stdout: the report could not be written");
+	if (fired > 0 && (ioerr || outerr))
+		warn_fired_too(rep, fired, outerr);
+	json_decref(rep);
+	summary_free(s);
 	if (unclassified > 0) {
 		warnx("%ld record%s carr%s no reason: pipe dsn-parse through "
 		    "dsn-classify first", unclassified, unclassified == 1 ?
 		    "" : "s", unclassified == 1 ? "ies" : "y");
 		bad = 1;
 	}
-	if (ioerr)
-		return EXIT_USAGE;
+	/* The alert first, then I/O errors, then bad data. */
 	if (fired > 0)
 		return EXIT_ALERT;
+	if (ioerr || outerr)
+		return EXIT_USAGE;
 	return bad ? EXIT_DATA : 0;
 }

@@ -215,6 +215,30 @@ setup() {
 	assert_output --partial 'FIRED  reason:blocked>1'
 }
 
+@test "an alert fired and an input missing -> exit 3, stderr says both" {
+	run $R --quiet-ok --alert 'hard>0' $T/nonexistent $D/records.jsonl
+	assert_failure 3
+	assert_output --partial "dsn-report: $T/nonexistent: No such file or directory"
+	assert_output --partial 'FIRED  hard>0'
+	assert_output --partial 'dsn-report: alert: 1 fired, but an input could not be read: the figures are incomplete; exit status 3 (alert), not 2'
+	# Nothing fired: the I/O error is the status, never success.
+	run $R --quiet-ok --alert 'hard>100' $T/nonexistent $D/records.jsonl
+	assert_failure 2
+	assert_output "dsn-report: $T/nonexistent: No such file or directory"
+}
+
+@test "an alert fired and stdout full -> exit 3, the alert said on stderr" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run bash -c "$R --alert 'hard>0' --alert 'hard>100' $D/records.jsonl >/dev/full"
+	assert_failure 3
+	assert_output --partial 'dsn-report: stdout: No space left on device'
+	assert_output --partial 'but the report could not be written'
+	assert_output --partial 'dsn-report: alert hard>0: hard is 4, threshold > 0: fired'
+	refute_output --partial 'alert hard>100'
+	run bash -c "$R --alert 'hard>100' $D/records.jsonl >/dev/full"
+	assert_failure 2
+}
+
 @test "a rate alert without success notices warns and does not fire" {
 	run $R --quiet-ok --alert 'failed-rate>5%' $D/nosuccess.jsonl
 	assert_success
