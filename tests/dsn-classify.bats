@@ -325,3 +325,13 @@ setup() {
 	run $C --format csv $BATS_TEST_TMPDIR/in
 	assert_failure 1
 }
+
+@test "a user rule repeating a built-in id: the error names the user's file and rule, exit 2" {
+	run $C --check-rules --rules $T/dup-builtin.json
+	assert_failure 2
+	assert_output "dsn-classify: $T/dup-builtin.json: rule 2 (id \"text-mailboxfull\"): duplicate id, also rule $(jq '[.rules[].id] | index("text-mailboxfull") + 1' data/rules.json) of built-in rules"
+	printf '[{"id":"a","reason":"onhold"},{"id":"a","reason":"filtered"}]\n' > $BATS_TEST_TMPDIR/dup.json
+	run $C --check-rules --rules $BATS_TEST_TMPDIR/dup.json
+	assert_failure 2
+	assert_output --partial 'dup.json: rule 1 (id "a"): duplicate id, also rule 2 of'
+}

@@ -53,6 +53,8 @@ struct cond {
 
 struct rule {
 	char			*id;
+	char			*from;		/* the name it was loaded as */
+	size_t			 num;		/* its number there, from 1 */
 	const struct dsn_reason	*reason;
 	struct cond		*conds;
 	size_t			 nconds;
@@ -106,6 +108,7 @@ rule_clear(struct rule *r)
 	size_t	 i;
 
 	free(r->id);
+	free(r->from);
 	for (i = 0; i < r->nconds; i++)
 		cond_clear(&r->conds[i]);
 	free(r->conds);
@@ -420,15 +423,16 @@ rules_grow(struct dsn_rules *rs, size_t more)
 	return 0;
 }
 
-static int
+/* The rule loaded before with this id, or NULL. */
+static const struct rule *
 rules_dup_id(const struct dsn_rules *rs, const char *id)
 {
 	size_t	 i;
 
 	for (i = 0; i < rs->n; i++)
 		if (strcmp(rs->rules[i].id, id) == 0)
-			return 1;
-	return 0;
+			return &rs->rules[i];
+	return NULL;
 }
 
 int
@@ -437,6 +441,7 @@ dsn_rules_load(struct dsn_rules *rs, const char *text, size_t len,
 {
 	json_error_t	 je;
 	json_t		*root, *list, *id;
+	const struct rule *dup;
 	char		 why[300];
 	size_t		 i, n0 = rs->n;
 	int		 rc = -1;
@@ -463,11 +468,22 @@ dsn_rules_load(struct dsn_rules *rs, const char *text, size_t len,
 		memset(r, 0, sizeof(*r));
 		if (rule_parse(rs, r, json_array_get(list, i), why,
 		    sizeof(why)) == 0) {
-			if (!rules_dup_id(rs, r->id)) {
-				rs->n++;
-				continue;
+			if ((dup = rules_dup_id(rs, r->id)) == NULL) {
+				r->num = i + 1;
+				if ((r->from = strdup(name)) != NULL) {
+					rs->n++;
+					continue;
+				}
+				snprintf(why, sizeof(why), "out of memory");
+			} else {
+				/* Name the rule that came first (a user's). */
+				snprintf(err, errlen, "%s: rule %zu (id "
+				    "\"%.60s\"): duplicate id, also rule %zu "
+				    "of %s", dup->from, dup->num, dup->id,
+				    i + 1, name);
+				rule_clear(r);
+				goto out;
 			}
-			snprintf(why, sizeof(why), "duplicate id");
 		}
 		id = json_object_get(json_array_get(list, i), "id");
 		snprintf(err, errlen, "%s: rule %zu (id \"%.60s\"): %s", name,
