@@ -352,7 +352,7 @@ do_input(struct run *r, FILE *fp, const char *name)
 		err(2, "%s", name);
 	while ((rc = dsn_recin_next(in, &rec, why, sizeof(why))) != 0) {
 		if (rc == -2) {
-			warnx("%s: read error", name);
+			warnx("%s: %s", name, why);
 			dsn_recin_free(in);
 			return -1;
 		}

@@ -335,3 +335,13 @@ setup() {
 	assert_failure 2
 	assert_output --partial 'dup.json: rule 1 (id "a"): duplicate id, also rule 2 of'
 }
+
+@test "an unreadable input names the file and the cause, exit 2" {
+	[ -r /proc/self/mem ] || skip "no /proc/self/mem"
+	run $C /proc/self/mem
+	assert_failure 2
+	assert_output 'dsn-classify: /proc/self/mem: Input/output error'
+	run $C "$BATS_TEST_TMPDIR"
+	assert_failure 2
+	assert_output "dsn-classify: $BATS_TEST_TMPDIR: Is a directory"
+}

@@ -39,6 +39,7 @@ struct dsn_recin {
 	int	  mode;
 	int	  eof;		/* fp is exhausted */
 	int	  rerr;		/* a read failed */
+	int	  rerrno;	/* and its errno */
 	char	 *in;		/* input block: in[ipos..ilen) unread */
 	size_t	  ipos, ilen, icap;
 	char	 *buf;		/* CSV row */
@@ -164,6 +165,7 @@ fill(struct dsn_recin *r)
 	if (n == 0) {
 		if (ferror(r->fp)) {
 			r->rerr = 1;
+			r->rerrno = errno ? errno : EIO;
 			return -1;
 		}
 		r->eof = 1;
@@ -1146,6 +1148,7 @@ dsn_recin_next(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 	}
 out:
 	if (rc == -2 && err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", strerror(errno ? errno : EIO));
+		snprintf(err, errlen, "%s", strerror(r->rerr ? r->rerrno :
+		    errno ? errno : EIO));
 	return rc;
 }
