@@ -321,6 +321,12 @@ parse_opts(struct cli *c, int argc, char *argv[])
 		warnx("--since %s comes after --until %s", since, until);
 		return EXIT_USAGE;
 	}
+	if (c->quiet_ok && c->nalerts == 0) {
+		warnx("--quiet-ok: needs an --alert (it silences the report "
+		    "when no alert fires)");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	return -1;
 }
 
@@ -360,7 +366,7 @@ main(int argc, char *argv[])
 	warn_alerts(rep);
 	if (verbose)
 		warn_dups(json_object_get(rep, "input"));
-	if (!(c.quiet_ok && c.nalerts > 0 && fired == 0) && c.fmt(stdout, rep) == -1)
+	if (!(c.quiet_ok && fired == 0) && c.fmt(stdout, rep) == -1)
 		outerr = 1;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("stdout");

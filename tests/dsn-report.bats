@@ -239,6 +239,13 @@ setup() {
 	assert_failure 2
 }
 
+@test "--quiet-ok without --alert is a usage error" {
+	run $R --quiet-ok $D/records.jsonl
+	assert_failure 2
+	assert_output --partial 'dsn-report: --quiet-ok: needs an --alert'
+	refute_output --partial 'Outcomes'
+}
+
 @test "a rate alert without success notices warns and does not fire" {
 	run $R --quiet-ok --alert 'failed-rate>5%' $D/nosuccess.jsonl
 	assert_success
