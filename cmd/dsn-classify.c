@@ -433,7 +433,7 @@ main(int argc, char **argv)
 	struct opts	 o = { 0, 1, 0, 0, -1, 0, 0 };
 	struct run	 r;
 	char		 errbuf[512], *end;
-	int		 c, check = 0, status;
+	int		 c, check = 0, nrules = 0, status;
 
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
@@ -446,6 +446,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'R':
 			load_file(r.rules, optarg);
+			nrules++;
 			break;
 		case 'N':
 			o.builtin = 0;
@@ -493,6 +494,13 @@ main(int argc, char **argv)
 			dsn_rules_free(r.rules);
 			return 2;
 		}
+	}
+	if (!o.builtin && nrules == 0) {
+		warnx("--no-builtin needs --rules FILE: without rules every "
+		    "record would be undefined");
+		usage(stderr);
+		dsn_rules_free(r.rules);
+		return 2;
 	}
 	if (o.builtin && dsn_rules_load(r.rules, dsn_rules_default,
 	    dsn_rules_default_len, "built-in rules", errbuf,

@@ -345,3 +345,15 @@ setup() {
 	assert_failure 2
 	assert_output "dsn-classify: $BATS_TEST_TMPDIR: Is a directory"
 }
+
+@test "--no-builtin without --rules is a usage error, exit 2, nothing written" {
+	run bash -c "echo '{\"recipient\":\"a@example.com\",\"status\":\"5.1.1\"}' | $C --no-builtin 2>$BATS_TEST_TMPDIR/err"
+	assert_failure 2
+	assert_output ''
+	run cat $BATS_TEST_TMPDIR/err
+	assert_line --index 0 'dsn-classify: --no-builtin needs --rules FILE: without rules every record would be undefined'
+	run $C --no-builtin --check-rules
+	assert_failure 2
+	run bash -c "echo '{\"recipient\":\"a@example.net\",\"diagnostic\":\"no storage left\"}' | $C --no-builtin --rules $T/user-rules.json | jq -r .rule"
+	assert_output local-quota-word
+}
