@@ -525,3 +525,59 @@ PY
 	assert_output --partial '"recipient":"bob@example.org"'
 	assert_output --partial '<bob@example.org>: Recipient address rejected'
 }
+
+# bigmbox N > file: N copies of a one-recipient DSN, each with a line of
+# random bytes so that gzip keeps the file large.
+bigmbox() {
+	for i in $(seq 1 "$1"); do
+		echo "From MAILER-DAEMON Tue Mar  4 10:15:30 2025"
+		echo "X-Pad: $(head -c 600 /dev/urandom | base64 -w0)"
+		cat testdata/std/rfc3464-single.eml
+		echo
+	done
+}
+
+@test "truncated gzip -> every message complete before the cut read, the cut one reported, exit 1" {
+	bigmbox 40 >"$T/mb"
+	gzip -c "$T/mb" >"$T/mb.gz"
+	gz=$(wc -c <"$T/mb.gz")
+	"$P" "$T/mb" | jq -c 'del(.source)' >"$T/full"
+	[ "$(wc -l <"$T/full")" -eq 40 ]
+	for cut in $((gz / 8)) $((gz / 3)) $((gz / 2)) $((gz * 7 / 8)) \
+	    $((gz - 9)); do
+		head -c "$cut" "$T/mb.gz" >"$T/t.gz"
+		# Messages whose next envelope line is whole in what inflates.
+		zcat "$T/t.gz" 2>/dev/null >"$T/pre" || true
+		k=$(python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+d = d[:d.rfind(b"\n") + 1]
+print(max(d.count(b"From MAILER-DAEMON ") - 1, 0))' "$T/pre")
+		[ "$k" -gt 0 ]
+		run "$P" "$T/t.gz"
+		assert_failure 1
+		assert_output --partial "$T/t.gz: message $((k + 1)) (offset"
+		assert_output --partial "truncated gzip data: the message is cut short, not read"
+		"$P" "$T/t.gz" 2>/dev/null | jq -c 'del(.source)' >"$T/got" ||
+		    true
+		head -n "$k" "$T/full" | diff - "$T/got"
+	done
+}
+
+@test "gzip: several members read as one; zero padding ignored; trailing garbage reported after the records" {
+	bigmbox 6 >"$T/mb"
+	head -n 20 "$T/mb" | gzip >"$T/m.gz"
+	tail -n +21 "$T/mb" | gzip >>"$T/m.gz"
+	run "$P" "$T/m.gz"
+	assert_success
+	"$P" "$T/mb" | jq -c 'del(.source)' >"$T/want"
+	"$P" "$T/m.gz" | jq -c 'del(.source)' | diff "$T/want" -
+	{ gzip -c "$T/mb"; head -c 512 /dev/zero; } >"$T/z.gz"
+	run "$P" "$T/z.gz"
+	assert_success
+	{ gzip -c "$T/mb"; echo "not gzip"; } >"$T/g.gz"
+	n=$(gzip -c "$T/mb" | wc -c)
+	run "$P" "$T/g.gz"
+	assert_failure 1
+	assert_output --partial "$T/g.gz: bytes after the gzip data (at byte $n of the file) are not gzip"
+	"$P" "$T/g.gz" 2>/dev/null | jq -c 'del(.source)' | diff "$T/want" -
+}

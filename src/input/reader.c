@@ -1,11 +1,14 @@
 /*
- * reader.c - one file or stdin, decompressed with zlib when gzipped,
- * sniffed (by structure, libmagic for the rest) and split into messages.
+ * reader.c - one file or stdin, inflated with zlib when gzipped (every
+ * member; bytes after the last one reported), sniffed (by structure,
+ * libmagic for the rest) and split into messages.  Data that stops short
+ * (read error, truncated gzip) still yields every message before the cut.
  *
  * Memory: one buffer that holds the message being cut plus one read
  * chunk; it grows only for a larger message, never past the message
- * limit plus a chunk.  Messages handed out point into it (borrowed until
- * the next call).  The reader owns its copy of the path.
+ * limit plus a chunk, and 256 KB of raw bytes read ahead.  Messages
+ * handed out point into it (borrowed until the next call).  The reader
+ * owns its copy of the path and the file descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,19 +25,32 @@
 
 #define CHUNK		((size_t)1 << 20)	/* one read */
 #define SNIFF		((size_t)64 << 10)	/* bytes looked at to decide */
-#define INT_MAX_CHUNK	((size_t)1 << 30)	/* gzread takes an unsigned */
+#define MAX_READ	((size_t)1 << 30)	/* inflate takes a uInt */
+#define INBUF		((size_t)256 << 10)	/* raw bytes read ahead */
 
 enum kind { K_EMPTY, K_MBOX, K_SINGLE, K_JUNK };
 
 struct reader {
 	char			*path;
 	const struct dsn_limits	*lim;
-	gzFile			 gz;
+	int			 fd;
+	z_stream		 z;		/* gzip: the inflater */
+	int			 zinit;		/* z set up */
 	int			 compressed;
+	int			 between;	/* gzip: at a member's end */
+	int			 raw_eof;	/* no more bytes from fd */
+	int			 zeros;		/* gzip: padding after a member */
+	unsigned char		*in;		/* raw bytes read ahead */
+	size_t			 in_pos, in_len;
+	long long		 raw_off;	/* file offset of in[0] */
 	int			 cr_only;	/* lines end in CR only */
 	int			 eof, done, failed;
 	enum kind		 kind;
 	char			 pending[256];	/* K_JUNK: the error */
+	int			 cut;		/* data stops short: why */
+	int			 transient;	/* ... an I/O error */
+	char			 cutwhy[192];
+	char			 trail[192];	/* gzip trailing garbage */
 	char			*buf;
 	size_t			 cap, len;
 	size_t			 pos;		/* next message, From line */
@@ -54,7 +70,22 @@ static void
 fail(struct reader *r, char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "%s: %s", r->path, what);
-	r->failed = 1;
+	r->failed = r->transient = 1;
+}
+
+/*
+ * The data stops short here (read error, truncated or corrupt gzip, past
+ * the decompressed limit): what was read is still split into messages,
+ * and the one the cut falls in is reported instead of read.
+ */
+static void
+cut(struct reader *r, int transient, const char *what)
+{
+	if (r->cut)
+		return;
+	r->cut = 1;
+	r->transient = transient;
+	snprintf(r->cutwhy, sizeof(r->cutwhy), "%s", what);
 }
 
 /* Drops buf[0, keep): the bytes before the current message. */
@@ -71,18 +102,154 @@ compact(struct reader *r, size_t keep)
 	r->body = r->body > keep ? r->body - keep : 0;
 }
 
+/* More raw bytes after in[in_pos, in_len); -1 with errno on an error. */
+static int
+refill_in(struct reader *r)
+{
+	ssize_t n;
+
+	if (r->in_pos > 0) {
+		memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
+		r->in_len -= r->in_pos;
+		r->raw_off += (long long)r->in_pos;
+		r->in_pos = 0;
+	}
+	do
+		n = read(r->fd, r->in + r->in_len, INBUF - r->in_len);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	if (n == 0)
+		r->raw_eof = 1;
+	r->in_len += (size_t)n;
+	return 0;
+}
+
+/* Up to want bytes of an uncompressed file; 0 at its end or a cut. */
+static size_t
+read_plain(struct reader *r, char *dst, size_t want)
+{
+	size_t n = r->in_len - r->in_pos;
+	ssize_t k;
+
+	if (n > 0) {
+		if (n > want)
+			n = want;
+		memcpy(dst, r->in + r->in_pos, n);
+		r->in_pos += n;
+		return n;
+	}
+	if (r->raw_eof)
+		return 0;
+	do
+		k = read(r->fd, dst, want);
+	while (k == -1 && errno == EINTR);
+	if (k == -1) {
+		cut(r, 1, strerror(errno));
+		return 0;
+	}
+	if (k == 0)
+		r->raw_eof = 1;
+	return (size_t)k;
+}
+
+/*
+ * After a gzip member: another member, zero bytes of padding (skipped,
+ * as gzip(1) does) or the end; anything else is trailing garbage,
+ * reported once all the data before it was read.  0 when decided (or
+ * more bytes needed), -1 on a read error.
+ */
+static int
+next_member(struct reader *r)
+{
+	const unsigned char *p;
+
+	while (r->in_pos < r->in_len && r->in[r->in_pos] == 0) {
+		r->in_pos++;
+		r->zeros = 1;
+	}
+	if (r->in_len - r->in_pos < 2 && !r->raw_eof)
+		return refill_in(r);
+	if (r->in_pos == r->in_len)
+		return 0;			/* the end */
+	p = r->in + r->in_pos;
+	if (!r->zeros && r->in_len - r->in_pos >= 2 && p[0] == 0x1f &&
+	    p[1] == 0x8b) {
+		inflateReset(&r->z);
+		r->between = 0;
+		return 0;
+	}
+	snprintf(r->trail, sizeof(r->trail), "bytes after the gzip data "
+	    "(at byte %lld of the file) are not gzip: not read",
+	    r->raw_off + (long long)r->in_pos);
+	r->in_pos = r->in_len;
+	r->raw_eof = 1;
+	return 0;
+}
+
+/* Up to want bytes inflated from a gzip file; short at its end. */
+static size_t
+read_gzip(struct reader *r, char *dst, size_t want)
+{
+	size_t got = 0;
+	int ret;
+
+	while (got < want && !r->cut) {
+		if (r->between) {
+			if (next_member(r) == -1) {
+				cut(r, 1, strerror(errno));
+				break;
+			}
+			if (r->between && r->in_pos == r->in_len &&
+			    r->raw_eof)
+				break;			/* the end */
+			continue;
+		}
+		if (r->in_pos == r->in_len) {
+			if (r->raw_eof) {
+				cut(r, 0, "truncated gzip data");
+				break;
+			}
+			if (refill_in(r) == -1)
+				cut(r, 1, strerror(errno));
+			continue;
+		}
+		r->z.next_in = r->in + r->in_pos;
+		r->z.avail_in = (uInt)(r->in_len - r->in_pos);
+		r->z.next_out = (unsigned char *)dst + got;
+		r->z.avail_out = (uInt)(want - got);
+		ret = inflate(&r->z, Z_NO_FLUSH);
+		got = want - r->z.avail_out;
+		r->in_pos = r->in_len - r->z.avail_in;
+		if (ret == Z_STREAM_END) {
+			r->between = 1;
+			r->zeros = 0;
+		} else if (ret == Z_MEM_ERROR)
+			cut(r, 1, strerror(ENOMEM));
+		else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "corrupt gzip data (%s)",
+			    r->z.msg != NULL ? r->z.msg : "zlib error");
+			cut(r, 0, why);
+		}
+	}
+	return got;
+}
+
 /*
  * Reads one chunk into buf, first dropping the bytes before pos when
  * room is short (offsets into buf then move: pos, body and scan are
- * kept right).  Returns 0, or -1 with err set (read error, truncated
- * gzip, past the decompressed limit).
+ * kept right).  A read error, truncated or corrupt gzip data or the
+ * decompressed limit end the data early (cut(), then eof).  Returns 0,
+ * or -1 with err set when memory runs out.
  */
 static int
 fill(struct reader *r, char *err, size_t errlen)
 {
-	size_t want, i;
-	int n, zerr;
+	size_t want, i, n;
 	char *nb, *p;
+	char why[128];
 
 	if (r->eof)
 		return 0;
@@ -101,45 +268,33 @@ fill(struct reader *r, char *err, size_t errlen)
 		r->cap = want;
 	}
 	want = r->cap - r->len;
-	if (want > INT_MAX_CHUNK)
-		want = INT_MAX_CHUNK;
+	if (want > MAX_READ)
+		want = MAX_READ;
 	/* One byte past the decompressed limit at most: it is exact. */
 	if (r->compressed && r->lim->decompressed_bytes - (size_t)r->total <
 	    want)
 		want = r->lim->decompressed_bytes - (size_t)r->total + 1;
-	/*
-	 * XXX gzip: gzread() skips bytes after the last gzip member without
-	 * a word, so a file with trailing garbage reads as complete; telling
-	 * needs inflate() by hand over each member.
-	 */
-	n = gzread(r->gz, r->buf + r->len, (unsigned)want);
-	if (n < 0) {
-		fail(r, err, errlen, gzerror(r->gz, &zerr));
-		return -1;
+	n = r->compressed ? read_gzip(r, r->buf + r->len, want) :
+	    read_plain(r, r->buf + r->len, want);
+	if (r->compressed && (size_t)r->total + n >
+	    r->lim->decompressed_bytes) {
+		n = r->lim->decompressed_bytes - (size_t)r->total;
+		snprintf(why, sizeof(why), "decompressed size over %zu bytes "
+		    "(see --max-decompressed)", r->lim->decompressed_bytes);
+		r->trail[0] = '\0';
+		cut(r, 0, why);
 	}
 	if (r->cr_only)
-		for (p = r->buf + r->len, i = 0; i < (size_t)n; i++)
+		for (p = r->buf + r->len, i = 0; i < n; i++)
 			if (p[i] == '\r')
 				p[i] = '\n';
-	r->len += (size_t)n;
-	r->total += n;
-	if (n == 0) {
+	r->len += n;
+	r->total += (long long)n;
+	if (n == 0 || r->cut) {
 		r->eof = 1;
 		r->blank_end = (r->len >= 2 && r->buf[r->len - 1] == '\n' &&
 		    r->buf[r->len - 2] == '\n') || (r->len >= 3 &&
 		    memcmp(r->buf + r->len - 3, "\n\r\n", 3) == 0);
-		gzerror(r->gz, &zerr);
-		if (zerr == Z_BUF_ERROR) {
-			fail(r, err, errlen, "truncated gzip data");
-			return -1;
-		}
-	}
-	if (r->compressed && (size_t)r->total > r->lim->decompressed_bytes) {
-		snprintf(err, errlen, "%s: decompressed size over %zu bytes "
-		    "(see --max-decompressed)", r->path,
-		    r->lim->decompressed_bytes);
-		r->failed = 1;
-		return -1;
 	}
 	return 0;
 }
@@ -210,6 +365,10 @@ sniff(struct reader *r, void **cookie)
 			snprintf(r->pending, sizeof(r->pending), "%s", err);
 			return;
 		}
+	if (r->cut && r->len == 0) {
+		r->kind = K_EMPTY;	/* reader_next() reports the cut */
+		return;
+	}
 	if (memchr(r->buf, '\n', r->len) == NULL &&
 	    memchr(r->buf, '\r', r->len) != NULL) {
 		r->cr_only = 1;
@@ -259,18 +418,31 @@ reader_open_at(const char *path, long long from,
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->path = strdup(path)) == NULL ||
-	    (r->gz = gzdopen(fd, "rb")) == NULL) {
+	    (r->in = malloc(INBUF)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (r == NULL || r->gz == NULL)
-			close(fd);
+		close(fd);
 		reader_close(r);
 		return NULL;
 	}
+	r->fd = fd;
 	r->lim = lim;
-	r->start = r->base = r->last = from > 0 ? from : 0;
-	gzbuffer(r->gz, 256 << 10);
-	/* Known before the first read, so the limit holds from byte one. */
-	r->compressed = !gzdirect(r->gz);
+	r->start = r->base = r->last = r->raw_off = from > 0 ? from : 0;
+	/* gzip or not, from the first two bytes (as gzip(1) decides). */
+	while (r->in_len < 2 && !r->raw_eof)
+		if (refill_in(r) == -1) {
+			cut(r, 1, strerror(errno));
+			r->eof = 1;
+			break;
+		}
+	if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {
+		if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
+			snprintf(err, errlen, "%s: %s", path, r->z.msg != NULL ?
+			    r->z.msg : "zlib cannot start");
+			reader_close(r);
+			return NULL;
+		}
+		r->zinit = r->compressed = 1;
+	}
 	sniff(r, cookie);
 	return r;
 }
@@ -284,7 +456,7 @@ reader_path(const struct reader *r)
 long long
 reader_resume(const struct reader *r)
 {
-	if (r->failed || !r->done || r->compressed)
+	if (r->failed || !r->done || r->compressed || r->cut)
 		return -1;
 	if (r->kind == K_EMPTY)
 		return r->start;
@@ -298,8 +470,11 @@ reader_close(struct reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->gz != NULL)
-		gzclose(r->gz);
+	if (r->zinit)
+		inflateEnd(&r->z);
+	if (r->in != NULL)		/* set with fd */
+		close(r->fd);
+	free(r->in);
 	free(r->buf);
 	free(r->path);
 	free(r);
@@ -317,6 +492,16 @@ set_msg(struct reader *r, struct dsn_input_msg *m, size_t at, size_t body,
 	m->truncated = truncated;
 }
 
+/* The message at at runs into a cut in the data: reported, not read. */
+static int
+cut_message(struct reader *r, size_t at, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: message %ld (offset %lld): %s: the "
+	    "message is cut short, not read", r->path, ++r->index,
+	    r->base + (long long)at, r->cutwhy);
+	return -1;
+}
+
 static int
 next_single(struct reader *r, struct dsn_input_msg *m, char *err,
     size_t errlen)
@@ -329,6 +514,8 @@ next_single(struct reader *r, struct dsn_input_msg *m, char *err,
 		if (fill(r, err, errlen) == -1)
 			return -1;
 	n = r->len - r->pos;
+	if (r->cut && n <= max)
+		return cut_message(r, r->pos, err, errlen);
 	if (n > max)
 		n = max;
 	n = mbox_clean(r->buf + r->pos, n, 0);
@@ -420,6 +607,8 @@ next_mbox(struct reader *r, struct dsn_input_msg *m, char *err,
 		r->body = eol != NULL ? (size_t)(eol - r->buf) + 1 : r->len;
 	if (find_end(r, &end, &next, &cut, err, errlen) == -1)
 		return -1;
+	if (!cut && r->cut && next == r->len)
+		return cut_message(r, r->pos, err, errlen);
 	n = mbox_clean(r->buf + r->body, end - r->body, r->escaped);
 	/* The blank line that separates messages is not part of one. */
 	if (!cut && n >= 2 && r->buf[r->body + n - 1] == '\n' &&
@@ -446,15 +635,30 @@ reader_next(struct reader *r, struct dsn_input_msg *m, char *err,
 		rc = next_single(r, m, err, errlen);
 		break;
 	case K_JUNK:
-		snprintf(err, errlen, "%s", r->pending);
+		if (r->cut)	/* judged on what could be read */
+			snprintf(err, errlen, "%s: %s", r->path, r->cutwhy);
+		else
+			snprintf(err, errlen, "%s", r->pending);
 		rc = -1;
 		break;
 	default:
 		rc = 0;
+	}
+	/* The data ended early, or gzip had garbage after it: said last. */
+	if (rc == 0 && (r->cut || r->trail[0] != '\0')) {
+		snprintf(err, errlen, "%s: %s", r->path, r->cut ? r->cutwhy :
+		    r->trail);
+		rc = -1;
 	}
 	if (rc == -1)
 		r->failed = 1;
 	if (rc == 0)
 		r->done = 1;
 	return rc;
+}
+
+int
+reader_final(const struct reader *r)
+{
+	return (r->done || r->failed) && !r->transient;
 }

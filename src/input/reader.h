@@ -42,6 +42,13 @@ long long	 reader_resume(const struct reader *);
 int		 reader_next(struct reader *, struct dsn_input_msg *,
 		    char *err, size_t errlen);
 
+/*
+ * 1 once the file was read as far as it ever will be: to its end, or to
+ * a fault in its bytes (not mail, truncated or corrupt gzip); 0 while
+ * unread or after an I/O error (it may read next time).
+ */
+int		 reader_final(const struct reader *);
+
 void		 reader_close(struct reader *);
 
 #endif
