@@ -51,8 +51,6 @@ struct counts {
 struct seen {
 	char	*v[SEEN_BATCH];
 	size_t	 n;
-	char	*cur;		/* file being read */
-	int	 cur_ok;	/* no read error in it so far */
 };
 
 struct run {
@@ -472,34 +470,21 @@ flush_seen(struct run *r)
 }
 
 /*
- * Follows the files of a source after each dsn_source_next() (rc its
- * result): a file is done once the source has left it, and waits to be
- * marked seen unless reading it failed.  XXX incremental: an empty file
- * in new/ yields no message and so stays there.
+ * A file the source read as far as it ever will (dsn_source_on_done()):
+ * waits to be marked seen once its records are flushed.  A file that is
+ * not mail, or whose gzip data is cut, is reported and marked too: it
+ * will never read better, and left in new/ it would fail every run.
  */
 static void
-track_seen(struct run *r, struct dsn_source *src,
-    const struct dsn_input_msg *m, int rc)
+file_done(const char *path, void *arg)
 {
+	struct run *r = arg;
 	struct seen *sn = &r->seen;
-	const char *f = dsn_source_file(src);
 
-	if (sn->cur != NULL && (f == NULL || strcmp(f, sn->cur) != 0)) {
-		if (sn->cur_ok) {
-			sn->v[sn->n++] = sn->cur;
-			if (sn->n == SEEN_BATCH)
-				flush_seen(r);
-		} else
-			free(sn->cur);
-		sn->cur = NULL;
-	}
-	if (rc > 0 && sn->cur == NULL) {
-		if ((sn->cur = strdup(m->path)) == NULL)
-			err(2, "%s", m->path);
-		sn->cur_ok = 1;
-	} else if (rc < 0 && sn->cur != NULL && f != NULL &&
-	    strcmp(f, sn->cur) == 0)
-		sn->cur_ok = 0;
+	if ((sn->v[sn->n] = strdup(path)) == NULL)
+		err(2, "%s", path);
+	if (++sn->n == SEEN_BATCH)
+		flush_seen(r);
 }
 
 static int
@@ -567,14 +552,14 @@ parse_path(struct run *r, const char *path)
 		problem(r, "%s", why);
 		return;
 	}
+	if (r->o->mark_seen)
+		dsn_source_on_done(src, file_done, r);
 	do {
 		rc = dsn_source_next(src, &m, why, sizeof(why));
 		if (rc < 0)
 			problem(r, "%s", why);
 		else if (rc > 0)
 			scan_message(r, &m);
-		if (r->o->mark_seen)
-			track_seen(r, src, &m, rc);
 	} while (rc != 0);
 	flush_seen(r);
 	if (stated)

@@ -269,3 +269,60 @@ rcpts() {
 	assert_output --partial 'not a dsn-parse state file'
 	assert_equal "$(cat "$T/st")" hello
 }
+
+# The nightly cron line of README.md and dsn-parse(1), run in $T/lists.
+cron() {
+	(cd "$T/lists" && PATH="$(dirname "$P"):$PATH" sh -c '
+	    { dsn-parse --mark-seen "$1" >parsed.jsonl; [ $? -le 1 ]; } &&
+	    dsn-classify parsed.jsonl >classified.jsonl &&
+	    dsn-prune --ledger bounces.db --list members.txt --in-place \
+	        classified.jsonl' sh "$M")
+}
+
+# A hard bounce for $1 dated now (its report Message-ID made from $1).
+bounce() {
+	sed -e "s/bob@example\.org/$1/g; s/Bob@example\.org/$1/g" \
+	    -e "s/^Date: .*/Date: $(date -R)/" \
+	    -e "s/^Message-ID: <2025[^>]*>/Message-ID: <r-$1>/" \
+	    "$D/rfc3464-single.eml"
+}
+
+@test "nightly cron line, a junk file in new/ each night -> reported and marked seen, every night's records reach dsn-prune" {
+	mkdir "$T/lists"
+	for i in $(seq 1 48); do echo "m$i@example.com"; done >"$T/lists/members.txt"
+	printf 'bob@example.org\ncarol@example.org\n' >>"$T/lists/members.txt"
+	# Night 1: a bounce, a file that is not mail and an empty one.
+	bounce bob@example.org >"$M/new/1.A.example"
+	head -c 100000 /dev/urandom >"$M/new/2.junk"
+	: >"$M/new/3.empty"
+	run cron
+	assert_success
+	assert_output --partial "$M/new/2.junk: not a mailbox or message"
+	assert_output --partial "bob@example.org"
+	[ -z "$(ls "$M/new")" ]
+	[ -e "$M/cur/2.junk:2,S" ] && [ -e "$M/cur/3.empty:2,S" ]
+	run grep -c '^bob@example.org$' "$T/lists/members.txt"
+	assert_output 0
+	# Night 2: another bounce and another junk file; night 1's junk
+	# is not read again.
+	bounce carol@example.org >"$M/new/4.A.example"
+	head -c 100000 /dev/urandom >"$M/new/5.junk"
+	run cron
+	assert_success
+	assert_output --partial "$M/new/5.junk: not a mailbox or message"
+	refute_output --partial "2.junk"
+	assert_output --partial "carol@example.org"
+	[ -z "$(ls "$M/new")" ]
+	run grep -c 'example.org$' "$T/lists/members.txt"
+	assert_output 0
+	[ "$(wc -l <"$T/lists/members.txt")" -eq 48 ]
+}
+
+@test "--mark-seen, a message cut at --max-message-size -> records of its start kept, reported, exit 1, marked seen" {
+	cp "$D/rfc3464-single.eml" "$M/new/1.A.example"
+	run "$P" --mark-seen --max-message-size 1500 "$M"
+	assert_failure 1
+	assert_output --partial "message 1: larger than 1500 bytes"
+	assert_output --partial '"recipient":"bob@example.org"'
+	[ -e "$M/cur/1.A.example:2,S" ]
+}

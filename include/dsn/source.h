@@ -57,6 +57,16 @@ struct dsn_source	*dsn_source_open_at(const char *path, int flags,
 			    long long from, const struct dsn_limits *,
 			    char *err, size_t errlen);
 
+/*
+ * Calls fn(path, arg) as each file is left once read as far as it ever
+ * will be: to its end (messages cut at a limit included), or to a fault
+ * in its bytes (not a mailbox or message, truncated or corrupt gzip).
+ * Not after an I/O error (it may read next time), nor for a file left
+ * unread.  For marking Maildir messages seen.
+ */
+void		 dsn_source_on_done(struct dsn_source *,
+		    void (*fn)(const char *path, void *arg), void *arg);
+
 /* The file being read now (borrowed), NULL between files. */
 const char	*dsn_source_file(const struct dsn_source *);
 

@@ -28,6 +28,8 @@ struct dsn_source {
 	struct walk_dir		 stack[MAX_DEPTH];
 	int			 depth;		/* frames in use */
 	long long		 resume;	/* of the last file closed */
+	void			(*done)(const char *, void *);
+	void			*done_arg;
 };
 
 struct dsn_source *
@@ -126,12 +128,22 @@ dsn_source_next(struct dsn_source *s, struct dsn_input_msg *m, char *err,
 			if ((rc = reader_next(s->rd, m, err, errlen)) != 0)
 				return rc;
 			s->resume = reader_resume(s->rd);
+			if (s->done != NULL && reader_final(s->rd))
+				s->done(reader_path(s->rd), s->done_arg);
 			reader_close(s->rd);
 			s->rd = NULL;
 		}
 		if ((rc = next_file(s, err, errlen)) <= 0)
 			return rc;
 	}
+}
+
+void
+dsn_source_on_done(struct dsn_source *s, void (*fn)(const char *, void *),
+    void *arg)
+{
+	s->done = fn;
+	s->done_arg = arg;
 }
 
 const char *
