@@ -126,7 +126,8 @@ static void
 add_set(struct opts *o, const char *key, const char *val)
 {
 	if (o->nset >= MAX_SETS) {
-		fprintf(stderr, PROG ": too many settings\n");
+		fprintf(stderr, PROG ": --%s: too many settings (at most %d)\n",
+		    key, MAX_SETS);
 		exit(EX_USAGE);
 	}
 	o->set_key[o->nset] = key;
@@ -287,7 +288,8 @@ input_error(struct run *r, const char *src, long line, const char *what)
 	if (r->bad + r->unclassified <= MAX_ERRS)
 		fprintf(stderr, PROG ": %s:%ld: %s\n", src, line, what);
 	else if (r->bad + r->unclassified == MAX_ERRS + 1)
-		fprintf(stderr, PROG ": more input errors not shown\n");
+		fprintf(stderr, PROG ": %s:%ld: more input errors not shown\n",
+		    src, line);
 }
 
 static const char *
@@ -486,6 +488,7 @@ ingest_one(struct run *r, json_t *obj, const char *src, long line)
 /*
  * Copies fp to a temporary file so a stream that stops mid-line (a
  * producer killed, a disk full) is noticed before anything is decided.
+ * *rderr is the errno of a failed read (EIO when there is none), or 0.
  */
 static FILE *
 spool(FILE *fp, int *truncated, int *rderr)
@@ -498,6 +501,7 @@ spool(FILE *fp, int *truncated, int *rderr)
 	*truncated = *rderr = 0;
 	if ((t = tmpfile()) == NULL)
 		return NULL;
+	errno = 0;
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
 		if (first == 0) {
 			size_t i;
@@ -513,7 +517,8 @@ spool(FILE *fp, int *truncated, int *rderr)
 			return NULL;
 		}
 	}
-	*rderr = ferror(fp);
+	if (ferror(fp))
+		*rderr = errno ? errno : EIO;
 	*truncated = last != '\n' && first != '[';
 	if (fflush(t) != 0 || fseek(t, 0, SEEK_SET) != 0) {
 		fclose(t);
@@ -545,11 +550,14 @@ ingest_file(struct run *r, const char *src)
 		    strerror(errno));
 		return -1;
 	}
-	if (rderr || trunc) {
+	if (rderr) {
 		r->bad++;
-		fprintf(stderr, PROG ": %s: %s: nothing will be removed\n", src,
-		    rderr ? "read error" : "input ends in the middle of a "
-		    "line (truncated)");
+		fprintf(stderr, PROG ": %s: read error: %s: nothing will be "
+		    "removed\n", src, strerror(rderr));
+	} else if (trunc) {
+		r->bad++;
+		fprintf(stderr, PROG ": %s: input ends in the middle of a line "
+		    "(truncated): nothing will be removed\n", src);
 	}
 	if ((in = dsn_recin_new(t)) == NULL) {
 		fclose(t);
@@ -819,14 +827,15 @@ decide(struct run *r)
 	if ((rows = json_array()) == NULL || (r->list != NULL &&
 	    (drop = calloc(r->list->n + 1, 1)) == NULL)) {
 		json_decref(rows);
-		fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
+		fprintf(stderr, PROG ": judging: %s\n", strerror(ENOMEM));
 		return EX_USAGE;
 	}
 	action = r->o->in_place && !r->o->dry_run ? "remove" : "would-remove";
 	nrem = select_removals(r, drop, rows, action);
 	ex = guard(r, nrem, rows, &outcome);
 	if (emit(r, rows) < 0) {
-		fprintf(stderr, PROG ": stdout: %s\n", strerror(errno));
+		fprintf(stderr, PROG ": stdout: %s\n",
+		    strerror(errno ? errno : EIO));
 		outcome = "to remove: not removed, the report could not be "
 		    "written";
 		ex = EX_USAGE;
@@ -892,7 +901,8 @@ prune(struct run *r, int argc, char **argv)
 		return EX_USAGE;
 	if (r->list != NULL && (r->members = sorted_addrs(r->list,
 	    &r->nmembers)) == NULL) {
-		fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
+		fprintf(stderr, PROG ": %s: %s\n", r->o->list,
+		    strerror(ENOMEM));
 		return EX_USAGE;
 	}
 	if (open_ledger(r) < 0)
@@ -1019,7 +1029,8 @@ restore_list(struct run *r, struct list *bak, const char *bpath)
 	    (old = sorted_addrs(bak, &nold)) == NULL ||
 	    (nback = list_diff(bak, cur, ncur, back)) < 0 ||
 	    (ngone = list_diff(r->list, old, nold, gone)) < 0) {
-		fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
+		fprintf(stderr, PROG ": %s: %s\n", r->o->list,
+		    strerror(ENOMEM));
 		ex = EX_USAGE;
 		goto out;
 	}
@@ -1081,7 +1092,8 @@ restore(struct run *r)
 	if (open_lists(r, !r->o->dry_run) < 0)
 		return EX_USAGE;
 	if ((bpath = list_backup_path(r->list->path)) == NULL) {
-		fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
+		fprintf(stderr, PROG ": %s: %s\n", r->o->list,
+		    strerror(ENOMEM));
 		return EX_USAGE;
 	}
 	if (list_open(&bak, bpath, r->list->fmt, r->o->column, 0,
@@ -1115,11 +1127,11 @@ check_mode(const struct opts *o, int nfiles, char **files)
 		else if (o->keep != NULL)
 			what = "puts the whole backup back: no --keep";
 	} else if (o->force)
-		what = "--force applies only to --restore";
+		what = "--force: applies only to --restore";
 	else if (o->ledger == NULL)
-		what = "--ledger is required";
+		what = "--ledger: required (or ledger = in the config file)";
 	else if (o->in_place && o->list == NULL)
-		what = "--in-place needs --list";
+		what = "--in-place: needs --list";
 	if (what == NULL)
 		return 0;
 	fprintf(stderr, PROG ": %.200s%s\n", where, what);

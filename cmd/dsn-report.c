@@ -27,7 +27,6 @@
 #define MAX_WARN	10	/* bad lines reported per input without -v */
 
 static int	 verbose;
-static long	 unclassified;	/* records without a reason */
 
 static const struct {
 	const char	*name;
@@ -89,6 +88,7 @@ read_input(struct summary *s, const char *path, int *bad)
 	json_t			*rec;
 	char			 why[256];
 	int			 rc, nbad = 0, ret = 0;
+	long			 unclassified = 0;	/* no reason */
 
 	if (strcmp(path, "-") == 0)
 		fp = stdin;
@@ -125,6 +125,13 @@ read_input(struct summary *s, const char *path, int *bad)
 			    "(-v shows them)", path);
 	}
 	dsn_recin_free(in);
+	if (unclassified > 0) {
+		warnx("%s: %ld record%s carr%s no reason: pipe dsn-parse "
+		    "through dsn-classify first", path, unclassified,
+		    unclassified == 1 ? "" : "s", unclassified == 1 ? "ies" :
+		    "y");
+		*bad = 1;
+	}
 	if (fp != stdin && fclose(fp) == EOF) {
 		warn("%s", path);
 		ret = -1;
@@ -318,7 +325,7 @@ parse_opts(struct cli *c, int argc, char *argv[])
 	c->o.has_since = since != NULL;
 	c->o.has_until = until != NULL;
 	if (c->o.has_since && c->o.has_until && c->o.since > c->o.until) {
-		warnx("--since %s comes after --until %s", since, until);
+		warnx("--since: %s comes after --until %s", since, until);
 		return EXIT_USAGE;
 	}
 	if (c->quiet_ok && c->nalerts == 0) {
@@ -362,7 +369,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < argc; i++)
 		ioerr |= read_input(s, argv[i], &bad) == -1;
 	if ((rep = summary_report(s, &fired)) == NULL)
-		errx(EXIT_USAGE, "out of memory");
+		errx(EXIT_USAGE, "report: out of memory");
 	warn_alerts(rep);
 	if (verbose)
 		warn_dups(json_object_get(rep, "input"));
@@ -377,12 +384,6 @@ main(int argc, char *argv[])
 		warn_fired_too(rep, fired, outerr);
 	json_decref(rep);
 	summary_free(s);
-	if (unclassified > 0) {
-		warnx("%ld record%s carr%s no reason: pipe dsn-parse through "
-		    "dsn-classify first", unclassified, unclassified == 1 ?
-		    "" : "s", unclassified == 1 ? "ies" : "y");
-		bad = 1;
-	}
 	/* The alert first, then I/O errors, then bad data. */
 	if (fired > 0)
 		return EXIT_ALERT;

@@ -605,6 +605,25 @@ prune() {
 	assert_output --partial 'dsn-prune: --restore: puts the whole backup'
 	run prune --force --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
 	assert_failure 2
-	assert_output --partial 'dsn-prune: --force applies only to --restore'
+	assert_output --partial 'dsn-prune: --force: applies only to --restore'
 	cmp "$T/pruned" "$T/members.txt"
+}
+
+@test "errors read prog: where: what; a read error names file and strerror" {
+	mkdir "$T/dir"
+	run prune --now 2024-05-05T00:00:00Z -i "$T/dir"
+	assert_failure 1
+	assert_output --partial \
+	    "dsn-prune: $T/dir: read error: Is a directory: nothing will be removed"
+	cmp "$D/members.txt" "$T/members.txt"
+	run "$P" --ledger "$T/no/such/dir/db" "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial \
+	    "dsn-prune: $T/no/such/dir/db: opening: unable to open database file: No such file or directory"
+	run "$P" --list "$T/members.txt" "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial 'dsn-prune: --ledger: required'
+	run "$P" --ledger "$T/db" -i "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial 'dsn-prune: --in-place: needs --list'
 }

@@ -417,7 +417,7 @@ PY
 @test "--since after --until is a usage error" {
 	run $R --since 2024-06-01 --until 2024-01-01 $D/records.jsonl
 	assert_failure 2
-	assert_output --partial '--since 2024-06-01 comes after --until 2024-01-01'
+	assert_output --partial 'dsn-report: --since: 2024-06-01 comes after --until 2024-01-01'
 	run $R --since 2024-01-01 --until 2024-06-01 $D/records.jsonl
 	assert_success
 }
@@ -444,7 +444,7 @@ PY
 	jq -c 'del(.reason, .hard_bounce, .rule)' $D/records.jsonl > $T/raw.jsonl
 	run $R -f json $T/raw.jsonl
 	assert_failure 1
-	assert_output --partial 'dsn-report: 19 records carry no reason: pipe dsn-parse through dsn-classify first'
+	assert_output --partial "dsn-report: $T/raw.jsonl: 19 records carry no reason: pipe dsn-parse through dsn-classify first"
 	# one unclassified record among classified ones is still said
 	{ cat $D/records.jsonl; head -1 $T/raw.jsonl; } > $T/mixed.jsonl
 	run $R -f json $T/mixed.jsonl
@@ -584,4 +584,13 @@ PY
 	# a small span is filled, and says nothing
 	run bash -c "$R -f json --by day $D/records.jsonl | jq -c '[.input.bad_dates, .periods.filled]'"
 	assert_output '[0,true]'
+}
+
+@test "a read error names the file and the system's reason; the rest is read" {
+	mkdir "$T/dir"
+	run $R -f json "$T/dir" $D/records.jsonl
+	assert_failure 2
+	assert_output --partial "dsn-report: $T/dir: read error: Is a directory"
+	run bash -c "$R -f json '$T/dir' $D/records.jsonl 2>/dev/null | jq .totals.total"
+	assert_output 19
 }

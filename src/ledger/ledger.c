@@ -77,7 +77,15 @@ static const char *const migrations[LEDGER_SCHEMA] = {
 static int
 fail(struct ledger *l, char *err, size_t len, const char *what)
 {
-	snprintf(err, len, "%s: %s", what, sqlite3_errmsg(l->db));
+	int	 rc = sqlite3_errcode(l->db), sys = sqlite3_system_errno(l->db);
+
+	/* The system's reason, when the failure was the system's. */
+	if (sys != 0 && (rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR ||
+	    rc == SQLITE_FULL))
+		snprintf(err, len, "%s: %s: %s", what, sqlite3_errmsg(l->db),
+		    strerror(sys));
+	else
+		snprintf(err, len, "%s: %s", what, sqlite3_errmsg(l->db));
 	return -1;
 }
 
