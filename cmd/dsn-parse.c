@@ -237,10 +237,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_HELP:
 			usage(stdout);
-			exit(fflush(stdout) == 0 ? 0 : 2);
+			if (fflush(stdout) == EOF)
+				err(2, "stdout");
+			exit(0);
 		case O_VERSION:
 			printf("dsn-parse %s\n", DSN_VERSION);
-			exit(fflush(stdout) == 0 ? 0 : 2);
+			if (fflush(stdout) == EOF)
+				err(2, "stdout");
+			exit(0);
 		case '?':
 			usage(stderr);
 			exit(2);

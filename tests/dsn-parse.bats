@@ -316,3 +316,19 @@ assert len(rows) == 2 and all(len(r) == int(sys.argv[1]) for r in rows)
 	"$P" "$S" | head -1 > "$T/got"
 	diff -u "$T/want" "$T/got"
 }
+
+@test "file that fails to read -> 'dsn-parse: PATH: reason', exit 1" {
+	[ -r /proc/self/mem ] || skip "no /proc/self/mem"
+	run "$P" /proc/self/mem
+	assert_failure 1
+	assert_output "dsn-parse: /proc/self/mem: Input/output error"
+}
+
+@test "--help, --version to a full disk -> 'dsn-parse: stdout: ...', exit 2" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for o in --help --version; do
+		run sh -c "$P $o >/dev/full"
+		assert_failure 2
+		assert_output "dsn-parse: stdout: No space left on device"
+	done
+}
