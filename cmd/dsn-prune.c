@@ -998,8 +998,8 @@ restore_ledger(struct run *r, json_t *back, json_t *gone)
 			goto fail;
 	for (i = 0; (row = json_array_get(gone, i)) != NULL; i++)
 		if (ledger_removed_by(r->led, str(row, "key"), r->list->path,
-		    "restore", "not in the backup put back by --restore --force",
-		    err, sizeof(err)) < 0)
+		    "restore", "not in the backup put back by --restore "
+		    "--force", err, sizeof(err)) < 0)
 			goto fail;
 	return 0;
 fail:
