@@ -560,31 +560,6 @@ hex4(const char *p, const char *e, unsigned *v)
 	return 0;
 }
 
-static size_t
-put_utf8(char *o, unsigned c)
-{
-	if (c < 0x80) {
-		o[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		o[0] = (char)(0xc0 | c >> 6);
-		o[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		o[0] = (char)(0xe0 | c >> 12);
-		o[1] = (char)(0x80 | (c >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | c >> 18);
-	o[1] = (char)(0x80 | (c >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (c >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 /* A \u escape at p (after the 'u'): its character in *c, or NULL. */
 static const char *
 fast_u(const char *p, const char *e, unsigned *c)
@@ -694,7 +669,7 @@ fast_string(struct dsn_recin *r, const char *p, const char *e,
 		case 'u':
 			if ((p = fast_u(p, e, &c)) == NULL)
 				return NULL;
-			o += put_utf8(o, c);
+			o += recutf8_put(o, c);
 			break;
 		default:
 			return NULL;

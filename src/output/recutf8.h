@@ -1,7 +1,7 @@
 /*
  * recutf8.h - UTF-8 checks and repair for the record readers and writers.
  *
- * Private to src/output/.  Nothing here allocates except
+ * Private to src/output/ (and its unit tests).  Nothing here allocates except
  * recutf8_repair(), whose result the caller frees.
  */
 #ifndef RECUTF8_H
@@ -15,6 +15,9 @@
  * NUL counts as invalid.
  */
 size_t	recutf8_seq(const unsigned char *s, size_t n);
+
+/* Writes code point c (at most U+10FFFF) at o as UTF-8; its length. */
+size_t	recutf8_put(char *o, unsigned c);
 
 /* Non-zero when all n bytes at s are valid UTF-8 without NUL. */
 int	recutf8_valid(const char *s, size_t n);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "classify/prefilter.h"
+#include "output/recutf8.h"
 
 #define FLAGS	(PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF)
 
@@ -235,27 +236,6 @@ test_builtin(void)
 	pcre2_match_data_free(md);
 }
 
-static size_t
-utf8(unsigned c, char *o)
-{
-	if (c < 0x800) {
-		o[0] = (char)(0xc0 | c >> 6);
-		o[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		o[0] = (char)(0xe0 | c >> 12);
-		o[1] = (char)(0x80 | (c >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | c >> 18);
-	o[1] = (char)(0x80 | (c >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (c >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 /*
  * What prefilter.c assumes of PCRE2's caseless matching: no non-ASCII
  * character matches an ASCII one but U+212A (k) and U+017F (s), and
@@ -287,7 +267,7 @@ test_folding(void)
 	for (cp = 0x80; cp < 0x110000; cp++) {
 		if (cp >= 0xd800 && cp <= 0xdfff)
 			continue;
-		n = utf8(cp, buf);
+		n = recutf8_put(buf, cp);
 		if (pcre2_match(a, (PCRE2_SPTR)buf, n, 0, 0, md, NULL) >= 0)
 			bad++;
 		if (!((cp >= 0x3000 && cp <= 0x30ff) ||
