@@ -60,6 +60,20 @@ strip() {
 	    '"recipient":"grace.hopper@example.net","original_recipient":"grace@example.org"'
 }
 
+@test "the sender's own bounce category (PowerMTA, Amazon SES) -> category" {
+	run "$P" --fields recipient,status,category \
+	    testdata/std/powermta-category.eml testdata/formats/f3-amazonses.eml
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 --partial \
+	    '"recipient":"gone@example.net","status":"5.0.0","category":"bad-mailbox"}'
+	assert_line --index 1 --partial \
+	    '"recipient":"stuffed@example.org","status":"5.0.0","category":"quota-issues"}'
+	assert_line --index 2 --partial '"category":"Permanent/General"}'
+	run "$P" --fields category testdata/std/rfc3464-single.eml
+	assert_output --partial '"category":null}'
+}
+
 @test "--help -> usage on stdout, exit 0; --version -> name and version" {
 	run "$P" --help
 	assert_success

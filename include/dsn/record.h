@@ -37,6 +37,7 @@ enum dsn_field {
 	DSN_F_FEEDBACK_TYPE,
 	DSN_F_BOUNCE_TO,
 	DSN_F_SMTP_COMMAND,	/* CONN, HELO, MAIL, RCPT, DATA: where it failed */
+	DSN_F_CATEGORY,		/* the reporter's own class of it, verbatim */
 	DSN_F_COUNT
 };
 

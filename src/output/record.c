@@ -18,7 +18,7 @@ static const char *const field_names[DSN_F_COUNT] = {
 	"original_recipient", "action", "status", "reply_code",
 	"diagnostic_type", "diagnostic", "last_attempt", "sender",
 	"message_id", "subject", "list_id", "feedback_type", "bounce_to",
-	"smtp_command"
+	"smtp_command", "category"
 };
 
 const char *

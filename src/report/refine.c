@@ -98,7 +98,7 @@ fill_from(struct dsn_record *w, struct dsn_record *l)
 			continue;
 		if (!same && (f == DSN_F_REPLY_CODE ||
 		    f == DSN_F_DIAGNOSTIC || f == DSN_F_DIAGNOSTIC_TYPE ||
-		    f == DSN_F_SMTP_COMMAND))
+		    f == DSN_F_SMTP_COMMAND || f == DSN_F_CATEGORY))
 			continue;
 		t = w->v[f];
 		w->v[f] = l->v[f];

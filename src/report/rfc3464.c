@@ -14,13 +14,15 @@
 
 enum {
 	R_FINAL, R_ORIG, R_ACTUAL, R_ACTION, R_STATUS, R_REMOTE, R_DIAG,
-	R_LAST, R_COUNT
+	R_LAST, R_CATEGORY, R_COUNT
 };
 
 static const char *const rcpt_names[R_COUNT] = {
 	"Final-Recipient", "Original-Recipient", "X-Actual-Recipient",
 	"Action", "Status", "Remote-MTA", "Diagnostic-Code",
-	"Last-Attempt-Date"
+	"Last-Attempt-Date",
+	/* PowerMTA's own class of the failure: bad-mailbox, quota-issues */
+	"X-PowerMTA-BounceCategory"
 };
 
 struct ds_state {
@@ -255,7 +257,8 @@ ds_close(struct ds_state *s)
 	    report_strip_type(s->rcpt[R_REMOTE])) < 0 ||
 	    dsn_record_sets(r, DSN_F_REPORTING_MTA,
 	    report_strip_type(s->reporting)) < 0 ||
-	    report_set_date(r, DSN_F_LAST_ATTEMPT, s->rcpt[R_LAST]) < 0)
+	    report_set_date(r, DSN_F_LAST_ATTEMPT, s->rcpt[R_LAST]) < 0 ||
+	    dsn_record_sets(r, DSN_F_CATEGORY, s->rcpt[R_CATEGORY]) < 0)
 		goto fail;
 	if ((v = s->rcpt[R_DIAG]) != NULL) {
 		semi = strchr(v, ';');

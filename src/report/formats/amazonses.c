@@ -65,6 +65,23 @@ set_mail(struct report_ctx *ctx, struct dsn_record *r, json_t *mail)
 	return 0;
 }
 
+/*
+ * SES's own class of a bounce, "bounceType/bounceSubType" as it writes
+ * them ("Permanent/NoEmail", "Transient/MailboxFull").
+ */
+static int
+set_category(struct dsn_record *r, json_t *ev)
+{
+	const char	*t = jstr(ev, "bounceType"), *st = jstr(ev, "bounceSubType");
+	char		 buf[128];
+
+	if (t == NULL)
+		return 0;
+	snprintf(buf, sizeof(buf), "%.60s%s%.60s", t, st != NULL ? "/" : "",
+	    st != NULL ? st : "");
+	return dsn_record_sets(r, DSN_F_CATEGORY, buf);
+}
+
 /* One record for a recipient entry (object or bare string). */
 static int
 ses_one(struct report_ctx *ctx, const char *type, json_t *rc, json_t *ev,
@@ -97,6 +114,8 @@ ses_one(struct report_ctx *ctx, const char *type, json_t *rc, json_t *ev,
 		    (v = jstr(ev, "bounceType")) != NULL &&
 		    strcmp(v, "Transient") == 0 ? "delayed" : "failed", 0) < 0 ||
 		    set_js(r, DSN_F_STATUS, jstr(rc, "status"), 0) < 0)
+			goto fail;
+		if (set_category(r, ev) < 0)
 			goto fail;
 		if ((v = jstr(rc, "diagnosticCode")) != NULL &&
 		    (set_js(r, DSN_F_DIAGNOSTIC, v, 1) < 0 ||
