@@ -27,6 +27,14 @@ setup() {
 	assert_success
 }
 
+@test "PowerMTA's bounce category decides where the text is vague" {
+	run bash -c "bin/dsn-parse testdata/std/powermta-category.eml | $C |
+	    jq -c '[.recipient, .reason, .hard_bounce, .rule]'"
+	assert_success
+	assert_line --index 0 '["gone@example.net","userunknown",true,"powermta-bad-mailbox"]'
+	assert_line --index 1 '["stuffed@example.org","mailboxfull",false,"powermta-quota-issues"]'
+}
+
 @test "the built-in rules equal the installed data file" {
 	run $C --check-rules
 	assert_success
