@@ -502,12 +502,12 @@ is_file(const char *path)
 
 /* --state: where to start the file path; 0 for a new or changed one. */
 static long long
-state_start(struct run *r, const char *path)
+state_start(struct run *r, const char *path, long *before)
 {
 	char why[512];
 	long long from;
 
-	from = dsn_mbox_state_start(r->state, path, why, sizeof(why));
+	from = dsn_mbox_state_start(r->state, path, before, why, sizeof(why));
 	if (r->o->verbose) {
 		if (why[0] != '\0')
 			warnx("%s: %s: reading from the start", path, why);
@@ -524,14 +524,16 @@ state_end(struct run *r, struct dsn_source *src, const char *path)
 {
 	char why[512];
 	long long end;
+	long before;
 
-	if ((end = dsn_source_resume(src)) < 0) {
+	if ((end = dsn_source_resume(src, &before)) < 0) {
 		if (r->o->verbose)
 			warnx("%s: not an uncompressed mbox read to its "
 			    "end: no state kept, read whole next time", path);
 		return;
 	}
-	if (dsn_mbox_state_set(r->state, path, end, why, sizeof(why)) == -1)
+	if (dsn_mbox_state_set(r->state, path, end, before, why,
+	    sizeof(why)) == -1)
 		problem(r, "%s", why);
 }
 
@@ -543,6 +545,7 @@ parse_path(struct run *r, const char *path)
 	struct counts before = r->all, c;
 	char why[512];
 	long long from = 0;
+	long skip = 0;
 	int rc, stated;
 
 	stated = r->state != NULL && is_file(path);
@@ -550,9 +553,9 @@ parse_path(struct run *r, const char *path)
 		warnx("%s: not a file, --state does not apply (--mark-seen "
 		    "serves Maildir)", path);
 	if (stated)
-		from = state_start(r, path);
-	if ((src = dsn_source_open_at(path, r->o->flags, from, &r->o->lim,
-	    why, sizeof(why))) == NULL) {
+		from = state_start(r, path, &skip);
+	if ((src = dsn_source_open_at(path, r->o->flags, from, skip,
+	    &r->o->lim, why, sizeof(why))) == NULL) {
 		problem(r, "%s", why);
 		return;
 	}

@@ -151,6 +151,41 @@ rcpts() {
 	assert_equal "$(tail -c +$((o + 1)) "$T/mb" | head -c 5)" "From "
 }
 
+@test "mbox --state -> message numbers go on from the earlier runs, as a whole read numbers them" {
+	append "$D/rfc3464-single.eml" "$T/mb"
+	append "$D/notbounce.eml" "$T/mb"
+	"$P" --state "$T/st" "$T/mb" > "$T/runs"
+	append "$D/rfc3464-multi.eml" "$T/mb"
+	"$P" --state "$T/st" "$T/mb" >> "$T/runs"
+	# The last message without a blank line after it is read again.
+	printf 'From MAILER-DAEMON@example.org Mon Apr 27 17:34:04 2009\n' \
+	    >> "$T/mb"
+	cat "$D/arf.eml" >> "$T/mb"
+	"$P" --state "$T/st" "$T/mb" > "$T/half"
+	printf '\n' >> "$T/mb"
+	append "$D/rfc3464-single.eml" "$T/mb"
+	"$P" --state "$T/st" "$T/mb" >> "$T/runs"
+	nums() { jq -c '[.message, .offset, .recipient]' "$@"; }
+	assert_equal "$(nums "$T/runs")" "$("$P" "$T/mb" | nums)"
+	assert_equal "$(nums "$T/half")" "$("$P" "$T/mb" | nums | grep '^\[4,')"
+}
+
+@test "mbox --state, a state file of version 1 -> still read, numbers from 1 at its offset" {
+	append "$D/rfc3464-single.eml" "$T/mb"
+	"$P" --state "$T/st" "$T/mb" > /dev/null
+	head -1 "$T/st" | grep -qx 'dsn-parse mbox state 2'
+	# Version 1 had no message count (the second number).
+	{ echo 'dsn-parse mbox state 1'
+	  sed -n '2p' "$T/st" | cut -d' ' -f1,3-; } > "$T/st1"
+	append "$D/arf.eml" "$T/mb"
+	run "$P" --state "$T/st1" "$T/mb"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_line --partial '"message":1,'
+	assert_line --partial '"type":"feedback"'
+	head -1 "$T/st1" | grep -qx 'dsn-parse mbox state 2'
+}
+
 @test "mbox --state, file truncated -> read from the start, -v says why" {
 	append "$D/rfc3464-single.eml" "$T/mb"
 	append "$D/rfc3464-multi.eml" "$T/mb"

@@ -50,12 +50,14 @@ void		 dsn_source_close(struct dsn_source *);
 
 /*
  * As dsn_source_open() for a single uncompressed file, read from byte
- * offset from on (an mbox resumed where an earlier run stopped; message
- * offsets stay those of the whole file).
+ * offset from on, before which lie `before` messages (an mbox resumed
+ * where an earlier run stopped; message offsets and numbers stay those
+ * of the whole file).
  */
 struct dsn_source	*dsn_source_open_at(const char *path, int flags,
-			    long long from, const struct dsn_limits *,
-			    char *err, size_t errlen);
+			    long long from, long before,
+			    const struct dsn_limits *, char *err,
+			    size_t errlen);
 
 /*
  * Calls fn(path, arg) as each file is left once read as far as it ever
@@ -74,9 +76,10 @@ const char	*dsn_source_file(const struct dsn_source *);
  * For a single file read to its end without error: the offset where a
  * later run should go on (the end of the file when its last message ends
  * in a blank line, else that message's start, as it may still be being
- * written); -1 when there is none (not an mbox, gzip, read error).
+ * written), with the number of messages before it in *before; -1 when
+ * there is none (not an mbox, gzip, read error).
  */
-long long	 dsn_source_resume(const struct dsn_source *);
+long long	 dsn_source_resume(const struct dsn_source *, long *before);
 
 /*
  * Marks the Maildir message at path (DIR/new/NAME or DIR/cur/NAME) seen
@@ -100,15 +103,19 @@ struct dsn_mbox_state	*dsn_mbox_state_load(const char *file, char *err,
 
 /*
  * Where to start reading path: the saved offset when the file is the one
- * seen last time and has not shrunk or changed before it, else 0 with
+ * seen last time and has not shrunk or changed before it, with the
+ * number of messages before it in *before; else 0 (and *before 0) with
  * the reason in why (why empty: no entry, or nothing to say).
  */
 long long	 dsn_mbox_state_start(const struct dsn_mbox_state *,
-		    const char *path, char *why, size_t whylen);
+		    const char *path, long *before, char *why, size_t whylen);
 
-/* Records that path was read up to offset; -1 with a reason in err. */
+/*
+ * Records that path was read up to offset, before which lie `before`
+ * messages; -1 with a reason in err.
+ */
 int		 dsn_mbox_state_set(struct dsn_mbox_state *, const char *path,
-		    long long offset, char *err, size_t errlen);
+		    long long offset, long before, char *err, size_t errlen);
 
 /*
  * Writes the state to file atomically (temporary file, fsync, rename,

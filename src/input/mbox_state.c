@@ -23,12 +23,14 @@
 
 #include "dsn/source.h"
 
-#define MAGIC		"dsn-parse mbox state 1"
+#define MAGIC		"dsn-parse mbox state 2"
+#define MAGIC1		"dsn-parse mbox state 1"	/* no message count */
 #define SPAN		4096	/* bytes hashed at the start and before */
 
 struct entry {
 	char			*path;
 	long long		 offset;
+	long			 before;	/* messages before offset */
 	unsigned long long	 dev, ino;
 	unsigned long		 head, tail;	/* CRC-32s */
 };
@@ -101,19 +103,22 @@ add(struct dsn_mbox_state *st, const struct entry *e)
 }
 
 /*
- * One line "offset dev ino head tail path"; -1 when malformed.  XXX
- * state: the message count is not kept, so a resumed run numbers its
- * messages from 1 at the saved offset (the offset field stays right).
+ * One line "offset before dev ino head tail path" (version 1: without
+ * before, taken as 0, so such a file's next run numbers its messages
+ * from 1 at the offset once); -1 when malformed.
  */
 static int
-parse_line(char *line, struct entry *e)
+parse_line(char *line, int version, struct entry *e)
 {
 	int at = 0;
 
 	line[strcspn(line, "\n")] = '\0';
-	if (sscanf(line, "%lld %llu %llu %lx %lx %n", &e->offset, &e->dev,
-	    &e->ino, &e->head, &e->tail, &at) != 5 || at == 0 ||
-	    line[at] == '\0' || e->offset < 0)
+	if (version == 1 ? sscanf(line, "%lld %llu %llu %lx %lx %n",
+	    &e->offset, &e->dev, &e->ino, &e->head, &e->tail, &at) != 5 :
+	    sscanf(line, "%lld %ld %llu %llu %lx %lx %n", &e->offset,
+	    &e->before, &e->dev, &e->ino, &e->head, &e->tail, &at) != 6)
+		return -1;
+	if (at == 0 || line[at] == '\0' || e->offset < 0 || e->before < 0)
 		return -1;
 	return (e->path = strdup(line + at)) == NULL ? -1 : 0;
 }
@@ -126,6 +131,7 @@ dsn_mbox_state_load(const char *file, char *err, size_t errlen)
 	char *line = NULL;
 	size_t cap = 0;
 	long lineno = 1;
+	int version;
 	FILE *fp;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
@@ -139,12 +145,17 @@ dsn_mbox_state_load(const char *file, char *err, size_t errlen)
 		free(st);
 		return NULL;
 	}
-	if (getline(&line, &cap, fp) == -1 ||
-	    strncmp(line, MAGIC "\n", sizeof(MAGIC)) != 0)
+	if (getline(&line, &cap, fp) == -1)
+		goto bad;
+	if (strcmp(line, MAGIC "\n") == 0)
+		version = 2;
+	else if (strcmp(line, MAGIC1 "\n") == 0)
+		version = 1;
+	else
 		goto bad;
 	while (lineno++, getline(&line, &cap, fp) != -1) {
 		memset(&e, 0, sizeof(e));
-		if (parse_line(line, &e) == -1)
+		if (parse_line(line, version, &e) == -1)
 			goto bad;
 		if (add(st, &e) == -1) {
 			free(e.path);
@@ -167,7 +178,7 @@ bad:
 
 long long
 dsn_mbox_state_start(const struct dsn_mbox_state *st, const char *path,
-    char *why, size_t whylen)
+    long *before, char *why, size_t whylen)
 {
 	const struct entry *e;
 	unsigned char at[5];
@@ -178,6 +189,7 @@ dsn_mbox_state_start(const struct dsn_mbox_state *st, const char *path,
 	int fd = -1;
 
 	why[0] = '\0';
+	*before = 0;
 	if ((k = key(path)) == NULL || (e = find(st, k)) == NULL)
 		goto out;
 	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &sb) == -1) {
@@ -211,6 +223,7 @@ dsn_mbox_state_start(const struct dsn_mbox_state *st, const char *path,
 		goto out;
 	}
 	off = e->offset;
+	*before = e->before;
 out:
 	if (fd != -1)
 		close(fd);
@@ -220,7 +233,7 @@ out:
 
 int
 dsn_mbox_state_set(struct dsn_mbox_state *st, const char *path,
-    long long offset, char *err, size_t errlen)
+    long long offset, long before, char *err, size_t errlen)
 {
 	struct entry e, *old;
 	struct stat sb;
@@ -228,6 +241,7 @@ dsn_mbox_state_set(struct dsn_mbox_state *st, const char *path,
 
 	memset(&e, 0, sizeof(e));
 	e.offset = offset;
+	e.before = before;
 	if ((e.path = key(path)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -310,8 +324,9 @@ dsn_mbox_state_save(const struct dsn_mbox_state *st, const char *file,
 		goto fail;
 	fprintf(fp, "%s\n", MAGIC);
 	for (i = 0; i < st->n; i++)
-		fprintf(fp, "%lld %llu %llu %08lx %08lx %s\n", st->v[i].offset,
-		    st->v[i].dev, st->v[i].ino, st->v[i].head, st->v[i].tail,
+		fprintf(fp, "%lld %ld %llu %llu %08lx %08lx %s\n",
+		    st->v[i].offset, st->v[i].before, st->v[i].dev,
+		    st->v[i].ino, st->v[i].head, st->v[i].tail,
 		    st->v[i].path);
 	if (fflush(fp) == EOF || ferror(fp) || fsync(fd) == -1)
 		goto fail;

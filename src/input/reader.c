@@ -58,7 +58,8 @@ struct reader {
 	size_t			 scan;		/* boundary search resumes */
 	long long		 base;		/* offset of buf[0] */
 	long long		 total;		/* bytes read (decompressed) */
-	long			 index;
+	long			 index;		/* messages read since start */
+	long			 before;	/* messages before start */
 	int			 skipping;	/* rest of a cut message */
 	long long		 start;		/* offset opened at */
 	long long		 last;		/* offset of the last message */
@@ -395,11 +396,11 @@ struct reader *
 reader_open(const char *path, const struct dsn_limits *lim,
     void **cookie, char *err, size_t errlen)
 {
-	return reader_open_at(path, 0, lim, cookie, err, errlen);
+	return reader_open_at(path, 0, 0, lim, cookie, err, errlen);
 }
 
 struct reader *
-reader_open_at(const char *path, long long from,
+reader_open_at(const char *path, long long from, long before,
     const struct dsn_limits *lim, void **cookie, char *err, size_t errlen)
 {
 	struct reader *r;
@@ -427,6 +428,7 @@ reader_open_at(const char *path, long long from,
 	r->fd = fd;
 	r->lim = lim;
 	r->start = r->base = r->last = r->raw_off = from > 0 ? from : 0;
+	r->before = from > 0 && before > 0 ? before : 0;
 	/* gzip or not, from the first two bytes (as gzip(1) decides). */
 	while (r->in_len < 2 && !r->raw_eof)
 		if (refill_in(r) == -1) {
@@ -454,15 +456,21 @@ reader_path(const struct reader *r)
 }
 
 long long
-reader_resume(const struct reader *r)
+reader_resume(const struct reader *r, long *before)
 {
+	*before = r->before + r->index;
 	if (r->failed || !r->done || r->compressed || r->cut)
 		return -1;
 	if (r->kind == K_EMPTY)
 		return r->start;
 	if (r->kind != K_MBOX)
 		return -1;
-	return r->blank_end ? r->base + (long long)r->len : r->last;
+	if (r->blank_end)
+		return r->base + (long long)r->len;
+	/* The last message is read again next time. */
+	if (r->index > 0)
+		(*before)--;
+	return r->last;
 }
 
 void
@@ -487,7 +495,7 @@ set_msg(struct reader *r, struct dsn_input_msg *m, size_t at, size_t body,
 	m->buf = r->buf + body;
 	m->len = len;
 	m->path = r->path;
-	m->index = ++r->index;
+	m->index = r->before + ++r->index;
 	m->offset = r->last = r->base + (long long)at;
 	m->truncated = truncated;
 }
@@ -497,7 +505,7 @@ static int
 cut_message(struct reader *r, size_t at, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "%s: message %ld (offset %lld): %s: the "
-	    "message is cut short, not read", r->path, ++r->index,
+	    "message is cut short, not read", r->path, r->before + ++r->index,
 	    r->base + (long long)at, r->cutwhy);
 	return -1;
 }

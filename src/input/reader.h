@@ -25,18 +25,19 @@ struct reader	*reader_open(const char *path, const struct dsn_limits *,
 		    void **magic, char *err, size_t errlen);
 
 /*
- * As reader_open() from byte offset from of an uncompressed file; the
- * messages' offsets count from the start of the file.
+ * As reader_open() from byte offset from of an uncompressed file, before
+ * which lie `before` messages; offsets and numbers count from the start
+ * of the file.
  */
 struct reader	*reader_open_at(const char *path, long long from,
-		    const struct dsn_limits *, void **magic, char *err,
-		    size_t errlen);
+		    long before, const struct dsn_limits *, void **magic,
+		    char *err, size_t errlen);
 
 /* The reader's path (borrowed). */
 const char	*reader_path(const struct reader *);
 
 /* As dsn_source_resume(), once reader_next() returned 0. */
-long long	 reader_resume(const struct reader *);
+long long	 reader_resume(const struct reader *, long *before);
 
 /* As dsn_source_next(); after -1 the next call returns 0. */
 int		 reader_next(struct reader *, struct dsn_input_msg *,

@@ -28,6 +28,7 @@ struct dsn_source {
 	struct walk_dir		 stack[MAX_DEPTH];
 	int			 depth;		/* frames in use */
 	long long		 resume;	/* of the last file closed */
+	long			 before;	/* messages before resume */
 	void			(*done)(const char *, void *);
 	void			*done_arg;
 };
@@ -36,12 +37,12 @@ struct dsn_source *
 dsn_source_open(const char *path, int flags, const struct dsn_limits *lim,
     char *err, size_t errlen)
 {
-	return dsn_source_open_at(path, flags, 0, lim, err, errlen);
+	return dsn_source_open_at(path, flags, 0, 0, lim, err, errlen);
 }
 
 struct dsn_source *
 dsn_source_open_at(const char *path, int flags, long long from,
-    const struct dsn_limits *lim, char *err, size_t errlen)
+    long before, const struct dsn_limits *lim, char *err, size_t errlen)
 {
 	struct dsn_source *s;
 	struct stat st;
@@ -72,7 +73,7 @@ dsn_source_open_at(const char *path, int flags, long long from,
 		s->depth = 1;
 		return s;
 	}
-	if ((s->rd = reader_open_at(path, from, lim, &s->magic, err,
+	if ((s->rd = reader_open_at(path, from, before, lim, &s->magic, err,
 	    errlen)) == NULL) {
 		dsn_source_close(s);
 		return NULL;
@@ -127,7 +128,7 @@ dsn_source_next(struct dsn_source *s, struct dsn_input_msg *m, char *err,
 		if (s->rd != NULL) {
 			if ((rc = reader_next(s->rd, m, err, errlen)) != 0)
 				return rc;
-			s->resume = reader_resume(s->rd);
+			s->resume = reader_resume(s->rd, &s->before);
 			if (s->done != NULL && reader_final(s->rd))
 				s->done(reader_path(s->rd), s->done_arg);
 			reader_close(s->rd);
@@ -153,8 +154,9 @@ dsn_source_file(const struct dsn_source *s)
 }
 
 long long
-dsn_source_resume(const struct dsn_source *s)
+dsn_source_resume(const struct dsn_source *s, long *before)
 {
+	*before = s->before;
 	return s->resume;
 }
 
