@@ -6,6 +6,9 @@
  */
 #define _GNU_SOURCE	/* memmem */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mbox.h"
 
@@ -128,22 +131,107 @@ maybe_escaped(const char *s, size_t n)
 	return memcmp(s + i, "From ", 5) == 0;
 }
 
+/*
+ * Decides the line starting at f (just after a newline, at least 5
+ * bytes before len): 1 with *ret set when the search stops there (an
+ * envelope line, or more data needed), else 0.
+ */
+static int
+line_start(const char *buf, size_t f, size_t len, int eof, int *found,
+    int *escaped, size_t *ret)
+{
+	const char *eol;
+	size_t end;
+
+	if (buf[f] == '>') {
+		if (escaped != NULL && maybe_escaped(buf + f, len - f))
+			*escaped = 1;
+		return 0;
+	}
+	if (buf[f] != 'F' || memcmp(buf + f, "From ", 5) != 0)
+		return 0;
+	eol = memchr(buf + f, '\n', len - f);
+	if (eol == NULL && !eof && len - f <= 1000) {
+		*ret = f - 1;	/* resume here with more data */
+		return 1;
+	}
+	end = eol ? (size_t)(eol - buf) : len;
+	if (mbox_is_envelope(buf + f, end - f, 1)) {
+		*found = 1;
+		*ret = f;
+		return 1;
+	}
+	return 0;
+}
+
+#if defined(__SSE2__)
+/* Bit i set when buf[i] is a newline and buf[i + 1] is 'F' or '>'. */
+static __m128i
+starts16(const char *p)
+{
+	const __m128i lf = _mm_set1_epi8('\n');
+	const __m128i cf = _mm_set1_epi8('F'), gt = _mm_set1_epi8('>');
+	__m128i x, y;
+
+	x = _mm_loadu_si128((const void *)p);
+	y = _mm_loadu_si128((const void *)(p + 1));
+	return _mm_and_si128(_mm_cmpeq_epi8(x, lf),
+	    _mm_or_si128(_mm_cmpeq_epi8(y, cf), _mm_cmpeq_epi8(y, gt)));
+}
+
+/*
+ * The first newline at or after nl, below end, followed by 'F' or '>'
+ * (the only line starts line_start() may stop or note at), 32 places a
+ * time; end when none.  buf[end] must be readable (end < len).
+ */
+static size_t
+next_start(const char *buf, size_t nl, size_t end)
+{
+	__m128i a, b;
+	unsigned m;
+
+	for (; nl + 32 <= end; nl += 32) {
+		a = starts16(buf + nl);
+		b = starts16(buf + nl + 16);
+		if (_mm_movemask_epi8(_mm_or_si128(a, b)) == 0)
+			continue;
+		m = (unsigned)_mm_movemask_epi8(a) |
+		    (unsigned)_mm_movemask_epi8(b) << 16;
+		return nl + (size_t)__builtin_ctz(m);
+	}
+	for (; nl < end; nl++)
+		if (buf[nl] == '\n' && (buf[nl + 1] == 'F' ||
+		    buf[nl + 1] == '>'))
+			return nl;
+	return end;
+}
+#endif
+
 size_t
 mbox_find_next(const char *buf, size_t start, size_t from, size_t len,
     int eof, int *found, int *escaped)
 {
-	const char *p, *eol;
-	size_t nl, f, end;
+	const char *p;
+	size_t nl, f, ret;
 
 	*found = 0;
 	if (from < start)
 		from = start;
 	/*
-	 * One memchr per line, looking only at line starts: cheaper than a
-	 * substring search over the whole message.  The newline before
-	 * "From " may sit just before from.
+	 * Only line starts are looked at: a newline followed by 'F' or
+	 * '>' sought 16 bytes at a time while at least 5 bytes follow
+	 * every newline looked at, then one memchr per line.  The newline
+	 * before "From " may sit just before from.
 	 */
 	nl = from > start ? from - 1 : from;
+#if defined(__SSE2__)
+	while (len >= 6 && nl < len - 6 &&
+	    (nl = next_start(buf, nl, len - 6)) < len - 6) {
+		if (line_start(buf, nl + 1, len, eof, found, escaped, &ret))
+			return ret;
+		nl++;
+	}
+#endif
 	while (nl < len && (p = memchr(buf + nl, '\n', len - nl)) != NULL) {
 		nl = (size_t)(p - buf);
 		f = nl + 1;
@@ -154,24 +242,8 @@ mbox_find_next(const char *buf, size_t start, size_t from, size_t len,
 				*escaped = 1;
 			break;
 		}
-		if (buf[f] == '>') {
-			if (escaped != NULL && maybe_escaped(buf + f, len - f))
-				*escaped = 1;
-			nl = f;
-			continue;
-		}
-		if (buf[f] != 'F' || memcmp(buf + f, "From ", 5) != 0) {
-			nl = f;
-			continue;
-		}
-		eol = memchr(buf + f, '\n', len - f);
-		if (eol == NULL && !eof && len - f <= 1000)
-			return nl;	/* resume here with more data */
-		end = eol ? (size_t)(eol - buf) : len;
-		if (mbox_is_envelope(buf + f, end - f, 1)) {
-			*found = 1;
-			return f;
-		}
+		if (line_start(buf, f, len, eof, found, escaped, &ret))
+			return ret;
 		nl = f;
 	}
 	return len;	/* at eof, or resume at the last byte's end */
