@@ -8,6 +8,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "message/message.h"
 
@@ -21,63 +24,106 @@ static const unsigned char name_byte[256] = {
 #undef R8
 };
 
-/* Length of a field name at line[0..len) ending in ':', or 0. */
+/*
+ * Offset of the first byte at s[0..n) that cannot be in a field name (a
+ * colon, a blank or control, DEL or a non-ASCII byte), or n.  Line ends
+ * are such bytes, so the name never runs past its line.  16 bytes at a
+ * time with SSE2: a signed compare below '!' also catches 0x80 and up.
+ */
 static size_t
-field_name_len(const char *line, size_t len, size_t *colon)
+name_end(const char *s, size_t n)
 {
-	size_t	 i, n;
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	const __m128i	 lim = _mm_set1_epi8(0x21);
+	const __m128i	 colon = _mm_set1_epi8(':'), del = _mm_set1_epi8(0x7f);
+	__m128i		 x;
+	unsigned	 m;
 
-	/* The name ends at a colon, a blank or control, or a non-ASCII. */
-	for (i = 0; i < len && name_byte[(unsigned char)line[i]]; i++)
+	for (; i + 16 <= n; i += 16) {
+		x = _mm_loadu_si128((const void *)(s + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmplt_epi8(x, lim), _mm_or_si128(
+		    _mm_cmpeq_epi8(x, colon), _mm_cmpeq_epi8(x, del))));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < n && name_byte[(unsigned char)s[i]]; i++)
 		;
-	n = i;
-	/* Tolerate white space between the name and the colon. */
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (n == 0 || i >= len || line[i] != ':')
-		return 0;
-	*colon = i;
-	return n;
+	return i;
 }
 
+/* Offset just after the line ending at buf[e] (CRLF, LF or CR), or len. */
+static size_t
+past_eol(const char *buf, size_t len, size_t e)
+{
+	if (e < len && buf[e] == '\r')
+		return e + 1 < len && buf[e + 1] == '\n' ? e + 2 : e + 1;
+	return e < len ? e + 1 : len;
+}
+
+/* 1 when the line at buf[start] is passed over before the fields. */
+static int
+skipped_line(const char *buf, size_t len, size_t start)
+{
+	size_t	 n;
+
+	/* A stray continuation line. */
+	if (buf[start] == ' ' || buf[start] == '\t')
+		return 1;
+	if (start != 0)
+		return 0;
+	/* An mbox separator (longer than "From ") or a ">From " line. */
+	if (buf[0] == '>')
+		return 1;
+	if (len <= 5 || memcmp(buf, "From ", 5) != 0)
+		return 0;
+	n = msg_eol(buf, len);
+	return n > 5;
+}
+
+/*
+ * The name is found first (it cannot hold a line end), then the end of
+ * the line from the colon on: each byte of the field is looked at once.
+ */
 int
 msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
 {
-	const char	*line;
-	size_t		 linelen, p, colon, nl, start;
+	size_t		 start, i, n, v, e, p;
 
 	for (;;) {
 		start = *pos;
-		p = start;
-		if (!msg_line_next(buf, len, &p, &line, &linelen))
+		if (start >= len)
 			return 0;
-		if (linelen == 0) {
-			*pos = p;
+		if (buf[start] == '\r' || buf[start] == '\n') {
+			*pos = past_eol(buf, len, start);	/* empty line */
 			return 0;
 		}
-		/* An mbox separator or a stray continuation: skip it. */
-		if ((start == 0 && linelen > 5 &&
-		    memcmp(line, "From ", 5) == 0) ||
-		    (start == 0 && line[0] == '>') ||
-		    line[0] == ' ' || line[0] == '\t') {
-			*pos = p;
-			continue;
-		}
-		break;
+		if (!skipped_line(buf, len, start))
+			break;
+		*pos = past_eol(buf, len, start +
+		    msg_eol(buf + start, len - start));
 	}
-	if ((nl = field_name_len(line, linelen, &colon)) == 0)
+	n = name_end(buf + start, len - start);
+	/* Tolerate white space between the name and the colon. */
+	for (i = start + n; i < len && (buf[i] == ' ' || buf[i] == '\t');
+	    i++)
+		;
+	if (n == 0 || i >= len || buf[i] != ':')
 		return 0;
-	f->name = line;
-	f->namelen = nl;
-	f->value = line + colon + 1;
-	f->valuelen = linelen - colon - 1;
-	*pos = p;
+	v = i + 1;
+	e = v + msg_eol(buf + v, len - v);
+	f->name = buf + start;
+	f->namelen = n;
+	f->value = buf + v;
+	f->valuelen = e - v;
+	*pos = p = past_eol(buf, len, e);
 	/* Take in the continuation lines. */
 	while (p < len && (buf[p] == ' ' || buf[p] == '\t')) {
-		if (!msg_line_next(buf, len, &p, &line, &linelen))
-			break;
-		*pos = p;
-		f->valuelen = (size_t)(line + linelen - f->value);
+		e = p + msg_eol(buf + p, len - p);
+		*pos = p = past_eol(buf, len, e);
+		f->valuelen = e - v;
 	}
 	return 1;
 }
