@@ -77,11 +77,27 @@ caseeq(const char *s, const char *t, size_t n)
 }
 
 #if defined(__SSE2__)
+/* Candidates among the 16 places at hay: see memcasemem16(). */
+static unsigned
+cand16(const char *hay, size_t nlen, __m128i fm, __m128i fv, __m128i lm,
+    __m128i lv)
+{
+	__m128i	 a, b;
+
+	a = _mm_loadu_si128((const void *)hay);
+	b = _mm_loadu_si128((const void *)(hay + nlen - 1));
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(
+	    _mm_cmpeq_epi8(_mm_or_si128(a, fm), fv),
+	    _mm_cmpeq_epi8(_mm_or_si128(b, lm), lv)));
+}
+
 /*
  * msg_memcasemem() for a haystack with at least 16 places to try: 16
  * places at a time, a place a candidate when both its first and its
  * last byte match the needle's (either case), only candidates compared
- * whole.  The last block overlaps the one before it.
+ * whole.  A letter is compared with its case bit set (x | 0x20 equals
+ * a lowercase letter only for that letter in either case), any other
+ * byte as it is.  The last block overlaps the one before it.
  */
 static const char *
 memcasemem16(const char *hay, size_t places, const char *needle,
@@ -89,32 +105,30 @@ memcasemem16(const char *hay, size_t places, const char *needle,
 {
 	int		 f = lc((unsigned char)needle[0]);
 	int		 l = lc((unsigned char)needle[nlen - 1]);
-	const __m128i	 f1 = _mm_set1_epi8((char)f);
-	const __m128i	 f2 = _mm_set1_epi8((char)(f >= 'a' && f <= 'z' ?
-			    f - 32 : f));
-	const __m128i	 l1 = _mm_set1_epi8((char)l);
-	const __m128i	 l2 = _mm_set1_epi8((char)(l >= 'a' && l <= 'z' ?
-			    l - 32 : l));
-	__m128i		 a, b;
-	size_t		 i = 0, k;
+	const __m128i	 fm = _mm_set1_epi8(f >= 'a' && f <= 'z' ? 0x20 : 0);
+	const __m128i	 lm = _mm_set1_epi8(l >= 'a' && l <= 'z' ? 0x20 : 0);
+	const __m128i	 fv = _mm_set1_epi8((char)f);
+	const __m128i	 lv = _mm_set1_epi8((char)l);
+	size_t		 i, k;
 	unsigned	 m;
 
-	for (;;) {
-		a = _mm_loadu_si128((const void *)(hay + i));
-		b = _mm_loadu_si128((const void *)(hay + i + nlen - 1));
-		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(a, f1), _mm_cmpeq_epi8(a, f2)),
-		    _mm_or_si128(_mm_cmpeq_epi8(b, l1),
-		    _mm_cmpeq_epi8(b, l2))));
-		for (; m != 0; m &= m - 1) {
+	for (i = 0; i + 16 <= places; i += 16)
+		for (m = cand16(hay + i, nlen, fm, fv, lm, lv); m != 0;
+		    m &= m - 1) {
 			k = (size_t)__builtin_ctz(m);
 			if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
 				return hay + i + k;
 		}
-		if (i + 16 >= places)
-			return NULL;
-		i = i + 32 <= places ? i + 16 : places - 16;
+	if (i == places)
+		return NULL;
+	/* Places before i were tried and failed: trying them again fails. */
+	i = places - 16;
+	for (m = cand16(hay + i, nlen, fm, fv, lm, lv); m != 0; m &= m - 1) {
+		k = (size_t)__builtin_ctz(m);
+		if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
+			return hay + i + k;
 	}
+	return NULL;
 }
 #endif
 
