@@ -81,8 +81,10 @@ dsn_record_free(struct dsn_record *r)
 
 	if (r == NULL)
 		return;
+	/* Most fields are absent: no call for those. */
 	for (i = 0; i < DSN_F_COUNT; i++)
-		free(r->v[i]);
+		if (r->v[i] != NULL)
+			free(r->v[i]);
 	free(r);
 }
 
@@ -92,15 +94,56 @@ dsn_record_free(struct dsn_record *r)
 /* A byte that is kept as it is: printable ASCII but the space. */
 #define PLAIN(c)	((unsigned)(c) - 0x21 < 0x5e)
 
-/* Non-zero when the 8 bytes at p are all PLAIN. */
-static int
-plain8(const unsigned char *p)
+/* x as read from little-endian memory: byte 0 lowest. */
+static uint64_t
+le64(uint64_t x)
 {
-	uint64_t x;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(x);
+#else
+	return x;
+#endif
+}
 
-	memcpy(&x, p, 8);
-	/* Some byte below 0x21, or some byte above 0x7e. */
-	return ((((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS) == 0;
+/*
+ * Offset of the first byte of p[0..len) that is not PLAIN, or len: 8
+ * bytes a time, the first bad byte of a block found from its mask (the
+ * lowest flagged byte is exact; borrows only flag bytes above it).
+ */
+static size_t
+plain_len(const unsigned char *p, size_t len)
+{
+	uint64_t x, bad;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, p + i, 8);
+		bad = (((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS;
+		if (bad != 0)
+			return i + (size_t)__builtin_ctzll(le64(bad)) / 8;
+	}
+	while (i < len && PLAIN(p[i]))
+		i++;
+	return i;
+}
+
+/* 1 when p[0..len) holds a control byte (below 0x20, or DEL). */
+static int
+has_control(const unsigned char *p, size_t len)
+{
+	uint64_t x, t;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, p + i, 8);
+		t = x ^ (ONES * 0x7f);
+		if ((((x - ONES * 0x20) & ~x) | ((t - ONES) & ~t)) & HIGHS)
+			return 1;
+	}
+	for (; i < len; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+	return 0;
 }
 
 /*
@@ -128,11 +171,9 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	 * An address with a control byte is not an address: left null,
 	 * never made into another one by turning the byte into a space.
 	 */
-	if (f == DSN_F_RECIPIENT || f == DSN_F_ORIGINAL_RECIPIENT ||
-	    f == DSN_F_SENDER || f == DSN_F_BOUNCE_TO)
-		for (i = 0; i < len; i++)
-			if (p[i] < 0x20 || p[i] == 0x7f)
-				return 0;
+	if ((f == DSN_F_RECIPIENT || f == DSN_F_ORIGINAL_RECIPIENT ||
+	    f == DSN_F_SENDER || f == DSN_F_BOUNCE_TO) && has_control(p, len))
+		return 0;
 
 	if (len > (((size_t)-1) - 1) / 3 || (out = malloc(len + 1)) == NULL)
 		return -1;
@@ -141,10 +182,7 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	for (i = 0; i < len; ) {
 		if (PLAIN(p[i])) {
 			run = i;
-			while (i + 8 <= len && plain8(p + i))
-				i += 8;
-			while (i < len && PLAIN(p[i]))
-				i++;
+			i += plain_len(p + i, len - i);
 			if (space && o > 0)
 				out[o++] = ' ';
 			space = 0;
