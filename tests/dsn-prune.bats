@@ -627,3 +627,26 @@ prune() {
 	assert_failure 2
 	assert_output --partial 'dsn-prune: --in-place: needs --list'
 }
+
+@test "list, CSV list and keep file opening with a UTF-8 BOM -> first line read, BOM kept" {
+	printf '\357\273\277Bob@EXAMPLE.com\nalice@example.com\n' >"$T/bom.txt"
+	run "$P" --ledger "$T/db" --list "$T/bom.txt" --max-remove 100% \
+	    --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl"
+	assert_success
+	assert_output --partial $'bob@example.com\tremove\thard'
+	cmp "$T/bom.txt" <(printf '\357\273\277alice@example.com\n')
+	printf '\357\273\277email,name\r\nbob@example.com,Bob\r\n' >"$T/bom.csv"
+	printf 'alice@example.com,Al\r\n' >>"$T/bom.csv"
+	run "$P" --ledger "$T/db2" --list "$T/bom.csv" --max-remove 100% \
+	    --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl"
+	assert_success
+	assert_output --partial $'bob@example.com\tremove\thard'
+	cmp "$T/bom.csv" \
+	    <(printf '\357\273\277email,name\r\nalice@example.com,Al\r\n')
+	printf '\357\273\277bob@example.com\n' >"$T/keep.txt"
+	run prune --keep "$T/keep.txt" --now 2024-05-05T00:00:00Z -i \
+	    "$D/hard.jsonl"
+	assert_success
+	refute_output --partial 'bob@example.com'
+	grep -q 'Bob@EXAMPLE.com' "$T/members.txt"
+}

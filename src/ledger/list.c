@@ -189,13 +189,30 @@ is_comment(const char *s, size_t n)
 	return n == 0 || *s == '#';
 }
 
+/*
+ * A UTF-8 byte order mark, as spreadsheets and Windows editors write,
+ * becomes an entry of its own with no address: the first line is then
+ * read without it, and a rewrite keeps it even when that line goes.
+ * Returns where the lines start, or -1 on allocation failure.
+ */
+static long
+skip_bom(struct list *l, size_t *cap)
+{
+	if (l->size < 3 || memcmp(l->buf, "\xef\xbb\xbf", 3) != 0)
+		return 0;
+	return add_entry(l, cap, 0, 3, 1) < 0 ? -1 : 3;
+}
+
 static int
 parse_text(struct list *l, int case_local)
 {
-	size_t		 off = 0, n, cap = 0;
+	size_t		 off, n, cap = 0;
 	const char	*nl;
-	long		 line = 0;
+	long		 line = 0, start;
 
+	if ((start = skip_bom(l, &cap)) < 0)
+		return -1;
+	off = (size_t)start;
 	while (off < l->size) {
 		nl = memchr(l->buf + off, '\n', l->size - off);
 		n = nl ? (size_t)(nl - (l->buf + off)) + 1 : l->size - off;
@@ -323,12 +340,14 @@ static int
 parse_csv(struct list *l, const char *column, int case_local, char *err,
     size_t len)
 {
-	size_t	 off = 0, n, cap = 0;
-	long	 line = 1, lines, cl;
+	size_t	 off, n, cap = 0;
+	long	 line = 1, lines, cl, start;
 	int	 col = -1;
 	char	 d = ',', cell[CELL_MAX];
 
-	for (; off < l->size; off += n, line += lines) {
+	if ((start = skip_bom(l, &cap)) < 0)
+		goto nomem;
+	for (off = (size_t)start; off < l->size; off += n, line += lines) {
 		n = csv_record(l->buf + off, l->size - off, &lines);
 		if (add_entry(l, &cap, off, n, line) < 0)
 			goto nomem;
