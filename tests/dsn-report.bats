@@ -594,3 +594,26 @@ PY
 	run bash -c "$R -f json '$T/dir' $D/records.jsonl 2>/dev/null | jq .totals.total"
 	assert_output 19
 }
+
+@test "CSV report: cells starting with = + - @ tab or CR get an apostrophe" {
+	i=0
+	for k in '=1+1' '+1+1' '-1+1' '@SUM(A1)' '\t=1+1' '\r=1+1'; do
+		i=$((i + 1))
+		printf '{"report_id":"r%d","recipient":"a@example.com",' $i
+		printf '"action":"failed","status":"5.1.1",'
+		printf '"reason":"userunknown","hard_bounce":true,'
+		printf '"remote_mta":"%s","diagnostic":"%s"}\n' "$k" "$k"
+	done >"$T/f.jsonl"
+	$R -f csv --top 20 "$T/f.jsonl" >"$T/f.csv"
+	run python3 -c '
+import csv, sys
+for row in csv.reader(open(sys.argv[1], newline="")):
+    for c in row:
+        if c[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            print("formula:", repr(c))
+' "$T/f.csv"
+	assert_success
+	assert_output ''
+	run grep -c "^remote_mta," "$T/f.csv"
+	assert_output 6
+}

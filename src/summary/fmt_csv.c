@@ -3,7 +3,8 @@
  * a header row, then one row per figure set, told apart by the
  * "section" column (totals, complaint, reason, domain, remote_mta,
  * status, own, period, alert).  RFC 4180 quoting; text cells that a
- * spreadsheet would run as a formula get a leading apostrophe.
+ * spreadsheet would run as a formula (one starting with = + - @, a tab
+ * or a carriage return) get a leading apostrophe.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -24,12 +25,12 @@ cell(FILE *fp, const char *s)
 	putc(',', fp);
 	if (s == NULL || *s == '\0')
 		return;
-	if (strpbrk(s, ",\"\r\n") == NULL && strchr("=+-@\t", *s) == NULL) {
+	if (strpbrk(s, ",\"\r\n") == NULL && strchr("=+-@\t\r", *s) == NULL) {
 		fputs(s, fp);
 		return;
 	}
 	putc('"', fp);
-	if (strchr("=+-@\t", *s) != NULL)
+	if (strchr("=+-@\t\r", *s) != NULL)
 		putc('\'', fp);
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '"')
