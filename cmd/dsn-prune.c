@@ -772,7 +772,11 @@ guard(struct run *r, long nrem, json_t *rows, const char **outcome)
 	return EX_GUARD;
 }
 
-/* The rewrite, once the report is out; returns the exit status. */
+/*
+ * Stages the new list and logs the removals, once the report is out;
+ * returns the exit status.  The list is renamed into place only after
+ * the ledger committed (see decide()).
+ */
 static int
 apply(struct run *r, unsigned char *drop, long nrem, const char **outcome)
 {
@@ -786,7 +790,7 @@ apply(struct run *r, unsigned char *drop, long nrem, const char **outcome)
 		    "(dry run)" : "to remove (list not changed)";
 		return EX_OK;
 	}
-	if (list_rewrite(r->list, drop, err, sizeof(err)) < 0) {
+	if (list_stage_drop(r->list, drop, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s: nothing removed\n", r->o->list,
 		    err);
 		*outcome = "to remove: failed";
@@ -795,17 +799,41 @@ apply(struct run *r, unsigned char *drop, long nrem, const char **outcome)
 	for (i = 0; i < r->ncand; i++)
 		if (r->cand[i].hit && ledger_removed(r->led, r->cand[i].addr,
 		    r->list->path, &r->cand[i].v, err, sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
-			break;
+			fprintf(stderr, PROG ": %s: %s: nothing removed\n",
+			    r->o->ledger, err);
+			*outcome = "to remove: failed";
+			return EX_USAGE;
 		}
 	*outcome = "removed";
 	return EX_OK;
 }
 
 /*
- * Judges, writes the report, then rewrites the list and commits.  The
- * report goes out (and is flushed) first: when it cannot be written,
- * nothing is removed and the ledger is rolled back.
+ * The new list goes into place after the ledger committed: a run killed
+ * in between leaves the ledger with this run and the list as it was, and
+ * the next run, judging from the ledger, removes the same addresses.  The
+ * other order would leave a pruned list that the ledger knows nothing of.
+ */
+static int
+commit_list(struct run *r, const char **outcome)
+{
+	char	 err[512];
+
+	if (r->list == NULL || r->list->staged[0] == '\0')
+		return EX_OK;
+	if (list_commit(r->list, err, sizeof(err)) == 0)
+		return EX_OK;
+	fprintf(stderr, PROG ": %s: %s: not removed; the ledger holds this "
+	    "run, so the next run removes them\n", r->o->list, err);
+	*outcome = "to remove: failed";
+	return EX_USAGE;
+}
+
+/*
+ * Judges, writes the report, then stages the new list, commits the
+ * ledger and puts the list in place.  The report goes out (and is
+ * flushed) first: when it cannot be written, nothing is removed and the
+ * ledger is rolled back.
  */
 static int
 decide(struct run *r)
@@ -845,9 +873,15 @@ decide(struct run *r)
 	    ex == EX_OK && r->list && r->o->in_place && !r->o->dry_run ?
 	    nrem : 0, ex == EX_GUARD ? "refused: max-remove" : "ok",
 	    !r->o->dry_run && ex != EX_USAGE, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
+		fprintf(stderr, PROG ": %s: %s: nothing removed\n",
+		    r->o->ledger, err);
+		outcome = "to remove: failed";
 		ex = EX_USAGE;
 	}
+	if (ex == EX_OK)
+		ex = commit_list(r, &outcome);
+	else if (r->list != NULL)
+		list_unstage(r->list);
 	summary(r, nrem, outcome);
 	json_decref(rows);
 	free(drop);
@@ -1053,19 +1087,28 @@ restore_list(struct run *r, struct list *bak, const char *bpath)
 		    strerror(errno ? errno : EIO));
 		ex = EX_USAGE;
 	}
-	if (ex == EX_OK && change && list_replace(r->list, bak->buf,
+	if (ex == EX_OK && change && list_stage(r->list, bak->buf,
 	    bak->size, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s: not restored\n", r->o->list,
 		    err);
 		ex = EX_USAGE;
 	}
+	/* The ledger commits first, as in decide(). */
 	snprintf(outcome, sizeof(outcome), refused ? "refused: restore "
 	    "would remove %ld" : "restore: %ld back", refused ? ngone : nback);
 	if (r->led != NULL && ledger_finish(r->led, 0, 0, 0, ngone, outcome,
 	    ex == EX_OK && change, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s: %s\n", r->o->ledger, err);
+		fprintf(stderr, PROG ": %s: %s: not restored\n", r->o->ledger,
+		    err);
 		ex = EX_USAGE;
 	}
+	if (ex == EX_OK && change && list_commit(r->list, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": %s: %s: not restored\n", r->o->list,
+		    err);
+		ex = EX_USAGE;
+	}
+	list_unstage(r->list);
 	if (ex == EX_OK && !r->o->quiet && r->o->dry_run)
 		fprintf(stderr, PROG ": %s: would be restored from %s: %ld "
 		    "addresses would come back, %ld would be removed by the "

@@ -650,3 +650,48 @@ prune() {
 	refute_output --partial 'bob@example.com'
 	grep -q 'Bob@EXAMPLE.com' "$T/members.txt"
 }
+
+# Builds the kill-at-rename shim (tests/shim/killrename.c) into $T.
+killshim() {
+	command -v "${CC:-cc}" >/dev/null || skip "no C compiler"
+	"${CC:-cc}" -shared -fPIC -o "$T/killrename.so" \
+	    "$ROOT/tests/shim/killrename.c" -ldl || skip "cannot build the shim"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+
+@test "killed right after the list is replaced -> the ledger already holds the run" {
+	killshim
+	run env LD_PRELOAD="$T/killrename.so" \
+	    DSN_TEST_KILL_RENAME="$(realpath "$T/members.txt")" \
+	    "$P" --ledger "$T/db" --list "$T/members.txt" \
+	    --max-remove 2 --now 2024-05-05T00:00:00Z -i \
+	    "$D/hard.jsonl" "$D/complaint.jsonl"
+	[ "$status" -eq 137 ]
+	run grep -c 'Bob@EXAMPLE.com\|grace@example.org' "$T/members.txt"
+	assert_output 0
+	run sqlite3 "$T/db" 'SELECT address, verdict FROM removal ORDER BY 1'
+	assert_output $'bob@example.com|hard\ngrace@example.org|complaint'
+	run sqlite3 "$T/db" 'SELECT count(*) FROM event'
+	assert_output 6
+}
+
+@test "killed right before the list is replaced -> list as it was, the next run removes" {
+	killshim
+	run env LD_PRELOAD="$T/killrename.so" DSN_TEST_KILL_BEFORE=1 \
+	    DSN_TEST_KILL_RENAME="$(realpath "$T/members.txt")" \
+	    "$P" --ledger "$T/db" --list "$T/members.txt" \
+	    --max-remove 2 --now 2024-05-05T00:00:00Z -i \
+	    "$D/hard.jsonl" "$D/complaint.jsonl"
+	[ "$status" -eq 137 ]
+	cmp "$D/members.txt" "$T/members.txt"
+	# A night with no new bounces finishes the job from the ledger and
+	# removes the killed run's temporary files.
+	run prune --max-remove 2 --now 2024-05-05T00:00:00Z -i /dev/null
+	assert_success
+	assert_output --partial $'bob@example.com\tremove\thard'
+	assert_output --partial $'grace@example.org\tremove\tcomplaint'
+	run grep -c 'Bob@EXAMPLE.com\|grace@example.org' "$T/members.txt"
+	assert_output 0
+	run ls -A "$T"
+	refute_output --partial '.dsn-prune.'
+}

@@ -4,7 +4,8 @@
  *
  * The whole list is read into one buffer owned by struct list; entries
  * are offsets into it plus a malloc'd folded address.  Writes never
- * touch the list file itself: a new file is renamed over it.
+ * touch the list file itself: a new file is staged beside it, then
+ * renamed over it, so the caller can commit its ledger in between.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -502,77 +503,60 @@ write_file(const struct list *l, char *tmpl, const char *data, size_t n)
 	return close(fd);
 }
 
-/* PATH.bak becomes the list as it is now: a hard link, else a copy. */
+/*
+ * A temporary file that holds the list as it is now, to become PATH.bak:
+ * a hard link, else a copy.  Its name goes to t (PATH_MAX bytes).
+ */
 static int
-make_backup(const struct list *l, const char *dir, const char *base)
+stage_backup(const struct list *l, const char *dir, const char *base,
+    char *t)
 {
-	char	 t[PATH_MAX], *bak;
-	int	 rc;
-
-	if ((bak = list_backup_path(l->path)) == NULL)
-		return -1;
-	if (snprintf(t, sizeof(t), "%s/.%s%sbak.XXXXXX", dir, base,
-	    TMP_TAG) >= (int)sizeof(t)) {
-		free(bak);
+	if (snprintf(t, PATH_MAX, "%s/.%s%sbak.XXXXXX", dir, base,
+	    TMP_TAG) >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((rc = write_file(l, t, "", 0)) == 0) {
-		/*
-		 * The name is ours (and the lock is held): swap the empty
-		 * file for a link to the list, or for a copy where the file
-		 * system has no hard links.
-		 */
-		if (unlink(t) < 0)
-			rc = -1;
-		else if (link(l->path, t) < 0) {
-			memcpy(t + strlen(t) - 6, "XXXXXX", 6);
-			rc = write_file(l, t, l->buf, l->size);
-		}
-	}
-	if (rc == 0 && rename(t, bak) < 0) {
-		rc = -1;
-		(void)unlink(t);
-	}
-	free(bak);
-	return rc;
+	if (write_file(l, t, "", 0) < 0)
+		return -1;
+	/*
+	 * The name is ours (and the lock is held): swap the empty file for
+	 * a link to the list, or for a copy where the file system has no
+	 * hard links.
+	 */
+	if (unlink(t) < 0)
+		return -1;
+	if (link(l->path, t) == 0)
+		return 0;
+	memcpy(t + strlen(t) - 6, "XXXXXX", 6);
+	return write_file(l, t, l->buf, l->size);
 }
 
 int
-list_replace(struct list *l, const char *data, size_t n, char *err,
+list_stage(struct list *l, const char *data, size_t n, char *err,
     size_t len)
 {
-	char		 dir[PATH_MAX], t[PATH_MAX];
+	char		 dir[PATH_MAX];
 	const char	*base, *what;
-	int		 dfd;
 
+	list_unstage(l);
 	split_path(l->path, dir, sizeof(dir), &base);
-	if (snprintf(t, sizeof(t), "%s/.%s%sXXXXXX", dir, base, TMP_TAG) >=
-	    (int)sizeof(t)) {
+	if (snprintf(l->staged, sizeof(l->staged), "%s/.%s%sXXXXXX", dir,
+	    base, TMP_TAG) >= (int)sizeof(l->staged)) {
+		l->staged[0] = '\0';
 		snprintf(err, len, "path too long");
 		return -1;
 	}
 	what = "writing the new list";
-	if (write_file(l, t, data, n) < 0)
+	if (write_file(l, l->staged, data, n) < 0) {
+		l->staged[0] = '\0';
 		goto syserr;
+	}
 	what = "keeping a backup";
-	if (make_backup(l, dir, base) < 0) {
-		(void)unlink(t);
+	if (stage_backup(l, dir, base, l->staged_bak) < 0) {
+		l->staged_bak[0] = '\0';
+		list_unstage(l);
 		goto syserr;
 	}
-	what = "renaming the new list";
-	if (rename(t, l->path) < 0) {
-		(void)unlink(t);
-		goto syserr;
-	}
-	what = "syncing the folder";
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		goto syserr;
-	if (fsync(dfd) < 0) {
-		close(dfd);
-		goto syserr;
-	}
-	close(dfd);
 	return 0;
 syserr:
 	snprintf(err, len, "%s: %s", what, strerror(errno));
@@ -580,7 +564,7 @@ syserr:
 }
 
 int
-list_rewrite(struct list *l, const unsigned char *drop, char *err,
+list_stage_drop(struct list *l, const unsigned char *drop, char *err,
     size_t len)
 {
 	char	*nb;
@@ -597,9 +581,60 @@ list_rewrite(struct list *l, const unsigned char *drop, char *err,
 		memcpy(nb + n, l->buf + l->e[i].off, l->e[i].len);
 		n += l->e[i].len;
 	}
-	rc = list_replace(l, nb, n, err, len);
+	rc = list_stage(l, nb, n, err, len);
 	free(nb);
 	return rc;
+}
+
+int
+list_commit(struct list *l, char *err, size_t len)
+{
+	char		 dir[PATH_MAX], *bak;
+	const char	*base, *what;
+	int		 dfd;
+
+	split_path(l->path, dir, sizeof(dir), &base);
+	what = "keeping a backup";
+	if ((bak = list_backup_path(l->path)) == NULL)
+		goto syserr;
+	if (rename(l->staged_bak, bak) < 0) {
+		free(bak);
+		goto syserr;
+	}
+	free(bak);
+	/*
+	 * When PATH.bak already was a link to the list (a run killed before
+	 * its rename), rename(2) leaves both names: drop ours.
+	 */
+	(void)unlink(l->staged_bak);
+	l->staged_bak[0] = '\0';
+	what = "renaming the new list";
+	if (rename(l->staged, l->path) < 0)
+		goto syserr;
+	l->staged[0] = '\0';
+	what = "syncing the folder";
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		goto syserr;
+	if (fsync(dfd) < 0) {
+		close(dfd);
+		goto syserr;
+	}
+	close(dfd);
+	return 0;
+syserr:
+	snprintf(err, len, "%s: %s", what, strerror(errno));
+	list_unstage(l);
+	return -1;
+}
+
+void
+list_unstage(struct list *l)
+{
+	if (l->staged[0] != '\0')
+		(void)unlink(l->staged);
+	if (l->staged_bak[0] != '\0')
+		(void)unlink(l->staged_bak);
+	l->staged[0] = l->staged_bak[0] = '\0';
 }
 
 void
@@ -609,6 +644,7 @@ list_free(struct list *l)
 
 	if (l == NULL)
 		return;
+	list_unstage(l);
 	for (i = 0; i < l->n; i++)
 		free(l->e[i].addr);
 	free(l->e);

@@ -12,6 +12,7 @@
 #define LEDGER_LIST_H
 
 #include <sys/stat.h>
+#include <limits.h>
 #include <stddef.h>
 
 enum list_fmt {
@@ -41,6 +42,8 @@ struct list {
 	enum list_fmt		 fmt;
 	int			 csv_col;	/* CSV: the address column */
 	char			 csv_delim;	/* ... and the delimiter */
+	char			 staged[PATH_MAX];	/* new list, or "" */
+	char			 staged_bak[PATH_MAX];	/* its backup, or "" */
 };
 
 /*
@@ -56,18 +59,23 @@ int	list_open(struct list **out, const char *path, enum list_fmt,
 	    size_t errlen);
 
 /*
- * Writes the list without the entries i where drop[i] is set, in place
- * and atomically: temporary file in the same folder with the mode and
- * owner of the list, fsync, backup of the old list as "PATH.bak" (a hard
- * link when possible), rename over the list, fsync of the folder.  On
- * any error the list is left as it was.  Returns 0, or -1 with err.
+ * A rewrite has two steps, so that the caller can commit elsewhere in
+ * between.  list_stage writes the n bytes at data to a temporary file in
+ * the list's folder (mode and owner of the list, fsync) and a second one
+ * holding the list as it is now (a hard link when possible), the future
+ * "PATH.bak"; the list itself is not touched.  list_stage_drop stages
+ * the list without the entries i where drop[i] is set.  list_commit
+ * renames the backup, then the new list, into place and syncs the
+ * folder.  list_unstage (also done by list_free and on any error)
+ * removes what was staged and not committed.  Return 0, or -1 with a
+ * reason in err; on error the list is left as it was.
  */
-int	list_rewrite(struct list *, const unsigned char *drop, char *err,
+int	list_stage(struct list *, const char *data, size_t n, char *err,
 	    size_t errlen);
-
-/* Same, replacing the whole content with the n bytes at data. */
-int	list_replace(struct list *, const char *data, size_t n, char *err,
+int	list_stage_drop(struct list *, const unsigned char *drop, char *err,
 	    size_t errlen);
+int	list_commit(struct list *, char *err, size_t errlen);
+void	list_unstage(struct list *);
 
 /*
  * The address of entry i as the list writes it (case kept, no "<>")
