@@ -364,10 +364,11 @@ main(int argc, char *argv[])
 		*alert_nextp(a) = NULL;
 		summary_add_alert(s, a);
 	}
-	if (argc == 0)
-		ioerr |= read_input(s, "-", &bad) == -1;
-	for (i = 0; i < argc; i++)
-		ioerr |= read_input(s, argv[i], &bad) == -1;
+	for (i = 0; i < argc || (i == 0 && argc == 0); i++)
+		if (read_input(s, argc ? argv[i] : "-", &bad) == -1) {
+			summary_unreadable(s);
+			ioerr = 1;
+		}
 	if ((rep = summary_report(s, &fired)) == NULL)
 		errx(EXIT_USAGE, "report: out of memory");
 	warn_alerts(rep);

@@ -617,3 +617,19 @@ for row in csv.reader(open(sys.argv[1], newline="")):
 	run grep -c "^remote_mta," "$T/f.csv"
 	assert_output 6
 }
+
+@test "an input that cannot be read -> exit 2, and the report itself says it is incomplete" {
+	mkdir "$T/dir"
+	run $R $D/records.jsonl "$T/dir"
+	assert_failure 2
+	assert_output --partial "dsn-report: $T/dir: read error: Is a directory"
+	assert_output --partial 'INCOMPLETE: 1 input could not be read'
+	run bash -c "$R -f json $D/records.jsonl $T/dir $T/nonexistent 2>/dev/null | jq .input.unreadable_inputs"
+	assert_output 2
+	run bash -c "$R -f html $D/records.jsonl $T/dir 2>/dev/null"
+	assert_output --partial 'INCOMPLETE: 1 input could not be read'
+	run bash -c "$R -f markdown $D/records.jsonl $T/dir 2>/dev/null"
+	assert_output --partial 'INCOMPLETE: 1 input could not be read'
+	run $R $D/records.jsonl
+	refute_output --partial 'INCOMPLETE'
+}

@@ -394,6 +394,7 @@ summary_report(struct summary *s, int *fired)
 	json_object_set_new(in, "outside_window", jint(s->outside));
 	json_object_set_new(in, "undated", jint(s->undated));
 	json_object_set_new(in, "bad_lines", jint(s->bad));
+	json_object_set_new(in, "unreadable_inputs", jint(s->unread));
 	json_object_set_new(in, "bad_dates", jint(s->bad_dates));
 	json_object_set_new(in, "duplicates", jint(s->duplicates));
 	json_object_set_new(in, "duplicates_capped",

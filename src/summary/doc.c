@@ -376,6 +376,13 @@ header(json_t *doc, const json_t *rep)
 	    json_is_string(json_object_get(w, "until")) ? " in the window" :
 	    "", first != NULL ? first : "-", last != NULL ? last : "-",
 	    extra);
+	/* Said in the report itself: a saved page outlives stderr. */
+	if (doc_num(in, "unreadable_inputs") > 0)
+		para(doc, "INCOMPLETE: %" PRIu64 " input%s could not be read "
+		    "(the errors went to standard error); these figures leave "
+		    "%s out.", doc_num(in, "unreadable_inputs"),
+		    doc_num(in, "unreadable_inputs") == 1 ? "" : "s",
+		    doc_num(in, "unreadable_inputs") == 1 ? "it" : "them");
 	if (doc_num(in, "bad_lines") > 0)
 		para(doc, "%" PRIu64 " input lines were not records and were "
 		    "skipped.", doc_num(in, "bad_lines"));

@@ -229,6 +229,12 @@ summary_bad_line(struct summary *s)
 	s->bad++;
 }
 
+void
+summary_unreadable(struct summary *s)
+{
+	s->unread++;
+}
+
 /* Bumps key's counter for out; keeps diag as its example on failures. */
 static int
 bump(struct tally *t, const char *key, enum outcome out, const char *diag)

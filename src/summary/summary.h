@@ -54,6 +54,7 @@ struct summary {
 	uint64_t		 undated;
 	uint64_t		 outside;	/* left out by the window */
 	uint64_t		 bad;		/* lines that were not records */
+	uint64_t		 unread;	/* inputs cut by a read error */
 	uint64_t		 bad_dates;	/* dates that are no date */
 	uint64_t		 duplicates;	/* same report_id, recipient */
 	uint64_t		*seen;		/* hashes of those, 0 empty */
@@ -81,6 +82,9 @@ int		 summary_add(struct summary *, const json_t *rec);
 
 /* Counts a line of input that was not a record. */
 void		 summary_bad_line(struct summary *);
+
+/* Counts an input that could not be read, or not to its end. */
+void		 summary_unreadable(struct summary *);
 
 /*
  * The report as one object (see dsn-report(1), "JSON OUTPUT"), alerts
