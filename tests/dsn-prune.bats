@@ -651,6 +651,18 @@ prune() {
 	grep -q 'Bob@EXAMPLE.com' "$T/members.txt"
 }
 
+@test "CSV row starting with # but holding an address -> a member, pruned; # lines before the header and #-rows with no address kept" {
+	printf '# export of 2024-05-01\nname,email\n' >"$T/l.csv"
+	printf '#1 fan,Bob@EXAMPLE.com\n# note,\nAl,alice@example.com\n' \
+	    >>"$T/l.csv"
+	run "$P" --ledger "$T/db" --list "$T/l.csv" --max-remove 100% \
+	    --now 2024-05-05T00:00:00Z -i "$D/hard.jsonl"
+	assert_success
+	assert_output --partial $'bob@example.com\tremove\thard'
+	assert_output --partial '1 of 2 addresses removed'
+	cmp "$T/l.csv" <(printf '# export of 2024-05-01\nname,email\n# note,\nAl,alice@example.com\n')
+}
+
 # Builds the kill-at-rename shim (tests/shim/killrename.c) into $T.
 killshim() {
 	command -v "${CC:-cc}" >/dev/null || skip "no C compiler"

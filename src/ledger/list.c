@@ -179,15 +179,24 @@ set_addr(struct list *l, struct list_entry *e, const char *s, size_t n,
 	return 0;
 }
 
-/* Blank or '#' comment: kept as it is, no address. */
-static int
-is_comment(const char *s, size_t n)
+/* The first byte of s that is not white space, or NUL when none is. */
+static char
+first_byte(const char *s, size_t n)
 {
 	while (n > 0 && isspace((unsigned char)*s)) {
 		s++;
 		n--;
 	}
-	return n == 0 || *s == '#';
+	return n == 0 ? '\0' : *s;
+}
+
+/* Blank or '#' comment: kept as it is, no address. */
+static int
+is_comment(const char *s, size_t n)
+{
+	char	 c = first_byte(s, n);
+
+	return c == '\0' || c == '#';
 }
 
 /*
@@ -337,14 +346,47 @@ csv_column(const char *s, size_t n, char d, const char *want)
 	return -1;
 }
 
+/*
+ * The address cell of a data record (after the header) at e.  RFC 4180
+ * has no comments, and a spreadsheet or mailer importing the file takes
+ * a row such as "#1 fan,fan@example.com" for a member, so a '#' at the
+ * start of a record makes it a comment only when its address cell holds
+ * no address; a row with an address is a member however it starts.
+ * Returns 0, or -1 on allocation failure.
+ */
+static int
+csv_data(struct list *l, struct list_entry *e, int case_local)
+{
+	const char	*s = l->buf + e->off, *a;
+	char		 cell[CELL_MAX];
+	size_t		 alen;
+	long		 cl;
+
+	if (first_byte(s, e->len) == '\0')
+		return 0;
+	cl = csv_cell(s, e->len, l->csv_delim, l->csv_col, cell,
+	    sizeof(cell));
+	if (first_byte(s, e->len) == '#' &&
+	    (cl < 0 || addr_find(cell, (size_t)cl, &a, &alen) < 0))
+		return 0;
+	if (cl < 0) {
+		l->nbad++;
+		return 0;
+	}
+	return set_addr(l, e, cell, (size_t)cl, case_local);
+}
+
+/*
+ * Before the header, blank lines and lines starting with '#' are
+ * comments (a note above the table); after it, see csv_data.
+ */
 static int
 parse_csv(struct list *l, const char *column, int case_local, char *err,
     size_t len)
 {
 	size_t	 off, n, cap = 0;
-	long	 line = 1, lines, cl, start;
-	int	 col = -1;
-	char	 d = ',', cell[CELL_MAX];
+	long	 line = 1, lines, start;
+	int	 header = 0;
 
 	if ((start = skip_bom(l, &cap)) < 0)
 		goto nomem;
@@ -352,29 +394,21 @@ parse_csv(struct list *l, const char *column, int case_local, char *err,
 		n = csv_record(l->buf + off, l->size - off, &lines);
 		if (add_entry(l, &cap, off, n, line) < 0)
 			goto nomem;
+		if (header) {
+			if (csv_data(l, &l->e[l->n - 1], case_local) < 0)
+				goto nomem;
+			continue;
+		}
 		if (is_comment(l->buf + off, n))
 			continue;
-		if (col < 0) {
-			d = csv_delim(l->buf + off, n);
-			col = csv_column(l->buf + off, n, d, column);
-			if (col < 0) {
-				snprintf(err, len, "line %ld: no column "
-				    "\"%s\" in the CSV header", line,
-				    column ? column : "email");
-				return -1;
-			}
-			l->csv_col = col;
-			l->csv_delim = d;
-			continue;
+		l->csv_delim = csv_delim(l->buf + off, n);
+		l->csv_col = csv_column(l->buf + off, n, l->csv_delim, column);
+		if (l->csv_col < 0) {
+			snprintf(err, len, "line %ld: no column \"%s\" in the "
+			    "CSV header", line, column ? column : "email");
+			return -1;
 		}
-		cl = csv_cell(l->buf + off, n, d, col, cell, sizeof(cell));
-		if (cl < 0) {
-			l->nbad++;
-			continue;
-		}
-		if (set_addr(l, &l->e[l->n - 1], cell, (size_t)cl,
-		    case_local) < 0)
-			goto nomem;
+		header = 1;
 	}
 	return 0;
 nomem:

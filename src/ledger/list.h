@@ -3,7 +3,8 @@
  *
  * A list is plain text (one address a line, "Name <address>" lines,
  * '#' comments and blank lines) or CSV with a header row naming the
- * address column.  Each line (or CSV record) is kept as the exact bytes
+ * address column (there '#' marks a comment only before the header, or
+ * in a record whose address column holds no address).  Each line (or CSV record) is kept as the exact bytes
  * it had, so a rewrite changes nothing but the entries it drops.  The
  * struct list owns its buffer, entries and descriptor; list_free
  * releases them and with them the lock.
