@@ -633,3 +633,20 @@ for row in csv.reader(open(sys.argv[1], newline="")):
 	run $R $D/records.jsonl
 	refute_output --partial 'INCOMPLETE'
 }
+
+@test "an input that cannot be read -> CSV opens with an incomplete row, still one valid table" {
+	mkdir "$T/dir"
+	run bash -c "$R -f csv $D/records.jsonl $T/dir $T/nonexistent 2>/dev/null >$T/r.csv"
+	assert_failure 2
+	run sed -n 2p "$T/r.csv"
+	assert_output --partial 'incomplete,unreadable_inputs,,2,'
+	assert_output --partial 'INCOMPLETE: 2 inputs could not be read'
+	run python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+print(len({len(r) for r in rows}), rows[1][0], rows[1][3], rows[2][0])
+' "$T/r.csv"
+	assert_output '1 incomplete 2 totals'
+	run $R -f csv $D/records.jsonl
+	refute_output --partial 'incomplete'
+}

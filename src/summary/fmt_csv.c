@@ -1,12 +1,13 @@
 /*
  * fmt_csv.c - the report as one CSV table for scripts and spreadsheets:
  * a header row, then one row per figure set, told apart by the
- * "section" column (totals, complaint, reason, domain, remote_mta,
- * status, own, period, alert).  RFC 4180 quoting; text cells that a
+ * "section" column (incomplete, totals, complaint, reason, domain,
+ * remote_mta, status, own, period, alert).  RFC 4180 quoting; text cells that a
  * spreadsheet would run as a formula (one starting with = + - @, a tab
  * or a carriage return) get a leading apostrophe.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "summary/doc.h"
@@ -84,6 +85,32 @@ fail_rows(FILE *fp, const json_t *rep, const char *member,
 		    NULL, r, json_string_value(json_object_get(r, "example")));
 }
 
+/*
+ * Inputs that could not be read: a row of its own, first, so that a
+ * saved sheet says it is incomplete (the exit status and stderr are
+ * gone by then) and the table stays one table.  Total is their number.
+ */
+static void
+incomplete_row(FILE *fp, const json_t *rep)
+{
+	const json_t	*n;
+	json_int_t	 k;
+	json_t		*r;
+	char		 why[160];
+
+	n = json_object_get(json_object_get(rep, "input"),
+	    "unreadable_inputs");
+	if ((k = json_integer_value(n)) <= 0)
+		return;
+	snprintf(why, sizeof(why), "INCOMPLETE: %" JSON_INTEGER_FORMAT
+	    " input%s could not be read (the errors went to standard "
+	    "error); these figures leave %s out.", k, k == 1 ? "" : "s",
+	    k == 1 ? "it" : "them");
+	r = json_pack("{s:O}", "total", n);
+	row(fp, "incomplete", "unreadable_inputs", NULL, r, why);
+	json_decref(r);
+}
+
 int
 fmt_csv(FILE *fp, const json_t *rep)
 {
@@ -94,6 +121,7 @@ fmt_csv(FILE *fp, const json_t *rep)
 	fputs("section,key,reason,total,delivered,relayed,delayed,failed,"
 	    "hard,soft,complaints,autoreplies,other,success_pct,failed_pct,"
 	    "change_total,change_failed,example\r\n", fp);
+	incomplete_row(fp, rep);
 	t = json_deep_copy(json_object_get(rep, "totals"));
 	rates = json_object_get(rep, "rates");
 	json_object_set(t, "success_pct", json_object_get(rates,
