@@ -716,16 +716,26 @@ select_removals(struct run *r, unsigned char *drop, json_t *rows,
 	return n;
 }
 
+/*
+ * stored: the ledger committed this run.  "new" counts records not in
+ * the ledger before; when nothing was committed it must not read as if
+ * they were kept.
+ */
 static void
-summary(struct run *r, long nrem, const char *outcome)
+summary(struct run *r, long nrem, const char *outcome, int stored)
 {
-	int	 i;
+	const char	*kept = "";
+	int		 i;
 
 	if (r->o->quiet)
 		return;
-	fprintf(stderr, PROG ": %ld records read, %ld new, %ld seen before"
+	if (!stored && r->added > 0)
+		kept = r->o->dry_run ? " (dry run: not stored)" :
+		    " (not stored: the ledger was rolled back)";
+	fprintf(stderr, PROG ": %ld records read, %ld new%s, %ld seen before"
 	    " (hard %ld, soft %ld, complaints %ld, delivered %ld, "
-	    "auto-replies %ld, delays %ld)\n", r->records, r->added, r->dups,
+	    "auto-replies %ld, delays %ld)\n", r->records, r->added, kept,
+	    r->dups,
 	    r->kinds[PK_HARD], r->kinds[PK_SOFT], r->kinds[PK_COMPLAINT],
 	    r->kinds[PK_SUCCESS], r->kinds[PK_AUTOREPLY], r->kinds[PK_DELAY]);
 	if (r->nsenders > 0) {
@@ -843,7 +853,7 @@ decide(struct run *r)
 	const char	*outcome = "", *action;
 	char		 err[512];
 	long		 nrem;
-	int		 ex;
+	int		 ex, commit;
 
 	if (ledger_judge(r->led, &r->o->pol, r->o->now, on_verdict, r, err,
 	    sizeof(err)) < 0) {
@@ -869,20 +879,22 @@ decide(struct run *r)
 		ex = EX_USAGE;
 	} else if (ex == EX_OK)
 		ex = apply(r, drop, nrem, &outcome);
+	commit = !r->o->dry_run && ex != EX_USAGE;
 	if (ledger_finish(r->led, r->records, r->added, r->dups,
 	    ex == EX_OK && r->list && r->o->in_place && !r->o->dry_run ?
 	    nrem : 0, ex == EX_GUARD ? "refused: max-remove" : "ok",
-	    !r->o->dry_run && ex != EX_USAGE, err, sizeof(err)) < 0) {
+	    commit, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s: %s: nothing removed\n",
 		    r->o->ledger, err);
 		outcome = "to remove: failed";
 		ex = EX_USAGE;
+		commit = 0;
 	}
 	if (ex == EX_OK)
 		ex = commit_list(r, &outcome);
 	else if (r->list != NULL)
 		list_unstage(r->list);
-	summary(r, nrem, outcome);
+	summary(r, nrem, outcome, commit);
 	json_decref(rows);
 	free(drop);
 	return ex;

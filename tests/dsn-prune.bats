@@ -336,6 +336,27 @@ prune() {
 	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 0 ]
 }
 
+@test "run rolled back (stdout full or closed) or dry run -> summary says the new records were not stored" {
+	run bash -c '"$@" >/dev/full' _ "$P" --ledger "$T/db" \
+	    --list "$T/members.txt" -i --max-remove 50% \
+	    --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_failure 2
+	assert_output --partial \
+	    '4 new (not stored: the ledger was rolled back), 0 seen before'
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 0 ]
+	run bash -c '{ sleep 0.5; "$@"; } | true' _ "$P" --ledger "$T/db" \
+	    --list "$T/members.txt" -i --now 2024-05-05T00:00:00Z \
+	    "$D/hard.jsonl"
+	assert_output --partial '4 new (not stored: the ledger was rolled back)'
+	run prune --now 2024-05-05T00:00:00Z -n "$D/hard.jsonl"
+	assert_success
+	assert_output --partial '4 new (dry run: not stored), 0 seen before'
+	run prune --now 2024-05-05T00:00:00Z "$D/hard.jsonl"
+	assert_success
+	assert_output --partial '4 records read, 4 new, 0 seen before'
+	[ "$(sqlite3 "$T/db" 'SELECT count(*) FROM event')" = 4 ]
+}
+
 @test "VERP vs recipient: members are trusted, VERP only for forwards" {
 	run prune -v --now 2024-05-05T00:00:00Z -i --max-remove 50% \
 	    "$D/verp-multi.jsonl" "$D/verp.jsonl"
