@@ -732,10 +732,11 @@ summary(struct run *r, long nrem, const char *outcome, int stored)
 	if (!stored && r->added > 0)
 		kept = r->o->dry_run ? " (dry run: not stored)" :
 		    " (not stored: the ledger was rolled back)";
+	/* Read counts the skipped ones too: "0 read, 1 skipped" puzzles. */
 	fprintf(stderr, PROG ": %ld records read, %ld new%s, %ld seen before"
 	    " (hard %ld, soft %ld, complaints %ld, delivered %ld, "
-	    "auto-replies %ld, delays %ld)\n", r->records, r->added, kept,
-	    r->dups,
+	    "auto-replies %ld, delays %ld)\n", r->records + r->skipped,
+	    r->added, kept, r->dups,
 	    r->kinds[PK_HARD], r->kinds[PK_SOFT], r->kinds[PK_COMPLAINT],
 	    r->kinds[PK_SUCCESS], r->kinds[PK_AUTOREPLY], r->kinds[PK_DELAY]);
 	if (r->nsenders > 0) {
@@ -745,10 +746,13 @@ summary(struct run *r, long nrem, const char *outcome, int stored)
 			fprintf(stderr, " %s %ld", r->sender[i], r->nsender[i]);
 		fprintf(stderr, "\n");
 	}
-	if (r->undated > 0 || r->skipped > 0)
+	if (r->skipped > 0)
+		fprintf(stderr, PROG ": %ld of the records read had no "
+		    "recipient (or only a .invalid placeholder) and %s "
+		    "skipped\n", r->skipped, r->skipped == 1 ? "was" : "were");
+	if (r->undated > 0)
 		fprintf(stderr, PROG ": %ld records without a date (counted "
-		    "as today), %ld without a recipient (skipped)\n",
-		    r->undated, r->skipped);
+		    "as today)\n", r->undated);
 	if (r->expired > 0)
 		fprintf(stderr, PROG ": %ld events older than %d days "
 		    "(--expire) not counted\n", r->expired, r->o->pol.expire);

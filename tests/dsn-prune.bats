@@ -534,6 +534,17 @@ prune() {
 	assert_output --partial '1 records without a date (counted as today)'
 }
 
+@test "a record without a recipient -> counted as read, the summary says it was skipped" {
+	soft frank@example.net 2024-05-01 r1 >"$T/in"
+	soft '' 2024-05-01 r2 >>"$T/in"
+	run prune --now 2024-05-05T00:00:00Z "$T/in"
+	assert_success
+	assert_output --partial '2 records read, 1 new, 0 seen before'
+	assert_output --partial \
+	    '1 of the records read had no recipient (or only a .invalid placeholder) and was skipped'
+	refute_output --partial 'without a date'
+}
+
 @test "an unterminated JSON array is reported on the line it ends" {
 	printf '\n[1,\n2' >"$T/j.jsonl"
 	run prune --now 2024-05-05T00:00:00Z "$T/j.jsonl"

@@ -650,3 +650,19 @@ print(len({len(r) for r in rows}), rows[1][0], rows[1][3], rows[2][0])
 	run $R -f csv $D/records.jsonl
 	refute_output --partial 'incomplete'
 }
+
+@test "no dated record -> header says none are dated, no 'dated - to -'" {
+	head -1 $D/records.jsonl | sed 's/"date": *"[^"]*",//' >"$T/nodate.jsonl"
+	run grep -c '"date"' "$T/nodate.jsonl"
+	assert_output 0
+	run $R "$T/nodate.jsonl"
+	assert_output --partial \
+	    'dsn-report: 1 records, none of them dated (0 left out by the window; 1 without a date).'
+	refute_output --partial 'dated - to -'
+	run $R -f markdown "$T/nodate.jsonl"
+	assert_output --partial '1 records, none of them dated'
+	run $R </dev/null
+	assert_line 'dsn-report: 0 records.'
+	run $R $D/records.jsonl
+	assert_output --regexp 'records, reports dated 20[0-9-]+ to 20[0-9-]+'
+}

@@ -362,7 +362,7 @@ header(json_t *doc, const json_t *rep)
 	const json_t	*in = json_object_get(rep, "input");
 	const json_t	*w = json_object_get(rep, "window");
 	const char	*first, *last;
-	char		 extra[256] = "";
+	char		 extra[256] = "", dates[64] = "";
 
 	first = json_string_value(json_object_get(w, "first"));
 	last = json_string_value(json_object_get(w, "last"));
@@ -370,12 +370,16 @@ header(json_t *doc, const json_t *rep)
 		snprintf(extra, sizeof(extra), " (%" PRIu64 " left out by "
 		    "the window; %" PRIu64 " without a date)",
 		    doc_num(in, "outside_window"), doc_num(in, "undated"));
-	para(doc, "%" PRIu64 " records%s, reports dated %.10s to %.10s%s.",
-	    doc_num(in, "in_window"),
+	/* With no dated record there is no range to give: say so. */
+	if (first != NULL && last != NULL)
+		snprintf(dates, sizeof(dates), ", reports dated %.10s to %.10s",
+		    first, last);
+	else if (doc_num(in, "in_window") > 0)
+		snprintf(dates, sizeof(dates), ", none of them dated");
+	para(doc, "%" PRIu64 " records%s%s%s.", doc_num(in, "in_window"),
 	    json_is_string(json_object_get(w, "since")) ||
 	    json_is_string(json_object_get(w, "until")) ? " in the window" :
-	    "", first != NULL ? first : "-", last != NULL ? last : "-",
-	    extra);
+	    "", dates, extra);
 	/* Said in the report itself: a saved page outlives stderr. */
 	if (doc_num(in, "unreadable_inputs") > 0)
 		para(doc, "INCOMPLETE: %" PRIu64 " input%s could not be read "
