@@ -132,6 +132,62 @@ memcasemem16(const char *hay, size_t places, const char *needle,
 }
 #endif
 
+#if defined(__SSE2__)
+/*
+ * msg_memmem() for a haystack with at least 16 places to try: a place
+ * is a candidate when its first, second and last bytes are the
+ * needle's (16 places compared at once); only candidates are compared
+ * whole.  The last block overlaps the one before it.
+ */
+static const char *
+memmem16(const char *hay, size_t places, const char *needle, size_t nlen)
+{
+	const __m128i	 f = _mm_set1_epi8(needle[0]);
+	const __m128i	 s = _mm_set1_epi8(needle[1]);
+	const __m128i	 l = _mm_set1_epi8(needle[nlen - 1]);
+	size_t		 i, k;
+	unsigned	 m;
+
+	for (i = 0; i < places; i += 16) {
+		/* The last block overlaps: its first places failed before. */
+		if (i + 16 > places)
+			i = places - 16;
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_and_si128(
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(hay + i)), f),
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(hay + i + 1)),
+		    s)), _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(hay + i +
+		    nlen - 1)), l)));
+		for (; m != 0; m &= m - 1) {
+			k = (size_t)__builtin_ctz(m);
+			if (memcmp(hay + i + k + 2, needle + 2, nlen - 2) == 0)
+				return hay + i + k;
+		}
+	}
+	return NULL;
+}
+#endif
+
+const char *
+msg_memmem(const char *hay, size_t haylen, const char *needle, size_t nlen)
+{
+	const char	*p, *end;
+
+	if (nlen == 0)
+		return hay;
+	if (haylen < nlen)
+		return NULL;
+#if defined(__SSE2__)
+	if (nlen >= 2 && haylen - nlen + 1 >= 16)
+		return memmem16(hay, haylen - nlen + 1, needle, nlen);
+#endif
+	end = hay + haylen - nlen + 1;
+	for (p = hay; (p = memchr(p, needle[0], (size_t)(end - p))) != NULL;
+	    p++)
+		if (memcmp(p + 1, needle + 1, nlen - 1) == 0)
+			return p;
+	return NULL;
+}
+
 const char *
 msg_memcasemem(const char *hay, size_t haylen, const char *needle,
     size_t nlen)

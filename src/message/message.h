@@ -58,6 +58,13 @@ size_t	msg_eol(const char *s, size_t n);
 const char	*msg_memcasemem(const char *hay, size_t haylen,
 		    const char *needle, size_t nlen);
 
+/*
+ * First place of needle in hay, as memmem(3) (SSE2 where the compiler
+ * has it: 16 places at a time sifted on three bytes); pointer or NULL.
+ */
+const char	*msg_memmem(const char *hay, size_t haylen,
+		    const char *needle, size_t nlen);
+
 /* Case-insensitive prefix test: 1 when s[0..len) starts with prefix. */
 int	msg_startcase(const char *s, size_t len, const char *prefix);
 

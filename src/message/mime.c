@@ -279,7 +279,7 @@ looks_mime(const char *b, size_t len)
 {
 	const char	*p;
 
-	if ((p = memmem(b, len, "\n--", 3)) == NULL)
+	if ((p = msg_memmem(b, len, "\n--", 3)) == NULL)
 		return 0;
 	return msg_memcasemem(p, len - (size_t)(p - b), "\nContent-Type:",
 	    14) != NULL;

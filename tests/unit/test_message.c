@@ -4,6 +4,7 @@
  * charsets, addresses, and the record setter's repairs.  Exits non-zero
  * and names each failed check.
  */
+#define _GNU_SOURCE	/* memmem, to compare msg_memmem() with */
 #include <stdio.h>
 #include <string.h>
 
@@ -177,9 +178,43 @@ test_adjacent_delims(void)
 	msg_free(m);
 }
 
+/*
+ * msg_memmem() agrees with a plain search for needles at every place of
+ * haystacks on both sides of 16 places, near misses included.
+ */
+static void
+test_memmem(void)
+{
+	char		 hay[80], needle[8];
+	const char	*got, *want;
+	size_t		 hl, nl, at, i;
+	int		 bad = 0;
+
+	for (hl = 0; hl < sizeof(hay); hl++)
+		for (nl = 1; nl < sizeof(needle) && nl <= hl; nl++)
+			for (at = 0; at + nl <= hl; at++) {
+				memset(hay, '-', hl);
+				for (i = 0; i < nl; i++)
+					needle[i] = i == 1 ? '-' : 'a' + i;
+				/* A near miss (last byte wrong) before it. */
+				if (at >= nl + 1) {
+					memcpy(hay, needle, nl);
+					hay[nl - 1] = 'z';
+				}
+				memcpy(hay + at, needle, nl);
+				got = msg_memmem(hay, hl, needle, nl);
+				want = memmem(hay, hl, needle, nl);
+				bad += got != want;
+			}
+	check_int("msg_memmem: places that differ from memmem", bad, 0);
+	check_str("msg_memmem: absent", msg_memmem("abcabcabcabcabcabcabc",
+	    21, "abd", 3), NULL);
+}
+
 int
 main(void)
 {
+	test_memmem();
 	test_headers();
 	test_mime();
 	test_adjacent_delims();
