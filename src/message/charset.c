@@ -241,6 +241,20 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 		il -= skip;
 		if (!stateful)
 			iconv(cd, NULL, NULL, NULL, NULL);
+		/*
+		 * ISO 2022 is a 7-bit code: iconv refuses every 8-bit byte,
+		 * in any shift state, one call per byte.  A run of them
+		 * (8-bit text mislabelled ISO-2022-JP) becomes U+FFFDs here
+		 * at once, as those calls would make it.
+		 */
+		while (stateful && il > 0 && (unsigned char)*ip >= 0x80 &&
+		    ol >= 3) {
+			memcpy(op, "\xef\xbf\xbd", 3);
+			op += 3;
+			ol -= 3;
+			ip++;
+			il--;
+		}
 	}
 	iconv(cd, NULL, NULL, &op, &ol);
 	cd_put(cd, cached);

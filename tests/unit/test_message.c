@@ -121,6 +121,13 @@ test_charset_addr(void)
 
 	check_str("koi8-r", msg_to_utf8(a, "koi8-r", "\xf0\xd2", 2, &n),
 	    "\xd0\x9f\xd1\x80");
+	/* 8-bit bytes in ISO-2022-JP: one U+FFFD each, in either set. */
+	check_str("iso-2022-jp 8-bit run", msg_to_utf8(a, "iso-2022-jp",
+	    "ab\xa4\xa2\xa4\xa4" "cd", 8, &n), "ab\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd" "cd");
+	check_str("iso-2022-jp 8-bit run in JIS X 0208", msg_to_utf8(a,
+	    "iso-2022-jp", "\x1b$B\x30\x21\xa4\xa2\x30\x21\x1b(Bz", 13,
+	    &n), "\xe4\xba\x9c\xef\xbf\xbd\xef\xbf\xbd\xe4\xba\x9c" "z");
 	check_str("unknown charset kept", msg_to_utf8(a, "x-nonesuch",
 	    "ab", 2, &n), "ab");
 	check_str("2047 unknown charset", msg_decode_header(a,
