@@ -114,8 +114,8 @@ report_in_returned(const struct msg *m, int i)
 	return 0;
 }
 
-const char *
-report_text(struct report_ctx *ctx, size_t *len)
+static const char *
+find_text(struct report_ctx *ctx, size_t *len)
 {
 	struct msg	*m = ctx->msg;
 	int		 i;
@@ -131,6 +131,16 @@ report_text(struct report_ctx *ctx, size_t *len)
 	if (m->parts[0].child < 0 && strncmp(m->parts[0].type, "text/", 5) == 0)
 		return msg_part_text(m, &m->parts[0], len);
 	return NULL;
+}
+
+/* Found once per message: recognisers and the refine pass all ask. */
+const char *
+report_text(struct report_ctx *ctx, size_t *len)
+{
+	if (ctx->text == NULL)
+		ctx->text = find_text(ctx, &ctx->textlen);
+	*len = ctx->textlen;
+	return ctx->text;
 }
 
 static const char *const orig_names[] = {

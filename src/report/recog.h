@@ -31,6 +31,8 @@ struct report_ctx {
 	size_t			 first;		/* this message's first record */
 	const struct recog	*cur;		/* recogniser now running */
 	struct dsn_record	*base;		/* shared fields, lazily built */
+	const char		*text;		/* report_text(), once found */
+	size_t			 textlen;
 	int			 full;		/* limits->recipients reached */
 };
 

@@ -74,6 +74,8 @@ dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
 	ctx.out = out;
 	ctx.first = out->n;
 	ctx.base = NULL;
+	ctx.text = NULL;
+	ctx.textlen = 0;
 	ctx.full = 0;
 	for (i = 0; (r = report_table[i]) != NULL; i++) {
 		if (got > 0 && !(r->flags & RECOG_REFINE))
