@@ -129,6 +129,15 @@ put_num(char *out, int v, size_t w)
 	return n;
 }
 
+/* v (0 <= v < 100) in two digits. */
+static size_t
+put2(char *out, int v)
+{
+	out[0] = (char)('0' + v / 10);
+	out[1] = (char)('0' + v % 10);
+	return 2;
+}
+
 static int
 emit(int y, int mo, int d, int h, int mi, int sec, int zmin, char *out,
     size_t outlen)
@@ -149,15 +158,16 @@ emit(int y, int mo, int d, int h, int mi, int sec, int zmin, char *out,
 	/* "%04d-%02d-%02dT%02d:%02d:%02dZ" without printf. */
 	n = put_num(buf, y, 4);
 	buf[n++] = '-';
-	n += put_num(buf + n, mo, 2);
+	/* The rest are below 100: the month, the day and a time of day. */
+	n += put2(buf + n, mo);
 	buf[n++] = '-';
-	n += put_num(buf + n, d, 2);
+	n += put2(buf + n, d);
 	buf[n++] = 'T';
-	n += put_num(buf + n, (int)(t / 3600), 2);
+	n += put2(buf + n, (int)(t / 3600));
 	buf[n++] = ':';
-	n += put_num(buf + n, (int)(t % 3600 / 60), 2);
+	n += put2(buf + n, (int)(t % 3600 / 60));
 	buf[n++] = ':';
-	n += put_num(buf + n, (int)(t % 60), 2);
+	n += put2(buf + n, (int)(t % 60));
 	buf[n++] = 'Z';
 	if (outlen == 0)
 		return -1;
