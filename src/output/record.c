@@ -181,8 +181,15 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	space = 0;
 	for (i = 0; i < len; ) {
 		if (PLAIN(p[i])) {
+			/* Words and the single spaces between them: one copy. */
 			run = i;
-			i += plain_len(p + i, len - i);
+			for (;;) {
+				i += plain_len(p + i, len - i);
+				if (i + 1 >= len || p[i] != ' ' ||
+				    !PLAIN(p[i + 1]))
+					break;
+				i++;
+			}
 			if (space && o > 0)
 				out[o++] = ' ';
 			space = 0;
