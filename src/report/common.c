@@ -147,27 +147,50 @@ static const char *const orig_names[] = {
 	"From", "To", "Subject", "Message-ID", "Date", "Received",
 	"Return-Path", "List-Id", NULL
 };
-static const size_t orig_lens[] = { 4, 2, 7, 10, 4, 8, 11, 7 };
 
+/*
+ * Index in orig_names of the field named f, or -1: the length and the
+ * first letter pick the one name it can be, compared only then.
+ */
 static int
 orig_field(const struct msg_field *f)
 {
-	int	 i;
+	int	 k, c;
 
-	/* Most fields (X-, Content-, DKIM-...) fail on the first letter. */
-	if (f->namelen == 0)
+	if (f->namelen < 2 || f->namelen > 11)
 		return -1;
-	switch (f->name[0] | 0x20) {
-	case 'f': case 't': case 's': case 'm': case 'd': case 'r': case 'l':
+	c = (unsigned char)f->name[0] | 0x20;
+	if (c < 'a' || c > 'z')
+		return -1;
+	switch (f->namelen * 32 + (c - 'a')) {
+	case 4 * 32 + 'f' - 'a':
+		k = 0;
+		break;
+	case 2 * 32 + 't' - 'a':
+		k = 1;
+		break;
+	case 7 * 32 + 's' - 'a':
+		k = 2;
+		break;
+	case 10 * 32 + 'm' - 'a':
+		k = 3;
+		break;
+	case 4 * 32 + 'd' - 'a':
+		k = 4;
+		break;
+	case 8 * 32 + 'r' - 'a':
+		k = 5;
+		break;
+	case 11 * 32 + 'r' - 'a':
+		k = 6;
+		break;
+	case 7 * 32 + 'l' - 'a':
+		k = 7;
 		break;
 	default:
 		return -1;
 	}
-	for (i = 0; orig_names[i] != NULL; i++)
-		if (f->namelen == orig_lens[i] &&
-		    msg_field_is(f, orig_names[i]))
-			return i;
-	return -1;
+	return msg_startcase(f->name, f->namelen, orig_names[k]) ? k : -1;
 }
 
 /* Sets field k (orig_names) of b from its decoded value v. */
