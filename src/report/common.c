@@ -266,6 +266,13 @@ orig_from_part(struct report_ctx *ctx, struct dsn_record *b,
 	return 0;
 }
 
+/* First letters of orig_names, either case. */
+static const unsigned char orig_first[256] = {
+	['f'] = 1, ['t'] = 1, ['s'] = 1, ['m'] = 1, ['d'] = 1, ['r'] = 1,
+	['l'] = 1, ['F'] = 1, ['T'] = 1, ['S'] = 1, ['M'] = 1, ['D'] = 1,
+	['R'] = 1, ['L'] = 1
+};
+
 /*
  * Finds an inline copy of the original headers in text: the first line
  * that starts a block of at least two of the usual header fields.
@@ -280,11 +287,10 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 	int			 known;
 
 	while (start = pos, msg_line_next(t, len, &pos, &line, &ll)) {
-		if (ll < 5 || memchr(line, ':', ll) == NULL)
-			continue;
 		/* A field line whose name cannot be one of orig_names. */
-		if (start > 0 && line[0] != ' ' && line[0] != '\t' &&
-		    strchr("ftsmdrl", line[0] | 0x20) == NULL)
+		if (ll < 5 || (start > 0 && line[0] != ' ' &&
+		    line[0] != '\t' && !orig_first[(unsigned char)line[0]]) ||
+		    memchr(line, ':', ll) == NULL)
 			continue;
 		p = start;
 		known = 0;
