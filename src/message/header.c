@@ -191,20 +191,16 @@ plain_run(const char *v, size_t len, size_t i)
 }
 
 char *
-msg_unfold(struct arena *a, const char *v, size_t len)
+msg_unfold_len(struct arena *a, const char *v, size_t len, size_t *outlen)
 {
 	const char	*cs;
 	char		*out;
 	size_t		 i, o, e;
-	int		 space, ctl;
+	int		 space, ctl, esc = 0;
 
-	/* Raw ISO-2022-JP (no encoded words): decoded before unfolding. */
-	if (memchr(v, 0x1b, len) != NULL &&
-	    (cs = msg_iso2022(v, len)) != NULL &&
-	    (v = msg_to_utf8(a, cs, v, len, &len)) == NULL)
-		return NULL;
 	if ((out = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
+again:
 	o = 0;
 	space = ctl = 0;
 	i = 0;
@@ -215,6 +211,21 @@ msg_unfold(struct arena *a, const char *v, size_t len)
 		 * end or a tab, so that msg_addr() can refuse "a\0b@c".
 		 */
 		while (i < len && !WORD(v[i])) {
+			/*
+			 * Raw ISO-2022-JP (no encoded words): the whole
+			 * value decoded first, then unfolded from the start.
+			 */
+			if (v[i] == 0x1b && !esc) {
+				esc = 1;
+				if ((cs = msg_iso2022(v, len)) != NULL) {
+					if ((v = msg_to_utf8(a, cs, v, len,
+					    &len)) == NULL ||
+					    (out = arena_alloc(a, len + 1)) ==
+					    NULL)
+						return NULL;
+					goto again;
+				}
+			}
 			space = 1;
 			if ((unsigned char)v[i] < ' ' && v[i] != '\t' &&
 			    v[i] != '\r' && v[i] != '\n')
@@ -235,5 +246,14 @@ msg_unfold(struct arena *a, const char *v, size_t len)
 		i = e;
 	}
 	out[o] = '\0';
+	*outlen = o;
 	return out;
+}
+
+char *
+msg_unfold(struct arena *a, const char *v, size_t len)
+{
+	size_t	 n;
+
+	return msg_unfold_len(a, v, len, &n);
 }

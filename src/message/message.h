@@ -97,6 +97,10 @@ int	msg_field_is(const struct msg_field *f, const char *name);
  */
 char	*msg_unfold(struct arena *, const char *v, size_t len);
 
+/* msg_unfold() that also sets *outlen to the length of its result. */
+char	*msg_unfold_len(struct arena *, const char *v, size_t len,
+	    size_t *outlen);
+
 /* ---- mime.c: the message and its MIME tree ---- */
 
 enum msg_cte {

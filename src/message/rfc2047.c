@@ -88,9 +88,8 @@ msg_decode_header(struct arena *a, const char *v, size_t len)
 	size_t		 n, i, j;
 	int		 inword = 0;
 
-	if ((u = msg_unfold(a, v, len)) == NULL)
+	if ((u = msg_unfold_len(a, v, len, &n)) == NULL)
 		return NULL;
-	n = strlen(u);
 	if (memchr(u, '=', n) == NULL)
 		return u;
 	memset(&d, 0, sizeof(d));

@@ -41,6 +41,12 @@ test_iso2022(void)
 	    "\xef\xbf\xbd\xe3\x83\xa6\xe3\x83\xbcz");
 	check_str("unfold iso2022", msg_unfold(a, "x\r\n " JIS_USER, 18),
 	    "x " UTF_USER);
+	check_str("unfold iso2022 first", msg_unfold_len(a, JIS_USER " y",
+	    16, &n), UTF_USER " y");
+	check_int("unfold iso2022 first: length", (long)n, 14);
+	/* An escape of no ISO 2022 set is a control byte: DEL. */
+	check_str("unfold lone escape", msg_unfold(a, "a\x1b b", 4),
+	    "a\x7f" "b");
 	arena_free(a);
 }
 
