@@ -85,22 +85,25 @@ status_valid(const char *s)
 	return n >= 5 && status_at(s, n, 0) == n;
 }
 
-/* Reply codes of RFC 5321, 3463, 4954, 7504 and common practice. */
-static const char *const known_replies =
-    "211 214 220 221 235 250 251 252 253 "
-    "421 422 430 432 450 451 452 453 454 455 458 459 471 "
-    "500 501 502 503 504 521 523 524 525 530 534 535 538 "
-    "550 551 552 553 554 555 556 557 571 ";
+/*
+ * Reply codes of RFC 5321, 3463, 4954, 7504 and common practice:
+ *	211 214 220 221 235 250 251 252 253
+ *	421 422 430 432 450 451 452 453 454 455 458 459 471
+ *	500 501 502 503 504 521 523 524 525 530 534 535 538
+ *	550 551 552 553 554 555 556 557 571
+ * as one bit per last digit, by class and middle digit.
+ */
+static const unsigned short known_replies[6][10] = {
+	[2] = { [1] = 0x12, [2] = 0x3, [3] = 0x20, [5] = 0xf },
+	[4] = { [2] = 0x6, [3] = 0x5, [5] = 0x33f, [7] = 0x2 },
+	[5] = { [0] = 0x1f, [2] = 0x3a, [3] = 0x131, [5] = 0xff, [7] = 0x2 },
+};
 
+/* 1 when the three digits at s (class 2, 4 or 5) are a known reply. */
 static int
 known_reply(const char *s)
 {
-	const char	*p;
-
-	for (p = known_replies; *p != '\0'; p += 4)
-		if (memcmp(p, s, 3) == 0)
-			return 1;
-	return 0;
+	return known_replies[s[0] - '0'][s[1] - '0'] >> (s[2] - '0') & 1;
 }
 
 /* 1 when the three digits at s[i] form a plausible reply code. */

@@ -13,6 +13,7 @@
 #include "dsn/record.h"
 #include "dsn/report.h"
 #include "message/message.h"
+#include "report/recog.h"
 
 #include "check.h"
 
@@ -223,9 +224,40 @@ test_lone(void)
 	free(l.v);
 }
 
+/*
+ * Each three-digit code of class 2, 4 or 5 is read as a reply code at
+ * the start of a line exactly when it is one of the known replies.
+ */
+static void
+test_known_replies(void)
+{
+	static const char known[] =
+	    "211 214 220 221 235 250 251 252 253 "
+	    "421 422 430 432 450 451 452 453 454 455 458 459 471 "
+	    "500 501 502 503 504 521 523 524 525 530 534 535 538 "
+	    "550 551 552 553 554 555 556 557 571 ";
+	char	 line[8], code[4], rc[4];
+	int	 c, bad = 0, found = 0, want;
+
+	for (c = 200; c < 600; c++) {
+		if (c / 100 == 3)
+			continue;
+		snprintf(code, sizeof(code), "%d", c);
+		snprintf(line, sizeof(line), "%s x", code);
+		want = strstr(known, code) != NULL &&
+		    (strstr(known, code) - known) % 4 == 0;
+		found += want;
+		if (status_reply_find(line, strlen(line), 0, rc) != want)
+			bad++;
+	}
+	check_int("known replies: codes read otherwise", bad, 0);
+	check_int("known replies: how many", found, 44);
+}
+
 int
 main(void)
 {
+	test_known_replies();
 	test_iso2022();
 	test_mta();
 	test_merge();
