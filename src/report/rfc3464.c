@@ -17,13 +17,28 @@ enum {
 	R_LAST, R_CATEGORY, R_COUNT
 };
 
-static const char *const rcpt_names[R_COUNT] = {
-	"Final-Recipient", "Original-Recipient", "X-Actual-Recipient",
-	"Action", "Status", "Remote-MTA", "Diagnostic-Code",
-	"Last-Attempt-Date",
+/* The names with their lengths: a field of another length is no one. */
+#define NAME(s)	{ s, sizeof(s) - 1 }
+
+static const struct {
+	const char	*s;
+	size_t		 len;
+} rcpt_names[R_COUNT] = {
+	NAME("Final-Recipient"), NAME("Original-Recipient"),
+	NAME("X-Actual-Recipient"), NAME("Action"), NAME("Status"),
+	NAME("Remote-MTA"), NAME("Diagnostic-Code"),
+	NAME("Last-Attempt-Date"),
 	/* PowerMTA's own class of the failure: bad-mailbox, quota-issues */
-	"X-PowerMTA-BounceCategory"
+	NAME("X-PowerMTA-BounceCategory")
 };
+#undef NAME
+
+/* 1 when field f is named s (len bytes). */
+static int
+named(const struct msg_field *f, const char *s, size_t len)
+{
+	return f->namelen == len && msg_startcase(f->name, len, s);
+}
 
 struct ds_state {
 	struct report_ctx	*ctx;
@@ -291,14 +306,14 @@ ds_field(struct ds_state *s, const struct msg_field *f)
 	const char	*v;
 	int		 i;
 
-	if (msg_field_is(f, "Reporting-MTA")) {
+	if (named(f, "Reporting-MTA", sizeof("Reporting-MTA") - 1)) {
 		if (s->reporting == NULL)
 			s->reporting = msg_unfold(s->ctx->msg->arena, f->value,
 			    f->valuelen);
 		return 0;
 	}
 	for (i = 0; i < R_COUNT; i++)
-		if (msg_field_is(f, rcpt_names[i]))
+		if (named(f, rcpt_names[i].s, rcpt_names[i].len))
 			break;
 	if (i == R_COUNT)
 		return 0;
@@ -440,9 +455,9 @@ hint_part(struct msg *m)
 		if ((b = msg_part_body(m, p, &len)) == NULL)
 			return NULL;
 		for (j = R_FINAL; j <= R_ACTUAL; j++)
-			if (msg_memcasemem(b, len, rcpt_names[j],
-			    strlen(rcpt_names[j])) != NULL ||
-			    msg_field_get(m, p, rcpt_names[j]) != NULL)
+			if (msg_memcasemem(b, len, rcpt_names[j].s,
+			    rcpt_names[j].len) != NULL ||
+			    msg_field_get(m, p, rcpt_names[j].s) != NULL)
 				return NULL;
 		for (j = 0; msg_fields[j] != NULL; j++)
 			if (msg_memcasemem(b, len, msg_fields[j],
