@@ -96,7 +96,7 @@ install: all
 	$(if $(wildcard data/*),install -m 644 data/* $(DESTDIR)$(DATADIR))
 
 clean:
-	rm -rf build build-san build-fuzz bin
+	rm -rf build build-san build-fuzz build-scalar bin
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang, ASan + UBSan, built
 # in build-fuzz/.  `make fuzz FUZZ_TIME=S` runs each for S seconds,
