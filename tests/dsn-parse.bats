@@ -346,3 +346,21 @@ assert len(rows) == 2 and all(len(r) == int(sys.argv[1]) for r in rows)
 		assert_output "dsn-parse: stdout: No space left on device"
 	done
 }
+
+@test "a recipient field repeated, or in the per-message block -> never the next recipient's" {
+	run "$P" --fields recipient,diagnostic,category \
+	    testdata/std/rfc3464-repeated-field.eml
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 '{"recipient":"first@example.net","diagnostic":"552 5.2.2 Mailbox full","category":"quota-issues"}'
+	assert_line --index 1 '{"recipient":"second@example.org","diagnostic":"421 4.4.1 Connection timed out","category":null}'
+	assert_line --index 2 '{"recipient":"third@example.org","diagnostic":"550 5.1.1 No such user","category":"bad-mailbox"}'
+}
+
+@test "blocks without a blank line between them, each starting with the same Action -> one record each, with it" {
+	run "$P" --fields recipient,action,status \
+	    testdata/std/rfc3464-noblank-action-first.eml
+	assert_success
+	assert_output '{"recipient":"one@example.org","action":"failed","status":"5.1.1"}
+{"recipient":"two@example.org","action":"failed","status":"5.2.2"}'
+}

@@ -45,6 +45,7 @@ struct ds_state {
 	const char		*reporting;	/* Reporting-MTA, message level */
 	const char		*rcpt[R_COUNT];
 	int			 open;		/* rcpt holds something */
+	int			 last;		/* rcpt index of the last field */
 	int			 added;
 };
 
@@ -317,6 +318,21 @@ ds_field(struct ds_state *s, const struct msg_field *f)
 			break;
 	if (i == R_COUNT)
 		return 0;
+	if ((v = msg_unfold(s->ctx->msg->arena, f->value, f->valuelen)) ==
+	    NULL)
+		return -1;
+	/*
+	 * A line written twice in a row, or a value after an empty one,
+	 * is the same block's.  (Only in a row: a block without a blank
+	 * line before it may start with the Action the last one ended in.)
+	 */
+	if (s->rcpt[i] != NULL && ((s->last == i &&
+	    strcmp(s->rcpt[i], v) == 0) || *s->rcpt[i] == '\0')) {
+		if (*s->rcpt[i] == '\0')
+			s->rcpt[i] = v;
+		return 0;
+	}
+	s->last = i;
 	/*
 	 * A field seen twice starts the next recipient: some reports
 	 * leave out the blank line between recipient blocks.
@@ -327,9 +343,6 @@ ds_field(struct ds_state *s, const struct msg_field *f)
 		return -1;
 	if (s->rcpt[i] != NULL)
 		return 0;
-	if ((v = msg_unfold(s->ctx->msg->arena, f->value, f->valuelen)) ==
-	    NULL)
-		return -1;
 	s->rcpt[i] = v;
 	s->open = 1;
 	return 0;
@@ -355,11 +368,22 @@ ds_body(struct ds_state *s, const char *b, size_t len)
 			msg_line_next(b, len, &pos, &line, &ll);
 			continue;
 		}
-		/* A blank line ends a block. */
+		/*
+		 * A blank line ends a block.  Recipient fields of a block
+		 * that named no recipient (a repeat left over after a
+		 * block was closed early, or a per-message block carrying
+		 * a per-recipient field) belong to no one: carried on,
+		 * they would be the next recipient's, and each following
+		 * block would get the one before it's.
+		 */
 		if (s->rcpt[R_FINAL] != NULL || s->rcpt[R_ORIG] != NULL ||
-		    s->rcpt[R_ACTUAL] != NULL)
+		    s->rcpt[R_ACTUAL] != NULL) {
 			if (ds_close(s) < 0)
 				return -1;
+		} else if (s->open) {
+			memset(s->rcpt, 0, sizeof(s->rcpt));
+			s->open = 0;
+		}
 	}
 	return ds_close(s);
 }
