@@ -365,3 +365,16 @@ setup() {
 	run bash -c "echo '{\"recipient\":\"a@example.net\",\"diagnostic\":\"no storage left\"}' | $C --no-builtin --rules $T/user-rules.json | jq -r .rule"
 	assert_output local-quota-word
 }
+
+@test "two JSON arrays one after the other (cat a.json b.json) -> every record of both; text after an array -> reported, exit 1" {
+	bin/dsn-parse --format json testdata/sample.mbox > "$BATS_TEST_TMPDIR/a.json"
+	run bash -c "cat $BATS_TEST_TMPDIR/a.json $BATS_TEST_TMPDIR/a.json | $C | jq -c '[.[].recipient] | length'"
+	assert_success
+	assert_output 10
+	run bash -c "printf '[{\"recipient\":\"a@example.com\"}][]\n[{\"recipient\":\"b@example.com\"}]' | $C | jq -c '[.[].recipient]'"
+	assert_success
+	assert_output '["a@example.com","b@example.com"]'
+	run bash -c "{ cat $BATS_TEST_TMPDIR/a.json; echo '{\"recipient\":\"c@example.com\"}'; } | $C 2>&1 >/dev/null"
+	assert_failure 1
+	assert_output --partial 'not a record: text after the JSON array'
+}

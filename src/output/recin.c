@@ -50,6 +50,7 @@ struct dsn_recin {
 	int	  nhdr;
 	json_t	 *array;	/* M_ARRAY: the whole array */
 	size_t	  ai;
+	size_t	  afed, alast;	/* bytes given to Jansson, in the last call */
 	long	  lineno;	/* physical lines read */
 	long	  recline;	/* first line of the last record */
 	char	  binary[128];	/* why the input is not records */
@@ -874,18 +875,70 @@ array_read(void *buf, size_t len, void *arg)
 		n = len;
 	memcpy(buf, r->in + r->ipos, n);
 	r->ipos += n;
+	r->afed += n;
+	r->alast = n;
 	return n;
+}
+
+/*
+ * Gives back what Jansson took past the end of the array (it reads in
+ * chunks; je.position is where the value ended, an int that may have
+ * wrapped, hence the difference taken modulo 2^32).  What it took is
+ * the tail of the last chunk, still in the block.
+ */
+static void
+array_unread(struct dsn_recin *r, const json_error_t *je)
+{
+	uint32_t over = (uint32_t)r->afed - (uint32_t)je->position;
+
+	if (over <= r->alast)
+		r->ipos -= over;
+}
+
+/*
+ * After an array: 0 at the end of the input, 1 when another array
+ * follows (cat a.json b.json), -1 with err set when anything else does.
+ */
+static int
+array_after(struct dsn_recin *r, char *err, size_t errlen)
+{
+	int c;
+
+	while ((c = peekc(r)) != EOF && strchr(" \t\r\n", c) != NULL)
+		r->ipos++;
+	if (c == EOF)
+		return r->rerr ? -2 : 0;
+	if (c == '[')
+		return 1;
+	snprintf(err, errlen, "text after the JSON array (byte '%c')",
+	    c >= 0x20 && c < 0x7f ? c : '?');
+	return -1;
 }
 
 static int
 next_array(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 {
 	json_error_t je;
+	int rc;
 
+again:
+	if (r->array != NULL && r->ai >= json_array_size(r->array)) {
+		if ((rc = array_after(r, err, errlen)) != 1) {
+			r->mode = M_END;
+			r->recline = (long)r->ai + 1;
+			return rc;
+		}
+		json_decref(r->array);
+		r->array = NULL;
+		r->ai = 0;
+	}
 	/* XXX recin: a JSON array is read whole; JSON Lines stream. */
 	if (r->array == NULL) {
+		r->afed = r->alast = 0;
 		r->array = json_load_callback(array_read, r,
 		    JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
+		if (r->array != NULL)
+			array_unread(r, &je);
 		if (r->array == NULL || !json_is_array(r->array)) {
 			snprintf(err, errlen, "not a JSON array: %s",
 			    r->array ? "wrong type" : je.text);
@@ -898,7 +951,7 @@ next_array(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 		no_nul(r->array);
 	}
 	if (r->ai >= json_array_size(r->array))
-		return 0;
+		goto again;
 	r->recline = (long)++r->ai;
 	*obj = json_incref(json_array_get(r->array, r->ai - 1));
 	if (check_record(obj, err, errlen) == -1) {
