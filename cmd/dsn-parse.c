@@ -112,25 +112,30 @@ usage(FILE *fp)
 	    "See dsn-parse(1).\n");
 }
 
-/* A size or count with an optional K/M/G suffix; exits 2 when bad. */
+/*
+ * A size or count with an optional K/M/G suffix; exits 2 when bad.  The
+ * suffix is checked against max before it multiplies, so a huge number
+ * cannot wrap round to a small one.
+ */
 static size_t
 number(const char *opt, const char *s, size_t max)
 {
 	unsigned long long v;
 	char *end;
+	int shift = 0;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
+		shift = 10, end++;
 	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
+		shift = 20, end++;
 	else if (*end == 'G' || *end == 'g')
-		v <<= 30, end++;
-	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v == 0 ||
-	    v > max)
-		errx(2, "--%s: bad value '%s'", opt, s);
-	return (size_t)v;
+		shift = 30, end++;
+	if (errno != 0 || *s < '0' || *s > '9' || *end != '\0' || v == 0 ||
+	    v > (unsigned long long)max >> shift)
+		errx(2, "--%s: bad value '%s' (from 1 to %zu)", opt, s, max);
+	return (size_t)(v << shift);
 }
 
 static void

@@ -364,3 +364,19 @@ assert len(rows) == 2 and all(len(r) == int(sys.argv[1]) for r in rows)
 	assert_output '{"recipient":"one@example.org","action":"failed","status":"5.1.1"}
 {"recipient":"two@example.org","action":"failed","status":"5.2.2"}'
 }
+
+@test "a limit whose suffix would overflow, or with a sign or blank -> usage error naming the range, not a wrapped small limit" {
+	# (2^54 + 1) K is 1024 once wrapped round 2^64.
+	run "$P" --max-message-size 18014398509481985K "$S"
+	assert_failure 2
+	assert_output "dsn-parse: --max-message-size: bad value '18014398509481985K' (from 1 to 1099511627776)"
+	for v in 1025G -5 +5 ' 5' 0; do
+		run "$P" --max-message-size "$v" "$S"
+		assert_failure 2
+	done
+	run "$P" --max-message-size 1024G "$S"
+	assert_success
+	run "$P" --max-depth 10001 "$S"
+	assert_failure 2
+	assert_output --partial '(from 1 to 10000)'
+}
