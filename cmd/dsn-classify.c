@@ -10,6 +10,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,6 +434,7 @@ main(int argc, char **argv)
 	struct opts	 o = { 0, 1, 0, 0, -1, 0, 0 };
 	struct run	 r;
 	char		 errbuf[512], *end;
+	unsigned long	 ul;
 	int		 c, check = 0, nrules = 0, status;
 
 	memset(&r, 0, sizeof(r));
@@ -462,11 +464,14 @@ main(int argc, char **argv)
 			o.csv_raw = 1;
 			break;
 		case 'M':
+			/* Checked before it is narrowed to unsigned. */
 			errno = 0;
-			o.limit = strtoul(optarg, &end, 10);
-			if (errno || *end != '\0' || o.limit == 0)
-				errx(2, "--match-limit: want a positive "
-				    "number");
+			ul = strtoul(optarg, &end, 10);
+			if (errno || *optarg < '0' || *optarg > '9' ||
+			    *end != '\0' || ul == 0 || ul > UINT_MAX)
+				errx(2, "--match-limit: want a number from 1 "
+				    "to %u", UINT_MAX);
+			o.limit = (unsigned)ul;
 			break;
 		case 'L':
 			list_reasons();

@@ -378,3 +378,15 @@ setup() {
 	assert_failure 1
 	assert_output --partial 'not a record: text after the JSON array'
 }
+
+@test "--match-limit past the unsigned range or negative -> usage error, not a wrapped limit" {
+	bin/dsn-parse testdata/sample.mbox > "$BATS_TEST_TMPDIR/in"
+	# 2^32 + 1 would be a limit of 1 once narrowed.
+	for v in 4294967297 -5 ' 5' 0 x; do
+		run $C --match-limit "$v" "$BATS_TEST_TMPDIR/in"
+		assert_failure 2
+		assert_output 'dsn-classify: --match-limit: want a number from 1 to 4294967295'
+	done
+	run $C --match-limit 4294967295 "$BATS_TEST_TMPDIR/in"
+	assert_success
+}
