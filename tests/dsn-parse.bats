@@ -380,3 +380,10 @@ assert len(rows) == 2 and all(len(r) == int(sys.argv[1]) for r in rows)
 	assert_failure 2
 	assert_output --partial '(from 1 to 10000)'
 }
+
+@test "Amazon SES: an escaped NUL in a string -> the records still (text cut there); an empty bounceSubType -> category without '/'" {
+	run "$P" --fields recipient,status,diagnostic,category \
+	    testdata/formats/f3-amazonses-nul.eml
+	assert_success
+	assert_output '{"recipient":"slow@example.net","status":"4.2.2","diagnostic":"452 4.2.2 over quota","category":"Transient"}'
+}

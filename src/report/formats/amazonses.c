@@ -75,8 +75,11 @@ set_category(struct dsn_record *r, json_t *ev)
 	const char	*t = jstr(ev, "bounceType"), *st = jstr(ev, "bounceSubType");
 	char		 buf[128];
 
-	if (t == NULL)
+	/* An empty type or subtype is none (no stray "/"). */
+	if (t == NULL || *t == '\0')
 		return 0;
+	if (st != NULL && *st == '\0')
+		st = NULL;
 	snprintf(buf, sizeof(buf), "%.60s%s%.60s", t, st != NULL ? "/" : "",
 	    st != NULL ? st : "");
 	return dsn_record_sets(r, DSN_F_CATEGORY, buf);
@@ -209,12 +212,17 @@ ses_parse(struct report_ctx *ctx)
 		len = SES_JSON_MAX;
 	if ((p = unbreak(ctx->msg->arena, p, len, &len)) == NULL)
 		return -1;
-	o = json_loadb(p, len, JSON_DISABLE_EOF_CHECK, &e);
+	/*
+	 * An escaped NUL (\u0000) is valid JSON: allowed, so that one in
+	 * any string does not cost every record; C strings end at it.
+	 */
+	o = json_loadb(p, len, JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &e);
 	if (o == NULL)
 		return 0;
 	/* An SNS envelope carries the notification as a string. */
 	if ((msg = jstr(o, "Message")) != NULL &&
-	    (inner = json_loads(msg, 0, &e)) != NULL) {
+	    (inner = json_loadb(msg, json_string_length(json_object_get(o,
+	    "Message")), JSON_ALLOW_NUL, &e)) != NULL) {
 		json_decref(o);
 		o = inner;
 	}
