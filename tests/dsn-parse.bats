@@ -387,3 +387,21 @@ assert len(rows) == 2 and all(len(r) == int(sys.argv[1]) for r in rows)
 	assert_success
 	assert_output '{"recipient":"slow@example.net","status":"4.2.2","diagnostic":"452 4.2.2 over quota","category":"Transient"}'
 }
+
+@test "-r over a folder with a dangling link, a link loop and a link to a folder above -> each bad link reported, exit 1, the walk ends" {
+	mkdir -p "$T/f/a"
+	cp testdata/std/arf.eml "$T/f/1"
+	cp testdata/std/arf.eml "$T/f/a/2"
+	ln -s /nonexistent/x "$T/f/dangling"
+	ln -s loop2 "$T/f/loop1"
+	ln -s loop1 "$T/f/loop2"
+	ln -s .. "$T/f/a/up"
+	run timeout 20 "$P" -r --fields recipient "$T/f"
+	assert_failure 1
+	assert_line "dsn-parse: $T/f/dangling: No such file or directory"
+	assert_line "dsn-parse: $T/f/loop1: Too many levels of symbolic links"
+	assert_line "dsn-parse: $T/f/loop2: Too many levels of symbolic links"
+	run bash -c "timeout 20 $P -r --fields recipient $T/f 2>/dev/null"
+	assert_output '{"recipient":"frank@example.net"}
+{"recipient":"frank@example.net"}'
+}

@@ -5,8 +5,9 @@
  * other directory (MH or plain) gives its files and, when recursing, its
  * sub-directories.  Names that start with a dot are skipped there
  * (.mh_sequences and the like), and symbolic links to directories are
- * not followed, so a walk always ends.  Names sort numerically when both
- * are numbers (MH), else bytewise.  Opening the files is source.c's job;
+ * not followed, so a walk always ends; a link that leads nowhere is
+ * listed as a file, for the opening to report.  Names sort numerically
+ * when both are numbers (MH), else bytewise.  Opening the files is source.c's job;
  * the listing owns its path strings until walk_dir_free().
  */
 #include <sys/stat.h>
@@ -166,7 +167,15 @@ add_entries(struct walk_dir *w, size_t *cap, const char *dir, int recurse,
 				rc = add(w, cap, p, 1);
 			else
 				free(p);
-		} else if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+		} else if (stat(p, &st) == 0 ? S_ISREG(st.st_mode) :
+		    lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+			/*
+			 * A symbolic link that leads nowhere (dangling, a
+			 * loop) is listed as a file, so that opening it
+			 * reports why, as when it is named itself.  A
+			 * name gone since readdir (a mail reader moved
+			 * it) is no link: skipped quietly.
+			 */
 			rc = add(w, cap, p, 0);
 		else if (recurse && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
 			rc = add(w, cap, p, 1);
