@@ -41,6 +41,7 @@ struct run {
 	struct dsn_rules	*rules;
 	struct dsn_recout	*out;
 	int			 fmt;		/* of the output, once open */
+	int			 infmt;		/* of the first input, or -1 */
 	char			**cols;		/* the writer's columns */
 	int			 ncols, ccap;
 	FILE			*mem;		/* JSON: one row, as a line */
@@ -372,6 +373,13 @@ do_input(struct run *r, FILE *fp, const char *name)
 		json_decref(rec);
 		r->records++;
 	}
+	/*
+	 * Kept for a run without records: '[]' in gives "[]" out.
+	 * XXX csv: a CSV of a header only gets dsn-parse's columns, not
+	 * its own (recin does not hand out its header).
+	 */
+	if (r->infmt < 0)
+		r->infmt = dsn_recin_format(in);
 	dsn_recin_free(in);
 	return 0;
 }
@@ -440,6 +448,7 @@ main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
 	r.fmt = -1;
+	r.infmt = -1;
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error */
 	if ((r.rules = dsn_rules_new()) == NULL)
 		err(2, "rules");
@@ -522,7 +531,8 @@ main(int argc, char **argv)
 	}
 	status = run_inputs(&r, argc - optind, argv + optind);
 	if (r.fmt < 0)
-		r.fmt = o.fmt >= 0 ? o.fmt : DSN_OUT_JSONL;
+		r.fmt = o.fmt >= 0 ? o.fmt : r.infmt >= 0 ? r.infmt :
+		    DSN_OUT_JSONL;
 	finish_out(&r);
 	if (fflush(stdout) == EOF)
 		err(2, "stdout");

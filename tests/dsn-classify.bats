@@ -390,3 +390,15 @@ setup() {
 	run $C --match-limit 4294967295 "$BATS_TEST_TMPDIR/in"
 	assert_success
 }
+
+@test "an empty JSON array in -> '[]' out (valid JSON); a CSV of a header only -> a CSV header" {
+	run bash -c "printf '[]\n' | $C"
+	assert_success
+	assert_output '[]'
+	run bash -c "bin/dsn-parse --format csv < /dev/null | $C"
+	assert_success
+	assert_output "$(printf 'source,message,offset,report_id,type,format,date,reporting_mta,remote_mta,recipient,original_recipient,action,status,reply_code,diagnostic_type,diagnostic,last_attempt,sender,message_id,subject,list_id,feedback_type,bounce_to,smtp_command,category,reason,hard_bounce,rule\r')"
+	run bash -c "$C < /dev/null"
+	assert_success
+	assert_output ''
+}

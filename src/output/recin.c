@@ -924,8 +924,10 @@ next_array(struct dsn_recin *r, json_t **obj, char *err, size_t errlen)
 again:
 	if (r->array != NULL && r->ai >= json_array_size(r->array)) {
 		if ((rc = array_after(r, err, errlen)) != 1) {
-			r->mode = M_END;
-			r->recline = (long)r->ai + 1;
+			if (rc < 0) {
+				r->mode = M_END;
+				r->recline = (long)r->ai + 1;
+			}
 			return rc;
 		}
 		json_decref(r->array);
