@@ -405,3 +405,11 @@ assert len(rows) == 2 and all(len(r) == int(sys.argv[1]) for r in rows)
 	assert_output '{"recipient":"frank@example.net"}
 {"recipient":"frank@example.net"}'
 }
+
+@test "an encoded NUL in an RFC 2047 word (=00) -> a space, the words after it kept" {
+	sed 's/^Subject: =?UTF-8?B?UXVhcnRlcmx5?=/Subject: =?UTF-8?Q?Quar=00terly?=/' \
+	    testdata/std/rfc3464-single.eml > "$T/nul.eml"
+	run "$P" --fields subject "$T/nul.eml"
+	assert_success
+	assert_output '{"subject":"Quar terly réport"}'
+}

@@ -133,6 +133,13 @@ msg_decode_header(struct arena *a, const char *v, size_t len)
 	}
 	if (flush(&d) < 0)
 		return NULL;
+	/*
+	 * An encoded NUL (=00, or U+0000 in any charset) would end the
+	 * C string and lose the words after it: a space, as for a raw one.
+	 */
+	for (i = 0; i < d.o; i++)
+		if (d.out[i] == '\0')
+			d.out[i] = ' ';
 	d.out[d.o] = '\0';
 	return d.out;
 }
