@@ -402,3 +402,10 @@ setup() {
 	assert_success
 	assert_output ''
 }
+
+@test "a rules file starting with a UTF-8 BOM -> read as without it" {
+	printf '\357\273\277{"rules": [{"id": "bom-rule", "reason": "mailboxfull", "when": {"diagnostic": {"re": "no storage left"}}}]}' > "$BATS_TEST_TMPDIR/bom.json"
+	run $C --no-builtin --rules "$BATS_TEST_TMPDIR/bom.json" --check-rules
+	assert_success
+	assert_output '1 rules ok'
+}

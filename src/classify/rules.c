@@ -446,6 +446,11 @@ dsn_rules_load(struct dsn_rules *rs, const char *text, size_t len,
 	size_t		 i, n0 = rs->n;
 	int		 rc = -1;
 
+	/* A UTF-8 BOM, as some Windows editors write, is no JSON. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
 	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES,
 	    &je)) == NULL) {
 		snprintf(err, errlen, "%s:%d:%d: %s", name, je.line,
