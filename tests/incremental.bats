@@ -305,6 +305,14 @@ rcpts() {
 	assert_equal "$(cat "$T/st")" hello
 }
 
+@test "--state naming a directory -> exit 2, the system's reason, no advice to remove it" {
+	append "$D/rfc3464-single.eml" "$T/mb"
+	mkdir "$T/stdir"
+	run "$P" --state "$T/stdir" "$T/mb"
+	assert_failure 2
+	assert_output "dsn-parse: --state: $T/stdir: Is a directory"
+}
+
 # The nightly cron line of README.md and dsn-parse(1), run in $T/lists.
 cron() {
 	(cd "$T/lists" && PATH="$(dirname "$P"):$PATH" sh -c '

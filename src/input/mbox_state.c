@@ -145,6 +145,7 @@ dsn_mbox_state_load(const char *file, char *err, size_t errlen)
 		free(st);
 		return NULL;
 	}
+	errno = 0;
 	if (getline(&line, &cap, fp) == -1)
 		goto bad;
 	if (strcmp(line, MAGIC "\n") == 0)
@@ -168,8 +169,14 @@ dsn_mbox_state_load(const char *file, char *err, size_t errlen)
 	fclose(fp);
 	return st;
 bad:
-	snprintf(err, errlen, "%s: line %ld: not a dsn-parse state file "
-	    "(remove it to read every mbox from the start)", file, lineno);
+	/* A read error (a directory: EISDIR) is no sign of a bad file. */
+	if (ferror(fp))
+		snprintf(err, errlen, "%s: %s", file,
+		    strerror(errno ? errno : EIO));
+	else
+		snprintf(err, errlen, "%s: line %ld: not a dsn-parse state "
+		    "file (remove it to read every mbox from the start)",
+		    file, lineno);
 	free(line);
 	fclose(fp);
 	dsn_mbox_state_free(st);
