@@ -238,10 +238,21 @@ PY
 	assert_output --partial "rcpts: message 1: more than 7 recipients"
 	run "$P" --max-parts 10 "$T/many"
 	assert_failure 1
-	assert_output --partial "many: message 1: MIME tree or header cut"
+	assert_output --partial "many: message 1: cut at a limit: MIME parts (see --max-parts)"
 	run "$P" --max-depth 5 "$T/deep"
 	assert_failure 1
-	assert_output --partial "deep: message 1: MIME tree or header cut"
+	assert_output --partial "deep: message 1: cut at a limit: MIME nesting (see --max-depth)"
+	# A header over --max-header-size and one over --max-headers: both named.
+	{ printf 'From: a@example.com\n'
+	  for i in 1 2 3 4 5; do printf 'X-F%d: v\n' $i; done
+	  printf 'Subject: '; head -c 3000 /dev/zero | tr '\0' x
+	  printf '\n\nbody\n'; } > "$T/bighdr"
+	run "$P" --max-header-size 2K "$T/bighdr"
+	assert_failure 1
+	assert_output --partial "bighdr: message 1: cut at a limit: header size (see --max-header-size)"
+	run "$P" --max-header-size 2K --max-headers 2 "$T/bighdr"
+	assert_failure 1
+	assert_output --partial "bighdr: message 1: cut at a limit: header fields (see --max-headers), header size (see --max-header-size)"
 }
 
 @test "NUL bytes, binary junk and bad UTF-8 in every field -> no field lost" {
@@ -471,7 +482,7 @@ PY
 		    --fields sender,message_id,subject,bounce_to \
 		    testdata/sample.mbox
 		assert_failure 1
-		assert_output --partial "header cut at a limit"
+		assert_output --partial "cut at a limit: header size (see --max-header-size)"
 		# The bounce's own header is never read as the returned one.
 		refute_output --partial '"sender":"MAILER-DAEMON@'
 		refute_output --partial '"message_id":"20240304091502'

@@ -131,6 +131,12 @@ struct msg_part {
 	size_t		 textlen;
 };
 
+/* Which limit cut a message (bits of msg->truncated). */
+#define MSG_CUT_DEPTH		0x01	/* --max-depth */
+#define MSG_CUT_PARTS		0x02	/* --max-parts */
+#define MSG_CUT_HEADERS		0x04	/* --max-headers */
+#define MSG_CUT_HEADER_SIZE	0x08	/* --max-header-size */
+
 struct msg {
 	const char		*buf;
 	size_t			 len;
@@ -138,7 +144,7 @@ struct msg {
 	size_t			 nfields, capfields;
 	struct msg_part		*parts;		/* parts[0] is the message */
 	int			 nparts, capparts;
-	int			 truncated;	/* a limit cut the tree */
+	int			 truncated;	/* limits that cut it: MSG_CUT_* */
 	const char		**fdec;		/* msg_header() cache, by field */
 	size_t			 nfdec;
 	struct arena		*arena;

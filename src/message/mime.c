@@ -254,7 +254,7 @@ parse_multipart(struct msg *m, int pi, int depth)
 		if (s < cs)
 			s = cs;
 		if (m->nparts >= m->limits->mime_parts) {
-			m->truncated = 1;
+			m->truncated |= MSG_CUT_PARTS;
 			break;
 		}
 		c = parse_entity(m, b + cs, s - cs, depth + 1, pi, 0, deftype);
@@ -376,7 +376,7 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	while (msg_field_next(buf, hlen, &pos, &f)) {
 		last = (size_t)(f.name - buf);
 		if (n >= m->limits->header_count) {
-			m->truncated = 1;
+			m->truncated |= MSG_CUT_HEADERS;
 			continue;
 		}
 		if (add_field(m, &f) < 0)
@@ -390,7 +390,7 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		 * reaches the cut may have lost its end, and the body
 		 * starts at the real end of the header, not at the cut.
 		 */
-		m->truncated = 1;
+		m->truncated |= MSG_CUT_HEADER_SIZE;
 		if (pos == hlen && last != SIZE_MAX) {
 			if (n > 0 && m->nfields > p->field0 &&
 			    m->fields[m->nfields - 1].name == buf + last) {
@@ -410,7 +410,7 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		return -1;
 	p = &m->parts[pi];
 	if (depth >= m->limits->mime_depth) {
-		m->truncated = 1;
+		m->truncated |= MSG_CUT_DEPTH;
 		return pi;
 	}
 	/*
@@ -443,7 +443,7 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		}
 	} else if (is_encapsulated(p->type) && p->bodylen > 0) {
 		if (m->nparts >= m->limits->mime_parts) {
-			m->truncated = 1;
+			m->truncated |= MSG_CUT_PARTS;
 			return pi;
 		}
 		if ((b = msg_part_body(m, p, &bl)) == NULL)

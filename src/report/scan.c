@@ -50,6 +50,32 @@ drop_since(struct dsn_reclist *l, size_t first)
 		dsn_record_free(l->v[--l->n]);
 }
 
+/* Names the limits that cut a message, with the options to raise. */
+static void
+cut_says(int cut, char *err, size_t errlen)
+{
+	static const struct {
+		int		 bit;
+		const char	*what, *opt;
+	} cuts[] = {
+		{ MSG_CUT_DEPTH, "MIME nesting", "--max-depth" },
+		{ MSG_CUT_PARTS, "MIME parts", "--max-parts" },
+		{ MSG_CUT_HEADERS, "header fields", "--max-headers" },
+		{ MSG_CUT_HEADER_SIZE, "header size", "--max-header-size" },
+	};
+	const char *sep = " ";
+	size_t	 i, o;
+
+	o = (size_t)snprintf(err, errlen, "cut at a limit:");
+	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]) && o < errlen; i++) {
+		if ((cut & cuts[i].bit) == 0)
+			continue;
+		o += (size_t)snprintf(err + o, errlen - o, "%s%s (see %s)",
+		    sep, cuts[i].what, cuts[i].opt);
+		sep = ", ";
+	}
+}
+
 int
 dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
     struct dsn_reclist *out, char *err, size_t errlen)
@@ -105,9 +131,7 @@ dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
 		snprintf(err, errlen, "more than %d recipients, the rest "
 		    "dropped (see --max-recipients)", lim->recipients);
 	else if (got >= 0 && ctx.msg->truncated)
-		snprintf(err, errlen, "MIME tree or header cut at a limit "
-		    "(see --max-depth, --max-parts, --max-headers, "
-		    "--max-header-size)");
+		cut_says(ctx.msg->truncated, err, errlen);
 	dsn_record_free(ctx.base);
 	msg_free(ctx.msg);
 	return got;
