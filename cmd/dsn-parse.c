@@ -142,8 +142,13 @@ static void
 set_fields(struct opts *o, const char *list)
 {
 	char *copy, *name, *save, seen[DSN_F_COUNT];
+	size_t n = strlen(list);
 	int f;
 
+	/* strtok_r would pass over an empty name ("a,,b", "a,"). */
+	if (n == 0 || list[0] == ',' || list[n - 1] == ',' ||
+	    strstr(list, ",,") != NULL)
+		errx(2, "--fields: an empty field name in '%s'", list);
 	if ((copy = strdup(list)) == NULL)
 		err(2, "--fields");
 	o->ncols = 0;

@@ -92,6 +92,11 @@ strip() {
 	run "$P" --fields recipient,nosuch "$S"
 	assert_failure 2
 	assert_output --partial "nosuch"
+	for l in 'recipient,' ',recipient' 'recipient,,status' ''; do
+		run "$P" --fields "$l" "$S"
+		assert_failure 2
+		assert_output --partial "--fields: "
+	done
 	run "$P" --max-message-size 12Q "$S"
 	assert_failure 2
 }
