@@ -323,6 +323,18 @@ setup() {
 	assert_output '["recipient","status","diagnostic","x_note","reason","hard_bounce","rule"]'
 }
 
+@test "CSV header naming a column twice -> reported, exit 1, no record (no guess which holds the field)" {
+	printf 'recipient,status,recipient\r\na@example.com,5.1.1,b@example.com\r\n' \
+	    > $BATS_TEST_TMPDIR/dup.csv
+	run $C $BATS_TEST_TMPDIR/dup.csv
+	assert_failure 1
+	assert_output 'dsn-classify: '"$BATS_TEST_TMPDIR"'/dup.csv:1: not a record: CSV header names column "recipient" twice'
+	printf 'recipient,status\r\na@example.com,5.1.1\r\n' > $BATS_TEST_TMPDIR/one.csv
+	run $C $BATS_TEST_TMPDIR/one.csv
+	assert_success
+	assert_line --partial 'userunknown'
+}
+
 @test "CSV output: dsn-parse's fields always have columns; a field without one is reported, exit 1" {
 	printf '%s\n' '{"recipient":"a@example.com","x_first":"1"}' \
 	    '{"recipient":"b@example.com","status":"5.1.1","diagnostic":"x","x_later":"2"}' > $BATS_TEST_TMPDIR/in

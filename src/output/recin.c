@@ -1091,8 +1091,40 @@ cell_value(const char *name, const char *s, size_t n)
 }
 
 static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A non-empty name that n names hold twice (sorted copy: a hostile
+ * header may have millions of columns), NULL when none, (char *)-1 on
+ * allocation failure.
+ */
+static const char *
+dup_name(char **names, size_t n)
+{
+	const char *dup = NULL;
+	char **v;
+	size_t i;
+
+	if (n < 2)
+		return NULL;
+	if ((v = malloc(n * sizeof(*v))) == NULL)
+		return (const char *)-1;
+	memcpy(v, names, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_name);
+	for (i = 1; i < n && dup == NULL; i++)
+		if (v[i][0] != '\0' && strcmp(v[i], v[i - 1]) == 0)
+			dup = v[i];
+	free(v);
+	return dup;
+}
+
+static int
 read_header(struct dsn_recin *r, char *err, size_t errlen)
 {
+	const char *dup;
 	int i, rc;
 
 	if ((rc = read_row(r, err, errlen)) <= 0) {
@@ -1107,6 +1139,15 @@ read_header(struct dsn_recin *r, char *err, size_t errlen)
 		if (r->hdr[i] == NULL)
 			return -2;
 		r->nhdr++;
+	}
+	/* Which of two same-named columns holds the field?  Not a guess. */
+	if ((dup = dup_name(r->hdr, (size_t)r->nhdr)) == (const char *)-1)
+		return -2;
+	if (dup != NULL) {
+		snprintf(err, errlen, "CSV header names column \"%.60s\" "
+		    "twice", dup);
+		r->mode = M_END;
+		return -1;
 	}
 	return 1;
 }
