@@ -9,14 +9,19 @@
  * Input is read in large blocks and split with memchr; lines and rows are
  * bounded (RECIN_MAX).  Invalid UTF-8 is repaired and \u0000 becomes
  * U+FFFD; a raw NUL or control byte in a JSON line makes that line an
- * error, as RFC 8259 and Jansson have it.  A JSON line that is one flat object (strings, integers,
- * true, false, null; plain keys) is read here directly; any other line
- * goes to Jansson whole, so what is read never depends on this reader
- * being complete.  The reader owns its buffers; each record is a new
- * Jansson object the caller releases.
+ * error, as RFC 8259 and Jansson have it.  A JSON line that is one flat
+ * object (strings, integers, true, false, null; plain keys) is read here
+ * directly; any other line goes to Jansson whole, so what is read never
+ * depends on this reader being complete.  The reader owns its buffers;
+ * each record is a new Jansson object the caller releases.
  * XXX perf: building and freeing those objects (three allocations a
  * member) is now most of what reading costs dsn-classify; a flat
  * record view would avoid it, at the price of recin's and recout's API.
+ * XXX limits: an integer past Jansson's range ("reply_code":1e30 written
+ * as digits) makes the whole line an error ("too big integer") and a
+ * lone surrogate escape (\ud800) is refused as Jansson refuses it, where
+ * keeping the record with the value repaired would be kinder; CSV with
+ * CR-only line ends (old Mac) is not recognised as CSV.
  */
 #include <errno.h>
 #include <stdint.h>
