@@ -149,48 +149,21 @@ static const char *const orig_names[] = {
 };
 
 /*
- * Index in orig_names of the field named f, or -1: the length and the
- * first letter pick the one name it can be, compared only then.
+ * Index in orig_names of the field named f, or -1; the length and the
+ * first letter are compared before the whole name.
  */
 static int
 orig_field(const struct msg_field *f)
 {
-	int	 k, c;
+	int	 k;
 
-	if (f->namelen < 2 || f->namelen > 11)
-		return -1;
-	c = (unsigned char)f->name[0] | 0x20;
-	if (c < 'a' || c > 'z')
-		return -1;
-	switch (f->namelen * 32 + (c - 'a')) {
-	case 4 * 32 + 'f' - 'a':
-		k = 0;
-		break;
-	case 2 * 32 + 't' - 'a':
-		k = 1;
-		break;
-	case 7 * 32 + 's' - 'a':
-		k = 2;
-		break;
-	case 10 * 32 + 'm' - 'a':
-		k = 3;
-		break;
-	case 4 * 32 + 'd' - 'a':
-		k = 4;
-		break;
-	case 8 * 32 + 'r' - 'a':
-		k = 5;
-		break;
-	case 11 * 32 + 'r' - 'a':
-		k = 6;
-		break;
-	case 7 * 32 + 'l' - 'a':
-		k = 7;
-		break;
-	default:
-		return -1;
-	}
-	return msg_startcase(f->name, f->namelen, orig_names[k]) ? k : -1;
+	for (k = 0; orig_names[k] != NULL; k++)
+		if (strlen(orig_names[k]) == f->namelen &&
+		    ((unsigned char)f->name[0] | 0x20) ==
+		    ((unsigned char)orig_names[k][0] | 0x20) &&
+		    msg_startcase(f->name, f->namelen, orig_names[k]))
+			return k;
+	return -1;
 }
 
 /* Sets field k (orig_names) of b from its decoded value v. */
