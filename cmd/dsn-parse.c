@@ -341,8 +341,7 @@ long_values(struct run *r, const struct dsn_input_msg *m)
 				continue;
 			hit[f] = any = 1;
 			if (is_address(f)) {
-				free(rec->v[f]);
-				rec->v[f] = NULL;
+				(void)dsn_record_set(rec, f, NULL, 0);
 				continue;
 			}
 			n = max;

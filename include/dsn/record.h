@@ -6,6 +6,13 @@
  * the enum is the public field order of dsn-parse's output.  Numeric
  * fields (message, offset, reply_code) are kept as decimal strings and
  * written as JSON numbers.
+ *
+ * Values live in a small pool inside the record (one allocation for the
+ * record and most of its strings), the rest in malloc'd strings.  So v[]
+ * is read-only outside record.c: a value is changed through the setters
+ * and moved between records with dsn_record_move(), never by assigning
+ * or freeing a pointer.  Shortening a value in place (writing a NUL into
+ * it, moving its bytes down) is allowed.
  */
 #ifndef DSN_RECORD_H
 #define DSN_RECORD_H
@@ -43,6 +50,10 @@ enum dsn_field {
 
 struct dsn_record {
 	char	*v[DSN_F_COUNT];
+	/* Private to record.c: the pool (see above). */
+	size_t	 used;		/* pool bytes taken */
+	size_t	 last;		/* where the newest pool value starts */
+	char	 pool[];
 };
 
 /* Name of a field as written in output ("reply_code"), or NULL. */
@@ -76,6 +87,14 @@ int		 dsn_record_set(struct dsn_record *, enum dsn_field,
 /* Same for a NUL-terminated string. */
 int		 dsn_record_sets(struct dsn_record *, enum dsn_field,
 		    const char *s);
+
+/*
+ * Moves field f of from into to, leaving it absent in from; to's old
+ * value of f is dropped.  Returns 0, or -1 on allocation failure (both
+ * records then unchanged).
+ */
+int		 dsn_record_move(struct dsn_record *to, struct dsn_record *from,
+		    enum dsn_field f);
 
 /* Sets f only when it is still absent; same return values. */
 int		 dsn_record_default(struct dsn_record *, enum dsn_field,

@@ -4,7 +4,11 @@
  * A record owns its strings.  dsn_record_set() copies its input and
  * repairs it on the way in (UTF-8, control characters, white space), so
  * every later stage may trust that a field is clean one-line UTF-8.
+ * Values are bump-allocated from the pool at the end of the record and
+ * malloc'd only once it is full: a record and its strings are mostly one
+ * allocation, copied whole by dsn_record_dup().
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,24 +53,87 @@ dsn_field_is_number(enum dsn_field f)
 	    f == DSN_F_REPLY_CODE;
 }
 
+/*
+ * A record and its pool take 1 KiB: glibc serves that size from its
+ * per-thread cache, and most records' values fit.
+ */
+#define REC_SIZE	1024
+#define POOL_SIZE	(REC_SIZE - offsetof(struct dsn_record, pool))
+
+/* 1 when p points into r's pool (compared as integers: p may be any). */
+static int
+pooled(const struct dsn_record *r, const char *p)
+{
+	return (uintptr_t)p - (uintptr_t)r->pool < POOL_SIZE;
+}
+
+/* Drops the value of f; the newest pool value gives its bytes back. */
+static void
+drop(struct dsn_record *r, enum dsn_field f)
+{
+	char	*v = r->v[f];
+
+	if (v == NULL)
+		return;
+	if (!pooled(r, v))
+		free(v);
+	else if (v == r->pool + r->last)
+		r->used = r->last;
+	r->v[f] = NULL;
+}
+
+/*
+ * Sets f to a copy of the n bytes at s, already clean (taken from a
+ * record), in the pool when they fit.  -1 on allocation failure.
+ */
+static int
+put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
+{
+	char	*out;
+
+	drop(r, f);
+	if (POOL_SIZE - r->used > n) {
+		out = r->pool + r->used;
+		r->last = r->used;
+		r->used += n + 1;
+	} else if ((out = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	r->v[f] = out;
+	return 0;
+}
+
 struct dsn_record *
 dsn_record_new(void)
 {
-	return calloc(1, sizeof(struct dsn_record));
+	struct dsn_record	*r;
+
+	if ((r = malloc(REC_SIZE)) == NULL)
+		return NULL;
+	memset(r, 0, offsetof(struct dsn_record, pool));
+	return r;
 }
 
+/* One copy of the record and its pool; values outside it copied apart. */
 struct dsn_record *
 dsn_record_dup(const struct dsn_record *r)
 {
 	struct dsn_record	*d;
 	int			 i;
 
-	if ((d = dsn_record_new()) == NULL)
+	if ((d = malloc(REC_SIZE)) == NULL)
 		return NULL;
+	memcpy(d, r, offsetof(struct dsn_record, pool) + r->used);
+	for (i = 0; i < DSN_F_COUNT; i++)
+		if (r->v[i] != NULL && pooled(r, r->v[i]))
+			d->v[i] = d->pool + (r->v[i] - r->pool);
+		else
+			d->v[i] = NULL;
 	for (i = 0; i < DSN_F_COUNT; i++) {
-		if (r->v[i] == NULL)
+		if (r->v[i] == NULL || pooled(r, r->v[i]))
 			continue;
-		if ((d->v[i] = strdup(r->v[i])) == NULL) {
+		if (put_clean(d, i, r->v[i], strlen(r->v[i])) == -1) {
 			dsn_record_free(d);
 			return NULL;
 		}
@@ -81,11 +148,31 @@ dsn_record_free(struct dsn_record *r)
 
 	if (r == NULL)
 		return;
-	/* Most fields are absent: no call for those. */
 	for (i = 0; i < DSN_F_COUNT; i++)
-		if (r->v[i] != NULL)
+		if (r->v[i] != NULL && !pooled(r, r->v[i]))
 			free(r->v[i]);
 	free(r);
+}
+
+int
+dsn_record_move(struct dsn_record *to, struct dsn_record *from,
+    enum dsn_field f)
+{
+	char	*v;
+
+	if ((int)f < 0 || f >= DSN_F_COUNT)
+		return -1;
+	if ((v = from->v[f]) == NULL || !pooled(from, v)) {
+		/* Absent or malloc'd: the pointer changes hands. */
+		drop(to, f);
+		to->v[f] = v;
+		from->v[f] = NULL;
+		return 0;
+	}
+	if (put_clean(to, f, v, strlen(v)) == -1)
+		return -1;
+	drop(from, f);
+	return 0;
 }
 
 #define ONES	((uint64_t)0x0101010101010101ULL)
@@ -147,24 +234,51 @@ has_control(const unsigned char *p, size_t len)
 }
 
 /*
+ * Room for a U+FFFD in a value being cleaned into *out (cap bytes):
+ * from the first one, the buffer is made big enough for the worst case
+ * (three bytes for each byte of len), moved out of the pool if it was
+ * there.  -1 on allocation failure, *out then freed unless pooled.
+ */
+static int
+grow(char **out, size_t *cap, size_t o, size_t len, int *inpool)
+{
+	char	*big;
+
+	if (*cap >= len * 3 + 1)
+		return 0;
+	if (*inpool) {
+		if ((big = malloc(len * 3 + 1)) == NULL)
+			return -1;
+		memcpy(big, *out, o);
+		*inpool = 0;
+	} else if ((big = realloc(*out, len * 3 + 1)) == NULL) {
+		free(*out);
+		return -1;
+	}
+	*out = big;
+	*cap = len * 3 + 1;
+	return 0;
+}
+
+/*
  * One pass: runs of plain ASCII are copied whole (8 bytes checked at a
- * time), the rest byte by byte.  The copy is sized like the input, as
- * cleaning never makes a value longer, until a bad byte needs U+FFFD
- * (three bytes for one): only then is it grown to the worst case.
+ * time), the rest byte by byte.  The value is cleaned straight into the
+ * pool when len bytes fit there (cleaning never makes a value longer),
+ * else into a malloc'd copy sized like the input, until a bad byte
+ * needs U+FFFD (three bytes for one): see grow().
  */
 int
 dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
     size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	char			*out, *big;
-	size_t			 i, o, n, run;
-	int			 space, grown = 0;
+	char			*out;
+	size_t			 i, o, n, run, cap;
+	int			 space, inpool;
 
 	if ((int)f < 0 || f >= DSN_F_COUNT)
 		return -1;
-	free(r->v[f]);
-	r->v[f] = NULL;
+	drop(r, f);
 	if (s == NULL)
 		return 0;
 	/*
@@ -175,7 +289,12 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	    f == DSN_F_SENDER || f == DSN_F_BOUNCE_TO) && has_control(p, len))
 		return 0;
 
-	if (len > (((size_t)-1) - 1) / 3 || (out = malloc(len + 1)) == NULL)
+	if (len > (((size_t)-1) - 1) / 3)
+		return -1;
+	if ((inpool = POOL_SIZE - r->used > len)) {
+		out = r->pool + r->used;
+		cap = POOL_SIZE - r->used;
+	} else if ((out = malloc(cap = len + 1)) == NULL)
 		return -1;
 	o = 0;
 	space = 0;
@@ -207,14 +326,8 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 		space = 0;
 		/* NUL never gets here: control bytes are spaces above. */
 		if ((n = recutf8_seq(p + i, len - i)) == 0) {
-			if (!grown) {
-				if ((big = realloc(out, len * 3 + 1)) == NULL) {
-					free(out);
-					return -1;
-				}
-				out = big;
-				grown = 1;
-			}
+			if (grow(&out, &cap, o, len, &inpool) == -1)
+				return -1;
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
@@ -231,10 +344,15 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 		i += n;
 	}
 	if (o == 0) {
-		free(out);
+		if (!inpool)
+			free(out);
 		return 0;
 	}
 	out[o] = '\0';
+	if (inpool) {
+		r->last = r->used;
+		r->used += o + 1;
+	}
 	r->v[f] = out;
 	return 0;
 }

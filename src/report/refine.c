@@ -83,14 +83,13 @@ same_rcpt(const struct dsn_record *a, const struct dsn_record *b)
 /*
  * Keeps in w what it lacks from l: any absent field, but the fields of
  * the outcome (reply code, diagnostic, step) only from a record of the
- * same status class.
+ * same status class.  -1 on allocation failure.
  */
-static void
+static int
 fill_from(struct dsn_record *w, struct dsn_record *l)
 {
 	const char	*sw = w->v[DSN_F_STATUS], *sl = l->v[DSN_F_STATUS];
 	int		 same, f;
-	char		*t;
 
 	same = sw != NULL && sl != NULL && sw[0] == sl[0];
 	for (f = 0; f < DSN_F_COUNT; f++) {
@@ -100,16 +99,17 @@ fill_from(struct dsn_record *w, struct dsn_record *l)
 		    f == DSN_F_DIAGNOSTIC || f == DSN_F_DIAGNOSTIC_TYPE ||
 		    f == DSN_F_SMTP_COMMAND || f == DSN_F_CATEGORY))
 			continue;
-		t = w->v[f];
-		w->v[f] = l->v[f];
-		l->v[f] = t;
+		if (dsn_record_move(w, l, f) == -1)
+			return -1;
 	}
+	return 0;
 }
 
 /*
  * One record per recipient (and type) within the report: the repeated
  * ones are merged into the first place, keeping the weightiest record
- * and what the others add.  Returns how many records were dropped.
+ * and what the others add.  Returns how many records were dropped, or
+ * -1 on allocation failure.
  * XXX merge: quadratic in the report's records (bounded by
  * --max-recipients, 1000 by default); a hash would make it linear.
  */
@@ -132,7 +132,8 @@ merge_repeats(struct report_ctx *ctx)
 				l->v[i] = l->v[j];
 				l->v[j] = t;
 			}
-			fill_from(l->v[i], l->v[j]);
+			if (fill_from(l->v[i], l->v[j]) == -1)
+				return -1;
 			dsn_record_free(l->v[j]);
 			memmove(&l->v[j], &l->v[j + 1],
 			    (l->n - j - 1) * sizeof(l->v[0]));
@@ -514,7 +515,8 @@ report_refine(struct report_ctx *ctx)
 	size_t			 i, tl = 0, n;
 	int			 dropped, done = 0, text = 0;
 
-	dropped = merge_repeats(ctx);
+	if ((dropped = merge_repeats(ctx)) < 0)
+		return -1;
 	n = l->n - ctx->first;
 	for (i = ctx->first; i < l->n && done < REF_RECORDS; i++) {
 		if (!wants_text(l->v[i]))

@@ -159,6 +159,42 @@ test_record(void)
 	dsn_record_free(r);
 }
 
+/*
+ * Values past the record's inner pool (long ones, many sets, a bad
+ * byte growing a value) stay whole through dup and move.
+ */
+static void
+test_record_pool(void)
+{
+	struct dsn_record	*a = dsn_record_new(), *b, *c;
+	char			 big[3000], bad[600];
+	int			 i;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memset(bad, '\xff', sizeof(bad));
+	for (i = 0; i < 40; i++)
+		dsn_record_sets(a, DSN_F_SUBJECT, i % 2 ? "odd" : "even one");
+	dsn_record_sets(a, DSN_F_DIAGNOSTIC, big);
+	dsn_record_set(a, DSN_F_CATEGORY, bad, sizeof(bad));
+	dsn_record_sets(a, DSN_F_STATUS, "5.1.1");
+	b = dsn_record_dup(a);
+	dsn_record_free(a);
+	check_str("pool dup short", b->v[DSN_F_STATUS], "5.1.1");
+	check_str("pool dup long", b->v[DSN_F_DIAGNOSTIC], big);
+	check_int("pool dup grown", (int)strlen(b->v[DSN_F_CATEGORY]),
+	    3 * (int)sizeof(bad));
+	check_str("pool overwritten", b->v[DSN_F_SUBJECT], "odd");
+	c = dsn_record_new();
+	for (i = 0; i < DSN_F_COUNT; i++)
+		check_int("pool move", dsn_record_move(c, b, i), 0);
+	dsn_record_free(b);
+	check_str("pool moved short", c->v[DSN_F_STATUS], "5.1.1");
+	check_str("pool moved long", c->v[DSN_F_DIAGNOSTIC], big);
+	check_str("pool moved absent", c->v[DSN_F_SENDER], NULL);
+	dsn_record_free(c);
+}
+
 /* Back to back delimiters give an empty part, never a negative length. */
 static void
 test_adjacent_delims(void)
@@ -228,6 +264,7 @@ main(void)
 	test_decoders();
 	test_charset_addr();
 	test_record();
+	test_record_pool();
 	if (failures)
 		printf("test_message: %d failures\n", failures);
 	return failures != 0;
