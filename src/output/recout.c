@@ -12,6 +12,9 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +25,8 @@ struct dsn_recout {
 	FILE		 *fp;
 	enum dsn_outfmt	  fmt;
 	char		**cols;
-	char		**keys;		/* JSON: ',' "name" ':', escaped */
-	size_t		 *keylen;
+	char		**keys;		/* JSON: ',' "name" ':' "null" */
+	size_t		 *keylen;	/* without the "null" */
 	int		 *idx;		/* field of each column, or -1 */
 	int		  ncols;
 	int		  flags;
@@ -110,63 +113,91 @@ flush_row(struct dsn_recout *w)
 	return 0;
 }
 
+/* 1 when s (n bytes) is a JSON integer of fewer than 20 characters. */
 static int
-is_json_int(const char *s)
+is_json_int(const char *s, size_t n)
 {
-	const char *p = s;
+	size_t i = s[0] == '-';
 
-	if (*p == '-')
-		p++;
-	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] != '\0'))
+	if (n >= 20 || i >= n || s[i] < '0' || s[i] > '9' ||
+	    (s[i] == '0' && n > i + 1))
 		return 0;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return *p == '\0' && p - s < 20;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
 }
 
 #define ONES	((uint64_t)0x0101010101010101ULL)
 #define HIGHS	(ONES * 0x80)
 #define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
 
-/*
- * Non-zero when the 8 bytes at p are all json_plain: none below 0x20,
- * none from 0x80, no '"' and no '\\'.
- */
-static int
-json_plain8(const unsigned char *p)
+/* x as read from little-endian memory: byte 0 lowest. */
+static uint64_t
+le64(uint64_t x)
 {
-	uint64_t x;
-
-	memcpy(&x, p, 8);
-	return ((x | (x - ONES * 0x20)) & HIGHS) == 0 &&
-	    !HASZERO(x ^ (ONES * '"')) && !HASZERO(x ^ (ONES * '\\'));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(x);
+#else
+	return x;
+#endif
 }
 
 /*
- * Writes s (n bytes) as a JSON string: escaped, repaired, quoted.  Runs
- * of plain bytes (8 checked at a time) and valid UTF-8 are copied
- * whole.
+ * Length of the run of json_plain bytes at p[0..n): 16 bytes a time
+ * with SSE2, then 8 (a block's first bad byte is its lowest flagged
+ * one: borrows only flag bytes above it), then one by one.
  */
-static void
-put_json_string(struct dsn_recout *w, const char *s, size_t n)
+static size_t
+plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t x, bad;
+#if defined(__SSE2__)
+	const __m128i ctl = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"'),
+	    bs = _mm_set1_epi8('\\');
+	__m128i b;
+	int m;
+
+	for (; i + 16 <= n; i += 16) {
+		b = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* Signed: bytes from 0x80 are below 0x20 too. */
+		m = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(b, ctl),
+		    _mm_or_si128(_mm_cmpeq_epi8(b, q), _mm_cmpeq_epi8(b, bs))));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+	}
+#endif
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		bad = ((x | (x - ONES * 0x20)) & HIGHS) |
+		    HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'));
+		if (bad != 0)
+			return i + (size_t)__builtin_ctzll(le64(bad)) / 8;
+	}
+	while (i < n && json_plain[p[i]])
+		i++;
+	return i;
+}
+
+/*
+ * Writes s (n bytes) at o as a JSON string: escaped, repaired, quoted;
+ * returns the end.  o has room for 6 * n + 2 bytes (every byte becomes
+ * 6 at most: "\u001f", "\ufffd").  Runs of plain bytes and valid UTF-8
+ * are copied whole.
+ */
+static char *
+json_quote(char *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run, k;
 	unsigned char c;
-	char *o;
 
-	/* Every byte becomes 6 at most ("\u001f", "\ufffd"). */
-	if (n > ((size_t)-1) / 8 || reserve(w, n * 6 + 2) == -1)
-		return;
-	o = w->ob + w->olen;
 	*o++ = '"';
 	while (i < n) {
 		run = i;
-		while (i + 8 <= n && json_plain8(p + i))
-			i += 8;
-		while (i < n && json_plain[p[i]])
-			i++;
+		i += plain_run(p + i, n - i);
 		while (i < n && p[i] >= 0x80 &&
 		    (k = recutf8_seq(p + i, n - i)) > 0)
 			i += k;
@@ -196,7 +227,16 @@ put_json_string(struct dsn_recout *w, const char *s, size_t n)
 		}
 	}
 	*o++ = '"';
-	w->olen = (size_t)(o - w->ob);
+	return o;
+}
+
+/* json_quote() into the row buffer. */
+static void
+put_json_string(struct dsn_recout *w, const char *s, size_t n)
+{
+	if (n > ((size_t)-1) / 8 || reserve(w, n * 6 + 2) == -1)
+		return;
+	w->olen = (size_t)(json_quote(w->ob + w->olen, s, n) - w->ob);
 }
 
 static int
@@ -261,7 +301,10 @@ dsn_outfmt_parse(const char *s)
 	return -1;
 }
 
-/* The escaped key of every JSON column, with its separators. */
+/*
+ * The escaped key of every JSON column with its separators, and "null"
+ * after it: an absent value is then one copy.
+ */
 static int
 make_keys(struct dsn_recout *w)
 {
@@ -277,10 +320,11 @@ make_keys(struct dsn_recout *w)
 			putch(w, ',');
 		put_json_string(w, w->cols[i], strlen(w->cols[i]));
 		putch(w, ':');
+		w->keylen[i] = w->olen;
+		put(w, "null", 4);
 		if (w->failed || (w->keys[i] = malloc(w->olen)) == NULL)
 			return -1;
 		memcpy(w->keys[i], w->ob, w->olen);
-		w->keylen[i] = w->olen;
 	}
 	w->olen = 0;
 	return 0;
@@ -365,30 +409,70 @@ put_key(struct dsn_recout *w, int i)
 	put(w, w->keys[i], w->keylen[i]);
 }
 
+/*
+ * The fields of a record as JSON members: their room is reserved at
+ * once (the lengths measured first), then written without checks.
+ */
+static void
+json_fields(struct dsn_recout *w, const struct dsn_record *r)
+{
+	size_t len[DSN_F_COUNT], need = 0, n;
+	const char *v;
+	char *o;
+	int i, f;
+
+	for (i = 0; i < w->ncols; i++) {
+		f = w->idx[i];
+		if (f < 0 || r->v[f] == NULL) {
+			need += w->keylen[i] + 4;
+			continue;
+		}
+		if ((n = len[f] = strlen(r->v[f])) > ((size_t)-1) / 16 ||
+		    need > ((size_t)-1) / 4) {
+			w->failed = 1;
+			return;
+		}
+		need += w->keylen[i] + n * 6 + 2;
+	}
+	if (reserve(w, need) == -1)
+		return;
+	o = w->ob + w->olen;
+	for (i = 0; i < w->ncols; i++) {
+		f = w->idx[i];
+		if (f < 0 || (v = r->v[f]) == NULL) {
+			memcpy(o, w->keys[i], w->keylen[i] + 4);
+			o += w->keylen[i] + 4;
+			continue;
+		}
+		memcpy(o, w->keys[i], w->keylen[i]);
+		o += w->keylen[i];
+		if (dsn_field_is_number(f) && is_json_int(v, len[f])) {
+			memcpy(o, v, len[f]);
+			o += len[f];
+		} else
+			o = json_quote(o, v, len[f]);
+	}
+	w->olen = (size_t)(o - w->ob);
+}
+
 int
 dsn_recout_record(struct dsn_recout *w, const struct dsn_record *r)
 {
 	const char *v;
-	int i, csv = w->fmt == DSN_OUT_CSV;
+	int i;
 
 	begin_row(w);
+	if (w->fmt != DSN_OUT_CSV) {
+		json_fields(w, r);
+		return end_row(w);
+	}
 	for (i = 0; i < w->ncols; i++) {
 		v = w->idx[i] >= 0 ? r->v[w->idx[i]] : NULL;
-		if (csv) {
-			if (i > 0)
-				putch(w, ',');
-			if (v != NULL)
-				put_csv_cell(w, v, strlen(v),
-				    !(w->flags & DSN_RECOUT_CSV_RAW));
-			continue;
-		}
-		put_key(w, i);
-		if (v == NULL)
-			put(w, "null", 4);
-		else if (dsn_field_is_number(w->idx[i]) && is_json_int(v))
-			puts_(w, v);
-		else
-			put_json_string(w, v, strlen(v));
+		if (i > 0)
+			putch(w, ',');
+		if (v != NULL)
+			put_csv_cell(w, v, strlen(v),
+			    !(w->flags & DSN_RECOUT_CSV_RAW));
 	}
 	return end_row(w);
 }
