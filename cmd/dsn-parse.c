@@ -336,6 +336,8 @@ long_values(struct run *r, const struct dsn_input_msg *m)
 	for (i = 0; i < r->list.n; i++) {
 		struct dsn_record *rec = r->list.v[i];
 
+		if (dsn_record_maxlen(rec) <= max)
+			continue;	/* none can be too long: not measured */
 		for (f = 0; f < DSN_F_COUNT; f++) {
 			if (rec->v[f] == NULL || (n = strlen(rec->v[f])) <= max)
 				continue;

@@ -51,9 +51,10 @@ enum dsn_field {
 struct dsn_record {
 	char	*v[DSN_F_COUNT];
 	/* Private to record.c: the pool (see above). */
-	size_t	 used;		/* pool bytes taken */
-	size_t	 last;		/* where the newest pool value starts */
-	char	 pool[];
+	size_t		 used;	/* pool bytes taken */
+	size_t		 last;	/* where the newest pool value starts */
+	unsigned long	 heap;	/* bit f: v[f] is malloc'd */
+	char		 pool[];
 };
 
 /* Name of a field as written in output ("reply_code"), or NULL. */
@@ -89,9 +90,15 @@ int		 dsn_record_sets(struct dsn_record *, enum dsn_field,
 		    const char *s);
 
 /*
+ * A length no value of the record exceeds (a bound, cheaper than
+ * measuring each value); (size_t)-1 when it would take measuring.
+ */
+size_t		 dsn_record_maxlen(const struct dsn_record *);
+
+/*
  * Moves field f of from into to, leaving it absent in from; to's old
- * value of f is dropped.  Returns 0, or -1 on allocation failure (both
- * records then unchanged).
+ * value of f is dropped.  Returns 0, or -1 on allocation failure (f is
+ * then absent in to, from unchanged).
  */
 int		 dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 		    enum dsn_field f);

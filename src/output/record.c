@@ -60,12 +60,10 @@ dsn_field_is_number(enum dsn_field f)
 #define REC_SIZE	1024
 #define POOL_SIZE	(REC_SIZE - offsetof(struct dsn_record, pool))
 
-/* 1 when p points into r's pool (compared as integers: p may be any). */
-static int
-pooled(const struct dsn_record *r, const char *p)
-{
-	return (uintptr_t)p - (uintptr_t)r->pool < POOL_SIZE;
-}
+/* The bit of field f in r->heap. */
+#define HEAP_BIT(f)	(1UL << (f))
+
+_Static_assert(DSN_F_COUNT <= 32, "one bit per field in heap");
 
 /* Drops the value of f; the newest pool value gives its bytes back. */
 static void
@@ -75,9 +73,10 @@ drop(struct dsn_record *r, enum dsn_field f)
 
 	if (v == NULL)
 		return;
-	if (!pooled(r, v))
+	if (r->heap & HEAP_BIT(f)) {
 		free(v);
-	else if (v == r->pool + r->last)
+		r->heap &= ~HEAP_BIT(f);
+	} else if (v == r->pool + r->last)
 		r->used = r->last;
 	r->v[f] = NULL;
 }
@@ -98,6 +97,8 @@ put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
 		r->used += n + 1;
 	} else if ((out = malloc(n + 1)) == NULL)
 		return -1;
+	else
+		r->heap |= HEAP_BIT(f);
 	memcpy(out, s, n);
 	out[n] = '\0';
 	r->v[f] = out;
@@ -120,19 +121,20 @@ struct dsn_record *
 dsn_record_dup(const struct dsn_record *r)
 {
 	struct dsn_record	*d;
+	unsigned long		 h;
 	int			 i;
 
 	if ((d = malloc(REC_SIZE)) == NULL)
 		return NULL;
 	memcpy(d, r, offsetof(struct dsn_record, pool) + r->used);
+	d->heap = 0;
 	for (i = 0; i < DSN_F_COUNT; i++)
-		if (r->v[i] != NULL && pooled(r, r->v[i]))
+		if (r->v[i] != NULL && !(r->heap & HEAP_BIT(i)))
 			d->v[i] = d->pool + (r->v[i] - r->pool);
 		else
 			d->v[i] = NULL;
-	for (i = 0; i < DSN_F_COUNT; i++) {
-		if (r->v[i] == NULL || pooled(r, r->v[i]))
-			continue;
+	for (h = r->heap; h != 0; h &= h - 1) {
+		i = __builtin_ctzl(h);
 		if (put_clean(d, i, r->v[i], strlen(r->v[i])) == -1) {
 			dsn_record_free(d);
 			return NULL;
@@ -144,14 +146,19 @@ dsn_record_dup(const struct dsn_record *r)
 void
 dsn_record_free(struct dsn_record *r)
 {
-	int	 i;
+	unsigned long	 h;
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < DSN_F_COUNT; i++)
-		if (r->v[i] != NULL && !pooled(r, r->v[i]))
-			free(r->v[i]);
+	for (h = r->heap; h != 0; h &= h - 1)
+		free(r->v[__builtin_ctzl(h)]);
 	free(r);
+}
+
+size_t
+dsn_record_maxlen(const struct dsn_record *r)
+{
+	return r->heap != 0 ? (size_t)-1 : r->used;
 }
 
 int
@@ -162,10 +169,14 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 
 	if ((int)f < 0 || f >= DSN_F_COUNT)
 		return -1;
-	if ((v = from->v[f]) == NULL || !pooled(from, v)) {
-		/* Absent or malloc'd: the pointer changes hands. */
-		drop(to, f);
+	drop(to, f);
+	if ((v = from->v[f]) == NULL)
+		return 0;
+	if (from->heap & HEAP_BIT(f)) {
+		/* A malloc'd value changes hands. */
 		to->v[f] = v;
+		to->heap |= HEAP_BIT(f);
+		from->heap &= ~HEAP_BIT(f);
 		from->v[f] = NULL;
 		return 0;
 	}
@@ -352,7 +363,8 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	if (inpool) {
 		r->last = r->used;
 		r->used += o + 1;
-	}
+	} else
+		r->heap |= HEAP_BIT(f);
 	r->v[f] = out;
 	return 0;
 }

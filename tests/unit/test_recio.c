@@ -33,9 +33,13 @@ sample(void)
 	dsn_record_sets(r, DSN_F_DIAGNOSTIC, "=HYPERLINK(\"x\")");
 	dsn_record_sets(r, DSN_F_SUBJECT, "-5");
 	dsn_record_sets(r, DSN_F_LIST_ID, "'+x");
-	/* Bypass the setter's repair: the writer must cope by itself. */
-	free(r->v[DSN_F_SENDER]);
-	r->v[DSN_F_SENDER] = strdup("bad \xff\xfe bytes \xc3");
+	/*
+	 * Bypass the setter's repair (bytes changed in place): the writer
+	 * must cope by itself.
+	 */
+	dsn_record_sets(r, DSN_F_SENDER, "bad XX bytes X");
+	memcpy(r->v[DSN_F_SENDER] + 4, "\xff\xfe", 2);
+	r->v[DSN_F_SENDER][13] = '\xc3';
 	return r;
 }
 
