@@ -143,10 +143,35 @@ le64(uint64_t x)
 #endif
 }
 
+/* The bytes of x that are not json_plain: their high bits. */
+static uint64_t
+bad8(uint64_t x)
+{
+	return ((x | (x - ONES * 0x20)) & HIGHS) |
+	    HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'));
+}
+
+#if defined(__SSE2__)
+/* The bytes of the 16 at p that are not json_plain: a bit each. */
+static unsigned
+bad16(const unsigned char *p)
+{
+	const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+	/* Signed: bytes from 0x80 are below 0x20 too. */
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmplt_epi8(b, _mm_set1_epi8(0x20)),
+	    _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')))));
+}
+#endif
+
 /*
  * Length of the run of json_plain bytes at p[0..n): 16 bytes a time
- * with SSE2, then 8 (a block's first bad byte is its lowest flagged
- * one: borrows only flag bytes above it), then one by one.
+ * with SSE2, else 8 (a block's first bad byte is its lowest flagged
+ * one: borrows only flag bytes above it).  The tail is read as the
+ * block ending at p + n, the flags of bytes already checked shifted
+ * out, when the string is that long; else byte by byte.
  */
 static size_t
 plain_run(const unsigned char *p, size_t n)
@@ -154,26 +179,25 @@ plain_run(const unsigned char *p, size_t n)
 	size_t i = 0;
 	uint64_t x, bad;
 #if defined(__SSE2__)
-	const __m128i ctl = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"'),
-	    bs = _mm_set1_epi8('\\');
-	__m128i b;
-	int m;
+	unsigned m;
 
-	for (; i + 16 <= n; i += 16) {
-		b = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		/* Signed: bytes from 0x80 are below 0x20 too. */
-		m = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(b, ctl),
-		    _mm_or_si128(_mm_cmpeq_epi8(b, q), _mm_cmpeq_epi8(b, bs))));
-		if (m != 0)
-			return i + (size_t)__builtin_ctz((unsigned)m);
+	for (; i + 16 <= n; i += 16)
+		if ((m = bad16(p + i)) != 0)
+			return i + (size_t)__builtin_ctz(m);
+	if (i < n && n >= 16) {
+		m = bad16(p + n - 16) >> (i - (n - 16));
+		return m != 0 ? i + (size_t)__builtin_ctz(m) : n;
 	}
 #endif
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&x, p + i, 8);
-		bad = ((x | (x - ONES * 0x20)) & HIGHS) |
-		    HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'));
-		if (bad != 0)
+		if ((bad = bad8(x)) != 0)
 			return i + (size_t)__builtin_ctzll(le64(bad)) / 8;
+	}
+	if (i < n && n >= 8) {
+		memcpy(&x, p + n - 8, 8);
+		bad = le64(bad8(x)) >> (8 * (i - (n - 8)));
+		return bad != 0 ? i + (size_t)__builtin_ctzll(bad) / 8 : n;
 	}
 	while (i < n && json_plain[p[i]])
 		i++;
