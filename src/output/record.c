@@ -293,6 +293,12 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	if (s == NULL)
 		return 0;
 	/*
+	 * One word, as most values are (codes, names, addresses, paths):
+	 * kept as it is, with no control byte to look for.
+	 */
+	if (len > 0 && plain_len(p, len) == len)
+		return put_clean(r, f, s, len);
+	/*
 	 * An address with a control byte is not an address: left null,
 	 * never made into another one by turning the byte into a space.
 	 */
