@@ -82,15 +82,14 @@ drop(struct dsn_record *r, enum dsn_field f)
 }
 
 /*
- * Sets f to a copy of the n bytes at s, already clean (taken from a
- * record), in the pool when they fit.  -1 on allocation failure.
+ * Sets f, absent, to a copy of the n bytes at s, known clean, in the
+ * pool when they fit.  -1 on allocation failure.
  */
 static int
 put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
 {
 	char	*out;
 
-	drop(r, f);
 	if (POOL_SIZE - r->used > n) {
 		out = r->pool + r->used;
 		r->last = r->used;
