@@ -37,6 +37,12 @@ struct dsn_recout {
 	size_t		  olen, ocap;
 };
 
+/*
+ * Room of a JSON key (with "null"): field names fit, so a key is
+ * copied as KEY_SLOT bytes, a size the compiler copies inline.
+ */
+#define KEY_SLOT	32
+
 /* Bytes that go into a JSON string as they are. */
 static const unsigned char json_plain[256] = {
 	['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -327,7 +333,8 @@ dsn_outfmt_parse(const char *s)
 
 /*
  * The escaped key of every JSON column with its separators, and "null"
- * after it: an absent value is then one copy.
+ * after it: an absent value is then one copy.  Each takes KEY_SLOT
+ * bytes at least, so a short one is copied whole with a constant size.
  */
 static int
 make_keys(struct dsn_recout *w)
@@ -346,7 +353,8 @@ make_keys(struct dsn_recout *w)
 		putch(w, ':');
 		w->keylen[i] = w->olen;
 		put(w, "null", 4);
-		if (w->failed || (w->keys[i] = malloc(w->olen)) == NULL)
+		if (w->failed || (w->keys[i] = calloc(1, w->olen < KEY_SLOT ?
+		    KEY_SLOT : w->olen)) == NULL)
 			return -1;
 		memcpy(w->keys[i], w->ob, w->olen);
 	}
@@ -440,7 +448,7 @@ put_key(struct dsn_recout *w, int i)
 static void
 json_fields(struct dsn_recout *w, const struct dsn_record *r)
 {
-	size_t len[DSN_F_COUNT], need = 0, n;
+	size_t len[DSN_F_COUNT], need = KEY_SLOT, n, k;
 	const char *v;
 	char *o;
 	int i, f;
@@ -458,18 +466,21 @@ json_fields(struct dsn_recout *w, const struct dsn_record *r)
 		}
 		need += w->keylen[i] + n * 6 + 2;
 	}
+	/* KEY_SLOT more: a key's whole slot is copied, the rest written over. */
 	if (reserve(w, need) == -1)
 		return;
 	o = w->ob + w->olen;
 	for (i = 0; i < w->ncols; i++) {
 		f = w->idx[i];
-		if (f < 0 || (v = r->v[f]) == NULL) {
-			memcpy(o, w->keys[i], w->keylen[i] + 4);
-			o += w->keylen[i] + 4;
+		v = f < 0 ? NULL : r->v[f];
+		k = w->keylen[i] + (v == NULL ? 4 : 0);
+		if (w->keylen[i] + 4 <= KEY_SLOT)
+			memcpy(o, w->keys[i], KEY_SLOT);
+		else
+			memcpy(o, w->keys[i], k);
+		o += k;
+		if (v == NULL)
 			continue;
-		}
-		memcpy(o, w->keys[i], w->keylen[i]);
-		o += w->keylen[i];
 		if (dsn_field_is_number(f) && is_json_int(v, len[f])) {
 			memcpy(o, v, len[f]);
 			o += len[f];
