@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "message/message.h"
 
@@ -135,30 +138,80 @@ part_types(struct msg *m, int pi, const char *deftype)
 }
 
 /*
+ * Offset of the first "--" that starts in s[0..n), or n; s[n] is read.
+ * With SSE2, 64 places at a time: a block without a '-' is passed over
+ * at once, else one bit per '-' and a pair is two set bits in a row;
+ * then 16 at a time.
+ */
+static size_t
+dashes(const char *s, size_t n)
+{
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	const __m128i	 d = _mm_set1_epi8('-');
+	__m128i		 a, b, c, e;
+	uint64_t	 m;
+
+	for (; i + 64 <= n; i += 64) {
+		a = _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i)), d);
+		b = _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i + 16)),
+		    d);
+		c = _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i + 32)),
+		    d);
+		e = _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i + 48)),
+		    d);
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b),
+		    _mm_or_si128(c, e))) == 0)
+			continue;
+		m = (uint64_t)(unsigned)_mm_movemask_epi8(a) |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(b) << 16 |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(c) << 32 |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(e) << 48;
+		m &= m >> 1 | (uint64_t)(s[i + 64] == '-') << 63;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+	}
+	for (; i + 16 <= n; i += 16) {
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i)), d),
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i + 1)),
+		    d)));
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == '-' && s[i + 1] == '-')
+			return i;
+	return n;
+}
+
+/*
  * Finds the next delimiter line "--boundary" in b[*pos..len) that starts
  * a line; sets *start (where the line ending before it begins, i.e. the
  * end of the previous part), *after (start of the next part) and *close.
+ * The search goes from "--" to "--", which most of a body lacks; a line
+ * whose first "--" does not start a delimiter holds none, so the search
+ * goes on at its end.
  */
 static int
 next_delim(const char *b, size_t len, const char *bd, size_t *pos,
     size_t *start, size_t *after, int *close)
 {
-	size_t		 bl = strlen(bd), i, e, ws;
-	const char	*p;
+	size_t		 bl = strlen(bd), i = *pos, e, ws;
 
-	while (*pos + bl + 2 <= len) {
-		p = memmem(b + *pos + 2, len - *pos - 2, bd, bl);
-		if (p == NULL)
+	for (; i + bl + 2 <= len; i += msg_eol(b + i, len - i)) {
+		/* Places a delimiter may start: up to len - bl - 2. */
+		i += dashes(b + i, len - bl - 1 - i);
+		if (i + bl + 2 > len)
 			return 0;
-		i = (size_t)(p - b) - 2;
-		*pos = i + 1;
-		if (b[i] != '-' || b[i + 1] != '-')
-			continue;
 		/* At a line start, perhaps after stray blanks. */
 		for (ws = i; ws > 0 && (b[ws - 1] == ' ' || b[ws - 1] == '\t');
 		    ws--)
 			;
 		if (ws > 0 && b[ws - 1] != '\n' && b[ws - 1] != '\r')
+			continue;
+		if (memcmp(b + i + 2, bd, bl) != 0)
 			continue;
 		e = i + 2 + bl;
 		*close = e + 1 < len && b[e] == '-' && b[e + 1] == '-';
