@@ -71,20 +71,22 @@ lowdup(struct arena *a, const char *s, size_t n)
 }
 
 /*
- * Value of parameter name in an unfolded Content-Type value, or NULL.
- * Quoted values lose their quotes.
+ * Value of parameter name (nl bytes) in the unfolded Content-Type value
+ * v[0..len), or NULL.  Quoted values lose their quotes.  An unfolded
+ * value holds no NUL, so its length bounds every scan.
  */
 static char *
-ct_param(struct arena *a, const char *v, const char *name, int lower)
+ct_param(struct arena *a, const char *v, size_t len, const char *name,
+    size_t nl, int lower)
 {
-	const char	*p, *e, *s;
-	size_t		 nl = strlen(name);
+	const char	*p, *e, *s, *end = v + len;
 
-	for (p = strchr(v, ';'); p != NULL; p = strchr(p, ';')) {
+	for (p = memchr(v, ';', len); p != NULL;
+	    p = memchr(p, ';', (size_t)(end - p))) {
 		p++;
 		while (*p == ' ')
 			p++;
-		if (!msg_startcase(p, strlen(p), name))
+		if (!msg_startcase(p, (size_t)(end - p), name))
 			continue;
 		s = p + nl;
 		while (*s == ' ')
@@ -96,8 +98,8 @@ ct_param(struct arena *a, const char *v, const char *name, int lower)
 			s++;
 		if (*s == '"') {
 			s++;
-			if ((e = strchr(s, '"')) == NULL)
-				e = s + strlen(s);
+			if ((e = memchr(s, '"', (size_t)(end - s))) == NULL)
+				e = end;
 		} else
 			for (e = s; *e != '\0' && *e != ';' && *e != ' '; e++)
 				;
@@ -107,33 +109,62 @@ ct_param(struct arena *a, const char *v, const char *name, int lower)
 	return NULL;
 }
 
-/* Fills type, boundary, charset and cte of part pi from its fields. */
+/*
+ * Fills type, boundary, charset and cte of part pi from its fields ct
+ * (Content-Type) and cte (Content-Transfer-Encoding), indices in
+ * m->fields or SIZE_MAX when the part has none.
+ */
 static int
-part_types(struct msg *m, int pi, const char *deftype)
+part_types(struct msg *m, int pi, const char *deftype, size_t ct,
+    size_t cte)
 {
 	struct msg_part		*p = &m->parts[pi];
 	const struct msg_field	*f;
 	char			*v;
-	size_t			 n;
+	size_t			 n, vl, i;
 
 	p->type = deftype;
-	if ((f = msg_field_get(m, p, "Content-Type")) != NULL) {
-		if ((v = msg_unfold(m->arena, f->value, f->valuelen)) == NULL)
+	if (ct != SIZE_MAX) {
+		f = &m->fields[ct];
+		if ((v = msg_unfold_len(m->arena, f->value, f->valuelen,
+		    &vl)) == NULL)
 			return -1;
 		n = strcspn(v, "; ");
-		if (n > 0 && memchr(v, '/', n) != NULL &&
-		    (p->type = lowdup(m->arena, v, n)) == NULL)
-			return -1;
-		p = &m->parts[pi];
-		p->boundary = ct_param(m->arena, v, "boundary", 0);
-		p->charset = ct_param(m->arena, v, "charset", 1);
+		p->boundary = ct_param(m->arena, v, vl, "boundary", 8, 0);
+		p->charset = ct_param(m->arena, v, vl, "charset", 7, 1);
+		/* The type is lowercased in place: v is ours, and done with. */
+		if (n > 0 && memchr(v, '/', n) != NULL) {
+			for (i = 0; i < n; i++)
+				if (v[i] >= 'A' && v[i] <= 'Z')
+					v[i] += 32;
+			v[n] = '\0';
+			p->type = v;
+		}
 	}
-	if ((f = msg_field_get(m, p, "Content-Transfer-Encoding")) != NULL) {
+	if (cte != SIZE_MAX) {
+		f = &m->fields[cte];
 		if (msg_memcasemem(f->value, f->valuelen, "base64", 6))
 			p->cte = MSG_CTE_BASE64;
 		else if (msg_memcasemem(f->value, f->valuelen, "quoted", 6))
 			p->cte = MSG_CTE_QP;
 	}
+	return 0;
+}
+
+/*
+ * 1 when f is named Content-Type, 2 when Content-Transfer-Encoding, else
+ * 0: noted as the fields are read, so that they need no search after.
+ */
+static int
+mime_field(const struct msg_field *f)
+{
+	if (((unsigned char)f->name[0] | 0x20) != 'c')
+		return 0;
+	if (f->namelen == 12 && msg_startcase(f->name, 12, "Content-Type"))
+		return 1;
+	if (f->namelen == 25 &&
+	    msg_startcase(f->name, 25, "Content-Transfer-Encoding"))
+		return 2;
 	return 0;
 }
 
@@ -414,7 +445,8 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	const char		*b;
 	size_t			 pos = 0, hlen, n = 0, bl, nf = 0;
 	size_t			 last = SIZE_MAX, bstart;
-	int			 pi, c, guess, np = 0, trunc = 0;
+	size_t			 ct = SIZE_MAX, cte = SIZE_MAX;
+	int			 pi, c, k, guess, np = 0, trunc = 0;
 
 	if ((pi = add_part(m)) < 0)
 		return -1;
@@ -434,6 +466,11 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		}
 		if (add_field(m, &f) < 0)
 			return -1;
+		k = mime_field(&f);
+		if (k == 1 && ct == SIZE_MAX)
+			ct = m->nfields - 1;
+		else if (k == 2 && cte == SIZE_MAX)
+			cte = m->nfields - 1;
 		n++;
 	}
 	bstart = pos;
@@ -454,12 +491,17 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		}
 		bstart = header_end(buf, len, pos);
 	}
+	/* A field the cut took away is no longer the part's. */
+	if (ct != SIZE_MAX && ct >= m->nfields)
+		ct = SIZE_MAX;
+	if (cte != SIZE_MAX && cte >= m->nfields)
+		cte = SIZE_MAX;
 	p = &m->parts[pi];
 	p->nfields = n;
 	p->hdrlen = pos;
 	p->body = buf + bstart;
 	p->bodylen = len - bstart;
-	if (part_types(m, pi, deftype) < 0)
+	if (part_types(m, pi, deftype, ct, cte) < 0)
 		return -1;
 	p = &m->parts[pi];
 	if (depth >= m->limits->mime_depth) {
@@ -474,7 +516,7 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	 * returned copy stays one text part.  XXX MIME: an ARF report
 	 * that lost its Content-Type is read as text.
 	 */
-	guess = depth == 0 && msg_field_get(m, p, "Content-Type") == NULL &&
+	guess = depth == 0 && ct == SIZE_MAX &&
 	    looks_mime(p->body, p->bodylen);
 	if (guess) {
 		p->type = "multipart/mixed";
