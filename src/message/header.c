@@ -174,6 +174,8 @@ plain_run(const char *v, size_t len, size_t i)
 	const __m128i	 sp = _mm_set1_epi8(' ');
 	unsigned	 end, spaces;
 
+	char		 tail[32];
+
 	for (; i + 17 <= len; i += 16) {
 		spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
 		    _mm_loadu_si128((const void *)(v + i)), sp));
@@ -181,6 +183,19 @@ plain_run(const char *v, size_t len, size_t i)
 		    ~(spaces & ~nonword16(v + i + 1) & 0xffff);
 		if (end != 0)
 			return i + (size_t)__builtin_ctz(end);
+	}
+	/*
+	 * The last 16 bytes or fewer, copied before NULs (not WORD bytes,
+	 * so the run stops at len at the latest): cheaper than a byte loop.
+	 */
+	if (i < len) {
+		memset(tail, 0, sizeof(tail));
+		memcpy(tail, v + i, len - i);
+		spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const void *)tail), sp));
+		end = nonword16(tail) & ~(spaces & ~nonword16(tail + 1) &
+		    0xffff);
+		return end != 0 ? i + (size_t)__builtin_ctz(end) : len;
 	}
 #endif
 	for (; i < len; i++)
