@@ -71,42 +71,68 @@ lowdup(struct arena *a, const char *s, size_t n)
 }
 
 /*
- * Value of parameter name (nl bytes) in the unfolded Content-Type value
- * v[0..len), or NULL.  Quoted values lose their quotes.  An unfolded
- * value holds no NUL, so its length bounds every scan.
+ * 1 when the parameter at p (end of the value at end) is named name (nl
+ * bytes, any case) and has a value; *val is then set to that value.
+ */
+static int
+param_is(const char *p, const char *end, const char *name, size_t nl,
+    const char **val)
+{
+	const char	*s;
+
+	if (!msg_startcase(p, (size_t)(end - p), name))
+		return 0;
+	for (s = p + nl; *s == ' '; s++)
+		;
+	if (*s != '=')
+		return 0;
+	for (s++; *s == ' '; s++)
+		;
+	*val = s;
+	return 1;
+}
+
+/*
+ * Copy of the parameter value at s (quoted: without its quotes), in the
+ * arena, lowercased when lower is set.
  */
 static char *
-ct_param(struct arena *a, const char *v, size_t len, const char *name,
-    size_t nl, int lower)
+param_value(struct arena *a, const char *s, const char *end, int lower)
 {
-	const char	*p, *e, *s, *end = v + len;
+	const char	*e;
 
-	for (p = memchr(v, ';', len); p != NULL;
-	    p = memchr(p, ';', (size_t)(end - p))) {
-		p++;
-		while (*p == ' ')
-			p++;
-		if (!msg_startcase(p, (size_t)(end - p), name))
-			continue;
-		s = p + nl;
-		while (*s == ' ')
-			s++;
-		if (*s != '=')
-			continue;
+	if (*s == '"') {
 		s++;
-		while (*s == ' ')
-			s++;
-		if (*s == '"') {
-			s++;
-			if ((e = memchr(s, '"', (size_t)(end - s))) == NULL)
-				e = end;
-		} else
-			for (e = s; *e != '\0' && *e != ';' && *e != ' '; e++)
-				;
-		return lower ? lowdup(a, s, (size_t)(e - s)) :
-		    arena_strndup(a, s, (size_t)(e - s));
+		if ((e = memchr(s, '"', (size_t)(end - s))) == NULL)
+			e = end;
+	} else
+		for (e = s; *e != '\0' && *e != ';' && *e != ' '; e++)
+			;
+	return lower ? lowdup(a, s, (size_t)(e - s)) :
+	    arena_strndup(a, s, (size_t)(e - s));
+}
+
+/*
+ * Sets the boundary and charset of part p from the unfolded Content-Type
+ * value v[0..len): the first parameter of each name that has a value,
+ * both found in one walk over the parameters.  An unfolded value holds
+ * no NUL, so its length bounds every scan.
+ */
+static void
+ct_params(struct arena *a, struct msg_part *p, const char *v, size_t len)
+{
+	const char	*q, *s, *end = v + len;
+	int		 bd = 0, cs = 0;
+
+	for (q = memchr(v, ';', len); q != NULL && (!bd || !cs);
+	    q = memchr(q, ';', (size_t)(end - q))) {
+		for (q++; *q == ' '; q++)
+			;
+		if (!bd && (bd = param_is(q, end, "boundary", 8, &s)))
+			p->boundary = param_value(a, s, end, 0);
+		else if (!cs && (cs = param_is(q, end, "charset", 7, &s)))
+			p->charset = param_value(a, s, end, 1);
 	}
-	return NULL;
 }
 
 /*
@@ -130,8 +156,7 @@ part_types(struct msg *m, int pi, const char *deftype, size_t ct,
 		    &vl)) == NULL)
 			return -1;
 		n = strcspn(v, "; ");
-		p->boundary = ct_param(m->arena, v, vl, "boundary", 8, 0);
-		p->charset = ct_param(m->arena, v, vl, "charset", 7, 1);
+		ct_params(m->arena, p, v, vl);
 		/* The type is lowercased in place: v is ours, and done with. */
 		if (n > 0 && memchr(v, '/', n) != NULL) {
 			for (i = 0; i < n; i++)
