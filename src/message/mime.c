@@ -651,17 +651,12 @@ msg_free(struct msg *m)
 }
 
 const struct msg_field *
-msg_field_get(const struct msg *m, const struct msg_part *p,
-    const char *name)
+msg_field_find(const struct msg *m, const struct msg_part *p,
+    const char *name, size_t nl)
 {
 	const struct msg_field	*f, *e;
-	size_t			 nl;
 	unsigned char		 c0;
 
-	if (p == NULL)
-		p = &m->parts[0];
-	if (p->nfields == 0 || (nl = strlen(name)) == 0)
-		return NULL;
 	c0 = (unsigned char)name[0] | 0x20;
 	e = m->fields + p->field0 + p->nfields;
 	for (f = m->fields + p->field0; f < e; f++)
@@ -671,16 +666,6 @@ msg_field_get(const struct msg *m, const struct msg_part *p,
 		    msg_startcase(f->name, nl, name)))
 			return f;
 	return NULL;
-}
-
-const char *
-msg_header(struct msg *m, const struct msg_part *p, const char *name)
-{
-	const struct msg_field	*f;
-
-	if ((f = msg_field_get(m, p, name)) == NULL)
-		return NULL;
-	return msg_field_value(m, f);
 }
 
 const char *
