@@ -237,6 +237,13 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 		ol -= 3;
 		skip = stateful ? bad_len(in, (size_t)(ip - in), il, &scan,
 		    &esc) : 1;
+		/*
+		 * iconv may have taken in the byte it then failed on (glibc's
+		 * ISO-2022-CN-EXT to UTF-8 does, on a final SO): not past
+		 * the end.
+		 */
+		if (skip > il)
+			skip = il;
 		ip += skip;
 		il -= skip;
 		if (!stateful)
