@@ -106,10 +106,11 @@ msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
 		    msg_eol(buf + start, len - start));
 	}
 	n = name_end(buf + start, len - start);
-	/* Tolerate white space between the name and the colon. */
-	for (i = start + n; i < len && (buf[i] == ' ' || buf[i] == '\t');
-	    i++)
-		;
+	/* Tolerate white space between the name and the colon (rare). */
+	i = start + n;
+	if (i < len && buf[i] != ':')
+		while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+			i++;
 	if (n == 0 || i >= len || buf[i] != ':')
 		return 0;
 	v = i + 1;
