@@ -227,6 +227,12 @@ again:
 		 * end or a tab, so that msg_addr() can refuse "a\0b@c".
 		 */
 		while (i < len && !WORD(v[i])) {
+			space = 1;
+			/* Most such bytes are spaces: nothing more to see. */
+			if (v[i] == ' ') {
+				i++;
+				continue;
+			}
 			/*
 			 * Raw ISO-2022-JP (no encoded words): the whole
 			 * value decoded first, then unfolded from the start.
@@ -242,7 +248,6 @@ again:
 					goto again;
 				}
 			}
-			space = 1;
 			if ((unsigned char)v[i] < ' ' && v[i] != '\t' &&
 			    v[i] != '\r' && v[i] != '\n')
 				ctl = 1;
