@@ -55,18 +55,45 @@ add_part(struct msg *m)
 	return m->nparts++;
 }
 
+#define ONES	((uint64_t)0x0101010101010101ULL)
+#define HIGHS	(ONES * 0x80)
+
+/*
+ * ASCII letters of s[0..n) lowercased in place, 8 bytes at a time: on
+ * the low 7 bits of each byte, adding 0x80 - 'A' sets the top bit from
+ * 'A' up and adding 0x80 - 'Z' - 1 from past 'Z' on, with no carry into
+ * the next byte; bytes from 0x80 up are left alone.
+ */
+static void
+lower_ascii(char *s, size_t n)
+{
+	uint64_t	 x, t, up;
+	size_t		 i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		t = x & ~HIGHS;
+		up = (t + ONES * (0x80 - 'A')) & ~(t + ONES * (0x80 - 'Z' - 1)) &
+		    ~x & HIGHS;
+		if (up != 0) {
+			x |= up >> 2;
+			memcpy(s + i, &x, 8);
+		}
+	}
+	for (; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] += 32;
+}
+
 /* Lowercased copy of s[0..n) in the arena. */
 static char *
 lowdup(struct arena *a, const char *s, size_t n)
 {
 	char	*d;
-	size_t	 i;
 
 	if ((d = arena_strndup(a, s, n)) == NULL)
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (d[i] >= 'A' && d[i] <= 'Z')
-			d[i] += 32;
+	lower_ascii(d, n);
 	return d;
 }
 
@@ -147,7 +174,7 @@ part_types(struct msg *m, int pi, const char *deftype, size_t ct,
 	struct msg_part		*p = &m->parts[pi];
 	const struct msg_field	*f;
 	char			*v;
-	size_t			 n, vl, i;
+	size_t			 n, vl;
 
 	p->type = deftype;
 	if (ct != SIZE_MAX) {
@@ -159,9 +186,7 @@ part_types(struct msg *m, int pi, const char *deftype, size_t ct,
 		ct_params(m->arena, p, v, vl);
 		/* The type is lowercased in place: v is ours, and done with. */
 		if (n > 0 && memchr(v, '/', n) != NULL) {
-			for (i = 0; i < n; i++)
-				if (v[i] >= 'A' && v[i] <= 'Z')
-					v[i] += 32;
+			lower_ascii(v, n);
 			v[n] = '\0';
 			p->type = v;
 		}
