@@ -86,9 +86,13 @@ cd_put(iconv_t cd, int cached)
 static int
 passthrough(const char *cs)
 {
-	return cs == NULL || *cs == '\0' ||
-	    strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0 ||
-	    strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "ascii") == 0;
+	if (cs == NULL || *cs == '\0')
+		return 1;
+	if (((unsigned char)cs[0] | 0x20) == 'u')
+		return strcasecmp(cs, "utf-8") == 0 ||
+		    strcasecmp(cs, "utf8") == 0 ||
+		    strcasecmp(cs, "us-ascii") == 0;
+	return strcasecmp(cs, "ascii") == 0;
 }
 
 /*
@@ -149,7 +153,8 @@ ascii_based(const char *cs)
 	int	 i;
 
 	for (i = 0; prefixes[i] != NULL; i++)
-		if (strncasecmp(cs, prefixes[i], strlen(prefixes[i])) == 0)
+		if (((unsigned char)cs[0] | 0x20) == prefixes[i][0] &&
+		    strncasecmp(cs, prefixes[i], strlen(prefixes[i])) == 0)
 			return 1;
 	return 0;
 }
@@ -247,7 +252,9 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 	if (passthrough(cs))
 		return copy_out(a, in, len, outlen);
 	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (strcasecmp(cs, aliases[i].label) == 0) {
+		/* Labels are lowercase: the first letter rules most out. */
+		if (((unsigned char)cs[0] | 0x20) == aliases[i].label[0] &&
+		    strcasecmp(cs, aliases[i].label) == 0) {
 			cs = aliases[i].iconv;
 			if (cs == NULL)
 				return copy_out(a, in, len, outlen);
