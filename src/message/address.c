@@ -5,37 +5,55 @@
  * msg_addr_find() spots an address in free text.  Addresses may carry
  * UTF-8 (RFC 6531).  Strings returned live in the caller's arena.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "message/message.h"
 
-static int
-is_alnum8(unsigned char c)
-{
-	return c >= 0x80 || (unsigned)((c | 0x20) - 'a') < 26 ||
-	    (unsigned)(c - '0') < 10;
-}
+/*
+ * Classes of address bytes, looked up rather than tested one by one:
+ * LOCAL for the local part (RFC 5322 atext and '.'), DOMAIN for a
+ * domain (letters, digits, '-', '.', '_'), TYPE for an address type
+ * ("rfc822": letters, digits, '-', '_'); bytes from 0x80 up (UTF-8,
+ * RFC 6531) are LOCAL and DOMAIN.
+ */
+#define LOCAL	1
+#define DOMAIN	2
+#define TYPE	4
+#define BOTH	(LOCAL | DOMAIN)
+#define ALNUM	(LOCAL | DOMAIN | TYPE)
+#define R8(c, v)	[c] = v, [c + 1] = v, [c + 2] = v, [c + 3] = v, \
+	[c + 4] = v, [c + 5] = v, [c + 6] = v, [c + 7] = v
+#define R32(c)	R8(c, BOTH), R8(c + 8, BOTH), R8(c + 16, BOTH), \
+	R8(c + 24, BOTH)
+
+static const unsigned char addr_class[256] = {
+	['!'] = LOCAL, ['#'] = LOCAL, ['$'] = LOCAL, ['%'] = LOCAL,
+	['&'] = LOCAL, ['\''] = LOCAL, ['*'] = LOCAL, ['+'] = LOCAL,
+	['/'] = LOCAL, ['='] = LOCAL, ['?'] = LOCAL, ['^'] = LOCAL,
+	['`'] = LOCAL, ['{'] = LOCAL, ['|'] = LOCAL, ['}'] = LOCAL,
+	['~'] = LOCAL, ['.'] = BOTH, ['-'] = ALNUM, ['_'] = ALNUM,
+	R8('0', ALNUM), ['8'] = ALNUM, ['9'] = ALNUM,
+	R8('A', ALNUM), R8('I', ALNUM), R8('Q', ALNUM), ['Y'] = ALNUM,
+	['Z'] = ALNUM,
+	R8('a', ALNUM), R8('i', ALNUM), R8('q', ALNUM), ['y'] = ALNUM,
+	['z'] = ALNUM,
+	R32(0x80), R32(0xa0), R32(0xc0), R32(0xe0)
+};
+
+#undef R32
+#undef R8
 
 static int
 is_local(unsigned char c)
 {
-	if (is_alnum8(c))
-		return 1;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '/': case '=': case '?': case '^':
-	case '_': case '`': case '{': case '|': case '}': case '~':
-	case '.': case '-':
-		return 1;
-	default:
-		return 0;
-	}
+	return addr_class[c] & LOCAL;
 }
 
 static int
 is_domain(unsigned char c)
 {
-	return is_alnum8(c) || c == '-' || c == '.' || c == '_';
+	return addr_class[c] & DOMAIN;
 }
 
 int
@@ -141,8 +159,7 @@ drop_type(const char *s, size_t *len)
 			*len -= i + 1;
 			return s + i + 1;
 		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		if (!(addr_class[c] & TYPE))
 			break;
 	}
 	return s;
@@ -156,6 +173,17 @@ trimchar(char c)
 	    c == ']' || c == '.' || c == '\r' || c == '\n';
 }
 
+/* A control byte other than a tab or a line end, or DEL. */
+static int
+is_control(unsigned char c)
+{
+	return (c < ' ' && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
+}
+
+#define ONES		((uint64_t)0x0101010101010101ULL)
+#define HIGHS		(ONES * 0x80)
+#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
+
 /*
  * Whether s[0..len) holds a control byte other than a tab or a line end
  * (msg_unfold() leaves DEL for them): such an address is refused, not
@@ -164,15 +192,24 @@ trimchar(char c)
 static int
 has_control(const char *s, size_t len)
 {
-	size_t	 i;
+	size_t		 i = 0, j;
+	uint64_t	 x;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c < ' ' && c != '\t' && c != '\r' && c != '\n') ||
-		    c == 0x7f)
-			return 1;
+	/*
+	 * 8 bytes at a time: most hold no byte below ' ' and no DEL, and
+	 * are passed at once; the others are looked at byte by byte.
+	 */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, s + i, 8);
+		if ((((x - ONES * 0x20) & ~x) | HASZERO(x ^ ONES * 0x7f)) &
+		    HIGHS)
+			for (j = i; j < i + 8; j++)
+				if (is_control((unsigned char)s[j]))
+					return 1;
 	}
+	for (; i < len; i++)
+		if (is_control((unsigned char)s[i]))
+			return 1;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <iconv.h>
 #include <string.h>
 #include <strings.h>
+#include <wchar.h>
 
 #include "message/message.h"
 
@@ -42,12 +43,16 @@ static const struct {
 #define CD_NAMELEN	40
 
 static _Thread_local char	cd_names[CD_CACHE][CD_NAMELEN];
+static _Thread_local const char	*cd_to[CD_CACHE];
 static _Thread_local iconv_t	cd_open[CD_CACHE];
 static _Thread_local int	ncds;
 
-/* A descriptor to UTF-8 from cs in its initial state, or (iconv_t)-1. */
+/*
+ * A descriptor to to (a constant: "UTF-8" or "WCHAR_T") from cs in its
+ * initial state, or (iconv_t)-1.
+ */
 static iconv_t
-cd_get(const char *cs, int *cached)
+cd_get(const char *to, const char *cs, int *cached)
 {
 	iconv_t	 cd;
 	size_t	 n;
@@ -55,15 +60,16 @@ cd_get(const char *cs, int *cached)
 
 	*cached = 0;
 	for (i = 0; i < ncds; i++)
-		if (strcmp(cd_names[i], cs) == 0) {
+		if (cd_to[i] == to && strcmp(cd_names[i], cs) == 0) {
 			*cached = 1;
 			if (cd_open[i] != (iconv_t)-1)
 				iconv(cd_open[i], NULL, NULL, NULL, NULL);
 			return cd_open[i];
 		}
-	cd = iconv_open("UTF-8", cs);
+	cd = iconv_open(to, cs);
 	if (ncds < CD_CACHE && (n = strlen(cs)) < CD_NAMELEN) {
 		memcpy(cd_names[ncds], cs, n + 1);
+		cd_to[ncds] = to;
 		cd_open[ncds++] = cd;
 		*cached = 1;
 	}
@@ -80,9 +86,13 @@ cd_put(iconv_t cd, int cached)
 static int
 passthrough(const char *cs)
 {
-	return cs == NULL || *cs == '\0' ||
-	    strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0 ||
-	    strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "ascii") == 0;
+	if (cs == NULL || *cs == '\0')
+		return 1;
+	if (((unsigned char)cs[0] | 0x20) == 'u')
+		return strcasecmp(cs, "utf-8") == 0 ||
+		    strcasecmp(cs, "utf8") == 0 ||
+		    strcasecmp(cs, "us-ascii") == 0;
+	return strcasecmp(cs, "ascii") == 0;
 }
 
 /*
@@ -143,7 +153,8 @@ ascii_based(const char *cs)
 	int	 i;
 
 	for (i = 0; prefixes[i] != NULL; i++)
-		if (strncasecmp(cs, prefixes[i], strlen(prefixes[i])) == 0)
+		if (((unsigned char)cs[0] | 0x20) == prefixes[i][0] &&
+		    strncasecmp(cs, prefixes[i], strlen(prefixes[i])) == 0)
 			return 1;
 	return 0;
 }
@@ -173,6 +184,48 @@ plain7(const char *in, size_t len)
 	return 1;
 }
 
+/*
+ * The wide characters w[0..n) written as UTF-8 in the arena, NUL-
+ * terminated.  They come from an ISO 2022 decoder, so they are Unicode
+ * scalar values; anything else (which iconv's own step to UTF-8 would
+ * refuse) becomes U+FFFD.
+ */
+static char *
+wide_to_utf8(struct arena *a, const wchar_t *w, size_t n, size_t *outlen)
+{
+	char		*out, *o;
+	uint32_t	 c;
+	size_t		 i;
+
+	if (n > ((size_t)-1 - 1) / 4 || (out = arena_alloc(a, n * 4 + 1)) ==
+	    NULL)
+		return NULL;
+	for (o = out, i = 0; i < n; i++) {
+		c = (uint32_t)w[i];
+		if (c < 0x80)
+			*o++ = (char)c;
+		else if (c < 0x800) {
+			*o++ = (char)(0xc0 | c >> 6);
+			*o++ = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0x10000 && (c < 0xd800 || c > 0xdfff)) {
+			*o++ = (char)(0xe0 | c >> 12);
+			*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+			*o++ = (char)(0x80 | (c & 0x3f));
+		} else if (c >= 0x10000 && c < 0x110000) {
+			*o++ = (char)(0xf0 | c >> 18);
+			*o++ = (char)(0x80 | (c >> 12 & 0x3f));
+			*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+			*o++ = (char)(0x80 | (c & 0x3f));
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+		}
+	}
+	*o = '\0';
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
 static char *
 copy_out(struct arena *a, const char *in, size_t len, size_t *outlen)
 {
@@ -186,15 +239,22 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 {
 	iconv_t		 cd;
 	char		*out, *ip, *op;
+	const char	*to = "UTF-8", *rep = "\xef\xbf\xbd";
 	size_t		 il, ol, cap, i, scan = 0, esc = (size_t)-1;
+	size_t		 replen = 3;
 	int		 cached, stateful;
+#if defined(__STDC_ISO_10646__)
+	static const wchar_t	 wrep = 0xfffd;
+#endif
 
 	if (passthrough(cs) && (cs == NULL || strncasecmp(cs, "utf", 3) != 0))
 		cs = msg_iso2022(in, len);
 	if (passthrough(cs))
 		return copy_out(a, in, len, outlen);
 	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (strcasecmp(cs, aliases[i].label) == 0) {
+		/* Labels are lowercase: the first letter rules most out. */
+		if (((unsigned char)cs[0] | 0x20) == aliases[i].label[0] &&
+		    strcasecmp(cs, aliases[i].label) == 0) {
 			cs = aliases[i].iconv;
 			if (cs == NULL)
 				return copy_out(a, in, len, outlen);
@@ -202,10 +262,26 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 		}
 	if (ascii_based(cs) && plain7(in, len))
 		return copy_out(a, in, len, outlen);
-	if ((cd = cd_get(cs, &cached)) == (iconv_t)-1)
+	stateful = strncasecmp(cs, "iso-2022", 8) == 0;
+#if defined(__STDC_ISO_10646__)
+	/*
+	 * ISO 2022 is read into wide characters (Unicode where wchar_t is)
+	 * and written as UTF-8 by wide_to_utf8(): iconv's own second step,
+	 * from its wide characters to UTF-8, cost more than the first.
+	 */
+	if (stateful) {
+		to = "WCHAR_T";
+		rep = (const char *)&wrep;
+		replen = sizeof(wrep);
+	}
+#endif
+	if ((cd = cd_get(to, cs, &cached)) == (iconv_t)-1)
 		return copy_out(a, in, len, outlen);
 
-	/* Four output bytes per input byte is enough for any charset. */
+	/*
+	 * Four output bytes per input byte is enough for any charset, and
+	 * for the wide characters of ISO 2022 (one at most per byte).
+	 */
 	if (len > ((size_t)-1 - 4) / 4) {
 		cd_put(cd, cached);
 		return NULL;
@@ -215,7 +291,6 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 		cd_put(cd, cached);
 		return NULL;
 	}
-	stateful = strncasecmp(cs, "iso-2022", 8) == 0;
 	ip = (char *)(uintptr_t)in;
 	il = len;
 	op = out;
@@ -225,18 +300,25 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 
 		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
 			break;
-		if (errno == E2BIG || ol < 3)
+		if (errno == E2BIG || ol < replen)
 			break;
 		/*
 		 * A character that cannot be converted becomes U+FFFD.  The
 		 * shift state of ISO 2022 stays: a reset would read the
 		 * rest of a two-byte run as ASCII.
 		 */
-		memcpy(op, "\xef\xbf\xbd", 3);
-		op += 3;
-		ol -= 3;
+		memcpy(op, rep, replen);
+		op += replen;
+		ol -= replen;
 		skip = stateful ? bad_len(in, (size_t)(ip - in), il, &scan,
 		    &esc) : 1;
+		/*
+		 * iconv may have taken in the byte it then failed on (glibc's
+		 * ISO-2022-CN-EXT to UTF-8 does, on a final SO): not past
+		 * the end.
+		 */
+		if (skip > il)
+			skip = il;
 		ip += skip;
 		il -= skip;
 		if (!stateful)
@@ -248,16 +330,19 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 		 * at once, as those calls would make it.
 		 */
 		while (stateful && il > 0 && (unsigned char)*ip >= 0x80 &&
-		    ol >= 3) {
-			memcpy(op, "\xef\xbf\xbd", 3);
-			op += 3;
-			ol -= 3;
+		    ol >= replen) {
+			memcpy(op, rep, replen);
+			op += replen;
+			ol -= replen;
 			ip++;
 			il--;
 		}
 	}
 	iconv(cd, NULL, NULL, &op, &ol);
 	cd_put(cd, cached);
+	if (replen != 3)
+		return wide_to_utf8(a, (const wchar_t *)(void *)out,
+		    (size_t)(op - out) / sizeof(wchar_t), outlen);
 	*op = '\0';
 	*outlen = (size_t)(op - out);
 	return out;

@@ -106,10 +106,11 @@ msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
 		    msg_eol(buf + start, len - start));
 	}
 	n = name_end(buf + start, len - start);
-	/* Tolerate white space between the name and the colon. */
-	for (i = start + n; i < len && (buf[i] == ' ' || buf[i] == '\t');
-	    i++)
-		;
+	/* Tolerate white space between the name and the colon (rare). */
+	i = start + n;
+	if (i < len && buf[i] != ':')
+		while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+			i++;
 	if (n == 0 || i >= len || buf[i] != ':')
 		return 0;
 	v = i + 1;
@@ -174,6 +175,8 @@ plain_run(const char *v, size_t len, size_t i)
 	const __m128i	 sp = _mm_set1_epi8(' ');
 	unsigned	 end, spaces;
 
+	char		 tail[32];
+
 	for (; i + 17 <= len; i += 16) {
 		spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
 		    _mm_loadu_si128((const void *)(v + i)), sp));
@@ -181,6 +184,19 @@ plain_run(const char *v, size_t len, size_t i)
 		    ~(spaces & ~nonword16(v + i + 1) & 0xffff);
 		if (end != 0)
 			return i + (size_t)__builtin_ctz(end);
+	}
+	/*
+	 * The last 16 bytes or fewer, copied before NULs (not WORD bytes,
+	 * so the run stops at len at the latest): cheaper than a byte loop.
+	 */
+	if (i < len) {
+		memset(tail, 0, sizeof(tail));
+		memcpy(tail, v + i, len - i);
+		spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const void *)tail), sp));
+		end = nonword16(tail) & ~(spaces & ~nonword16(tail + 1) &
+		    0xffff);
+		return end != 0 ? i + (size_t)__builtin_ctz(end) : len;
 	}
 #endif
 	for (; i < len; i++)
@@ -211,6 +227,12 @@ again:
 		 * end or a tab, so that msg_addr() can refuse "a\0b@c".
 		 */
 		while (i < len && !WORD(v[i])) {
+			space = 1;
+			/* Most such bytes are spaces: nothing more to see. */
+			if (v[i] == ' ') {
+				i++;
+				continue;
+			}
 			/*
 			 * Raw ISO-2022-JP (no encoded words): the whole
 			 * value decoded first, then unfolded from the start.
@@ -226,7 +248,6 @@ again:
 					goto again;
 				}
 			}
-			space = 1;
 			if ((unsigned char)v[i] < ' ' && v[i] != '\t' &&
 			    v[i] != '\r' && v[i] != '\n')
 				ctl = 1;

@@ -13,6 +13,7 @@
 #define DSN_MESSAGE_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "dsn/limits.h"
 
@@ -168,26 +169,49 @@ struct msg	*msg_parse(const char *buf, size_t len,
  */
 void		 msg_free(struct msg *);
 
-/*
- * First raw field named name in part p (p NULL: the top message), or
- * NULL.  Borrowed from the msg.
- */
-const struct msg_field	*msg_field_get(const struct msg *,
-			    const struct msg_part *p, const char *name);
+/* msg_field_get() of a name of n > 0 bytes in part p (not NULL). */
+const struct msg_field	*msg_field_find(const struct msg *,
+			    const struct msg_part *p, const char *name,
+			    size_t n);
 
 /*
- * Value of the first field named name in part p (NULL: top message),
- * unfolded, RFC 2047 decoded and converted to UTF-8; NULL when absent.
- * Arena string.
+ * First raw field named name in part p (p NULL: the top message), or
+ * NULL.  Borrowed from the msg.  Inline, as is msg_header(): for a
+ * constant name the compiler works its length out.
  */
-const char	*msg_header(struct msg *, const struct msg_part *p,
-		    const char *name);
+static inline const struct msg_field *
+msg_field_get(const struct msg *m, const struct msg_part *p,
+    const char *name)
+{
+	size_t	 n = strlen(name);
+
+	if (p == NULL)
+		p = &m->parts[0];
+	if (n == 0 || p->nfields == 0)
+		return NULL;
+	return msg_field_find(m, p, name, n);
+}
 
 /*
  * msg_header() of field f, one of msg->fields: decoded once, then
  * remembered.  Arena string; NULL on allocation failure.
  */
 const char	*msg_field_value(struct msg *, const struct msg_field *f);
+
+/*
+ * Value of the first field named name in part p (NULL: top message),
+ * unfolded, RFC 2047 decoded and converted to UTF-8; NULL when absent.
+ * Arena string.
+ */
+static inline const char *
+msg_header(struct msg *m, const struct msg_part *p, const char *name)
+{
+	const struct msg_field	*f;
+
+	if ((f = msg_field_get(m, p, name)) == NULL)
+		return NULL;
+	return msg_field_value(m, f);
+}
 
 /*
  * Depth-first search from part from (NULL: the whole message) for the

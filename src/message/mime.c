@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "message/message.h"
 
@@ -52,80 +55,144 @@ add_part(struct msg *m)
 	return m->nparts++;
 }
 
+#define ONES	((uint64_t)0x0101010101010101ULL)
+#define HIGHS	(ONES * 0x80)
+
+/*
+ * ASCII letters of s[0..n) lowercased in place, 8 bytes at a time: on
+ * the low 7 bits of each byte, adding 0x80 - 'A' sets the top bit from
+ * 'A' up and adding 0x80 - 'Z' - 1 from past 'Z' on, with no carry into
+ * the next byte; bytes from 0x80 up are left alone.
+ */
+static void
+lower_ascii(char *s, size_t n)
+{
+	uint64_t	 x, t, up;
+	size_t		 i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		t = x & ~HIGHS;
+		up = (t + ONES * (0x80 - 'A')) & ~(t + ONES * (0x80 - 'Z' - 1)) &
+		    ~x & HIGHS;
+		if (up != 0) {
+			x |= up >> 2;
+			memcpy(s + i, &x, 8);
+		}
+	}
+	for (; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] += 32;
+}
+
 /* Lowercased copy of s[0..n) in the arena. */
 static char *
 lowdup(struct arena *a, const char *s, size_t n)
 {
 	char	*d;
-	size_t	 i;
 
 	if ((d = arena_strndup(a, s, n)) == NULL)
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (d[i] >= 'A' && d[i] <= 'Z')
-			d[i] += 32;
+	lower_ascii(d, n);
 	return d;
 }
 
 /*
- * Value of parameter name in an unfolded Content-Type value, or NULL.
- * Quoted values lose their quotes.
+ * 1 when the parameter at p (end of the value at end) is named name (nl
+ * bytes, any case) and has a value; *val is then set to that value.
  */
-static char *
-ct_param(struct arena *a, const char *v, const char *name, int lower)
+static int
+param_is(const char *p, const char *end, const char *name, size_t nl,
+    const char **val)
 {
-	const char	*p, *e, *s;
-	size_t		 nl = strlen(name);
+	const char	*s;
 
-	for (p = strchr(v, ';'); p != NULL; p = strchr(p, ';')) {
-		p++;
-		while (*p == ' ')
-			p++;
-		if (!msg_startcase(p, strlen(p), name))
-			continue;
-		s = p + nl;
-		while (*s == ' ')
-			s++;
-		if (*s != '=')
-			continue;
-		s++;
-		while (*s == ' ')
-			s++;
-		if (*s == '"') {
-			s++;
-			if ((e = strchr(s, '"')) == NULL)
-				e = s + strlen(s);
-		} else
-			for (e = s; *e != '\0' && *e != ';' && *e != ' '; e++)
-				;
-		return lower ? lowdup(a, s, (size_t)(e - s)) :
-		    arena_strndup(a, s, (size_t)(e - s));
-	}
-	return NULL;
+	if (!msg_startcase(p, (size_t)(end - p), name))
+		return 0;
+	for (s = p + nl; *s == ' '; s++)
+		;
+	if (*s != '=')
+		return 0;
+	for (s++; *s == ' '; s++)
+		;
+	*val = s;
+	return 1;
 }
 
-/* Fills type, boundary, charset and cte of part pi from its fields. */
+/*
+ * Copy of the parameter value at s (quoted: without its quotes), in the
+ * arena, lowercased when lower is set.
+ */
+static char *
+param_value(struct arena *a, const char *s, const char *end, int lower)
+{
+	const char	*e;
+
+	if (*s == '"') {
+		s++;
+		if ((e = memchr(s, '"', (size_t)(end - s))) == NULL)
+			e = end;
+	} else
+		for (e = s; *e != '\0' && *e != ';' && *e != ' '; e++)
+			;
+	return lower ? lowdup(a, s, (size_t)(e - s)) :
+	    arena_strndup(a, s, (size_t)(e - s));
+}
+
+/*
+ * Sets the boundary and charset of part p from the unfolded Content-Type
+ * value v[0..len): the first parameter of each name that has a value,
+ * both found in one walk over the parameters.  An unfolded value holds
+ * no NUL, so its length bounds every scan.
+ */
+static void
+ct_params(struct arena *a, struct msg_part *p, const char *v, size_t len)
+{
+	const char	*q, *s, *end = v + len;
+	int		 bd = 0, cs = 0;
+
+	for (q = memchr(v, ';', len); q != NULL && (!bd || !cs);
+	    q = memchr(q, ';', (size_t)(end - q))) {
+		for (q++; *q == ' '; q++)
+			;
+		if (!bd && (bd = param_is(q, end, "boundary", 8, &s)))
+			p->boundary = param_value(a, s, end, 0);
+		else if (!cs && (cs = param_is(q, end, "charset", 7, &s)))
+			p->charset = param_value(a, s, end, 1);
+	}
+}
+
+/*
+ * Fills type, boundary, charset and cte of part pi from its fields ct
+ * (Content-Type) and cte (Content-Transfer-Encoding), indices in
+ * m->fields or SIZE_MAX when the part has none.
+ */
 static int
-part_types(struct msg *m, int pi, const char *deftype)
+part_types(struct msg *m, int pi, const char *deftype, size_t ct,
+    size_t cte)
 {
 	struct msg_part		*p = &m->parts[pi];
 	const struct msg_field	*f;
 	char			*v;
-	size_t			 n;
+	size_t			 n, vl;
 
 	p->type = deftype;
-	if ((f = msg_field_get(m, p, "Content-Type")) != NULL) {
-		if ((v = msg_unfold(m->arena, f->value, f->valuelen)) == NULL)
+	if (ct != SIZE_MAX) {
+		f = &m->fields[ct];
+		if ((v = msg_unfold_len(m->arena, f->value, f->valuelen,
+		    &vl)) == NULL)
 			return -1;
 		n = strcspn(v, "; ");
-		if (n > 0 && memchr(v, '/', n) != NULL &&
-		    (p->type = lowdup(m->arena, v, n)) == NULL)
-			return -1;
-		p = &m->parts[pi];
-		p->boundary = ct_param(m->arena, v, "boundary", 0);
-		p->charset = ct_param(m->arena, v, "charset", 1);
+		ct_params(m->arena, p, v, vl);
+		/* The type is lowercased in place: v is ours, and done with. */
+		if (n > 0 && memchr(v, '/', n) != NULL) {
+			lower_ascii(v, n);
+			v[n] = '\0';
+			p->type = v;
+		}
 	}
-	if ((f = msg_field_get(m, p, "Content-Transfer-Encoding")) != NULL) {
+	if (cte != SIZE_MAX) {
+		f = &m->fields[cte];
 		if (msg_memcasemem(f->value, f->valuelen, "base64", 6))
 			p->cte = MSG_CTE_BASE64;
 		else if (msg_memcasemem(f->value, f->valuelen, "quoted", 6))
@@ -135,30 +202,97 @@ part_types(struct msg *m, int pi, const char *deftype)
 }
 
 /*
+ * 1 when f is named Content-Type, 2 when Content-Transfer-Encoding, else
+ * 0: noted as the fields are read, so that they need no search after.
+ */
+static int
+mime_field(const struct msg_field *f)
+{
+	if (((unsigned char)f->name[0] | 0x20) != 'c')
+		return 0;
+	if (f->namelen == 12 && msg_startcase(f->name, 12, "Content-Type"))
+		return 1;
+	if (f->namelen == 25 &&
+	    msg_startcase(f->name, 25, "Content-Transfer-Encoding"))
+		return 2;
+	return 0;
+}
+
+/*
+ * Offset of the first "--" that starts in s[0..n), or n; s[n] is read.
+ * With SSE2, 64 places at a time: a block without a '-' is passed over
+ * at once, else one bit per '-' and a pair is two set bits in a row;
+ * then 16 at a time.
+ */
+static size_t
+dashes(const char *s, size_t n)
+{
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	const __m128i	 d = _mm_set1_epi8('-');
+	__m128i		 a, b, c, e;
+	uint64_t	 m;
+
+	for (; i + 64 <= n; i += 64) {
+		a = _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i)), d);
+		b = _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i + 16)),
+		    d);
+		c = _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i + 32)),
+		    d);
+		e = _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i + 48)),
+		    d);
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b),
+		    _mm_or_si128(c, e))) == 0)
+			continue;
+		m = (uint64_t)(unsigned)_mm_movemask_epi8(a) |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(b) << 16 |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(c) << 32 |
+		    (uint64_t)(unsigned)_mm_movemask_epi8(e) << 48;
+		m &= m >> 1 | (uint64_t)(s[i + 64] == '-') << 63;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+	}
+	for (; i + 16 <= n; i += 16) {
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i)), d),
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(s + i + 1)),
+		    d)));
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == '-' && s[i + 1] == '-')
+			return i;
+	return n;
+}
+
+/*
  * Finds the next delimiter line "--boundary" in b[*pos..len) that starts
  * a line; sets *start (where the line ending before it begins, i.e. the
  * end of the previous part), *after (start of the next part) and *close.
+ * The search goes from "--" to "--", which most of a body lacks; a line
+ * whose first "--" does not start a delimiter holds none, so the search
+ * goes on at its end.
  */
 static int
 next_delim(const char *b, size_t len, const char *bd, size_t *pos,
     size_t *start, size_t *after, int *close)
 {
-	size_t		 bl = strlen(bd), i, e, ws;
-	const char	*p;
+	size_t		 bl = strlen(bd), i = *pos, e, ws;
 
-	while (*pos + bl + 2 <= len) {
-		p = memmem(b + *pos + 2, len - *pos - 2, bd, bl);
-		if (p == NULL)
+	for (; i + bl + 2 <= len; i += msg_eol(b + i, len - i)) {
+		/* Places a delimiter may start: up to len - bl - 2. */
+		i += dashes(b + i, len - bl - 1 - i);
+		if (i + bl + 2 > len)
 			return 0;
-		i = (size_t)(p - b) - 2;
-		*pos = i + 1;
-		if (b[i] != '-' || b[i + 1] != '-')
-			continue;
 		/* At a line start, perhaps after stray blanks. */
 		for (ws = i; ws > 0 && (b[ws - 1] == ' ' || b[ws - 1] == '\t');
 		    ws--)
 			;
 		if (ws > 0 && b[ws - 1] != '\n' && b[ws - 1] != '\r')
+			continue;
+		if (memcmp(b + i + 2, bd, bl) != 0)
 			continue;
 		e = i + 2 + bl;
 		*close = e + 1 < len && b[e] == '-' && b[e + 1] == '-';
@@ -361,7 +495,8 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	const char		*b;
 	size_t			 pos = 0, hlen, n = 0, bl, nf = 0;
 	size_t			 last = SIZE_MAX, bstart;
-	int			 pi, c, guess, np = 0, trunc = 0;
+	size_t			 ct = SIZE_MAX, cte = SIZE_MAX;
+	int			 pi, c, k, guess, np = 0, trunc = 0;
 
 	if ((pi = add_part(m)) < 0)
 		return -1;
@@ -381,6 +516,11 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		}
 		if (add_field(m, &f) < 0)
 			return -1;
+		k = mime_field(&f);
+		if (k == 1 && ct == SIZE_MAX)
+			ct = m->nfields - 1;
+		else if (k == 2 && cte == SIZE_MAX)
+			cte = m->nfields - 1;
 		n++;
 	}
 	bstart = pos;
@@ -401,12 +541,17 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		}
 		bstart = header_end(buf, len, pos);
 	}
+	/* A field the cut took away is no longer the part's. */
+	if (ct != SIZE_MAX && ct >= m->nfields)
+		ct = SIZE_MAX;
+	if (cte != SIZE_MAX && cte >= m->nfields)
+		cte = SIZE_MAX;
 	p = &m->parts[pi];
 	p->nfields = n;
 	p->hdrlen = pos;
 	p->body = buf + bstart;
 	p->bodylen = len - bstart;
-	if (part_types(m, pi, deftype) < 0)
+	if (part_types(m, pi, deftype, ct, cte) < 0)
 		return -1;
 	p = &m->parts[pi];
 	if (depth >= m->limits->mime_depth) {
@@ -421,7 +566,7 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	 * returned copy stays one text part.  XXX MIME: an ARF report
 	 * that lost its Content-Type is read as text.
 	 */
-	guess = depth == 0 && msg_field_get(m, p, "Content-Type") == NULL &&
+	guess = depth == 0 && ct == SIZE_MAX &&
 	    looks_mime(p->body, p->bodylen);
 	if (guess) {
 		p->type = "multipart/mixed";
@@ -531,17 +676,12 @@ msg_free(struct msg *m)
 }
 
 const struct msg_field *
-msg_field_get(const struct msg *m, const struct msg_part *p,
-    const char *name)
+msg_field_find(const struct msg *m, const struct msg_part *p,
+    const char *name, size_t nl)
 {
 	const struct msg_field	*f, *e;
-	size_t			 nl;
 	unsigned char		 c0;
 
-	if (p == NULL)
-		p = &m->parts[0];
-	if (p->nfields == 0 || (nl = strlen(name)) == 0)
-		return NULL;
 	c0 = (unsigned char)name[0] | 0x20;
 	e = m->fields + p->field0 + p->nfields;
 	for (f = m->fields + p->field0; f < e; f++)
@@ -551,16 +691,6 @@ msg_field_get(const struct msg *m, const struct msg_part *p,
 		    msg_startcase(f->name, nl, name)))
 			return f;
 	return NULL;
-}
-
-const char *
-msg_header(struct msg *m, const struct msg_part *p, const char *name)
-{
-	const struct msg_field	*f;
-
-	if ((f = msg_field_get(m, p, name)) == NULL)
-		return NULL;
-	return msg_field_value(m, f);
 }
 
 const char *

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE	/* memmem, to compare msg_memmem() with */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dsn/record.h"
@@ -117,6 +118,7 @@ static void
 test_charset_addr(void)
 {
 	struct arena	*a = arena_new();
+	char		*in;
 	size_t		 n;
 
 	check_str("koi8-r", msg_to_utf8(a, "koi8-r", "\xf0\xd2", 2, &n),
@@ -130,6 +132,17 @@ test_charset_addr(void)
 	    &n), "\xe4\xba\x9c\xef\xbf\xbd\xef\xbf\xbd\xe4\xba\x9c" "z");
 	check_str("unknown charset kept", msg_to_utf8(a, "x-nonesuch",
 	    "ab", 2, &n), "ab");
+	/*
+	 * A final SO that iconv takes in and then refuses: U+FFFD, and no
+	 * read past the end of the text (a buffer of its own size).
+	 */
+	if ((in = malloc(4)) != NULL) {
+		memcpy(in, "903\x0e", 4);
+		check_str("iso-2022-cn-ext final SO", msg_to_utf8(a,
+		    "ISO-2022-CN-EXT", in, 4, &n), "903\xef\xbf\xbd");
+		check_int("iso-2022-cn-ext final SO length", (long)n, 6);
+		free(in);
+	}
 	check_str("2047 unknown charset", msg_decode_header(a,
 	    "=?x-nonesuch?Q?ab?=", 19), "ab");
 	check_str("addr rfc822", msg_addr(a, "rfc822; <A@Example.COM>", 23),
