@@ -143,10 +143,18 @@ report_text(struct report_ctx *ctx, size_t *len)
 	return ctx->text;
 }
 
-static const char *const orig_names[] = {
-	"From", "To", "Subject", "Message-ID", "Date", "Received",
-	"Return-Path", "List-Id", NULL
+/* The names with their lengths: a field of another length is no one. */
+#define NAME(s)	{ s, sizeof(s) - 1 }
+
+static const struct {
+	const char	*s;
+	size_t		 len;
+} orig_names[] = {
+	NAME("From"), NAME("To"), NAME("Subject"), NAME("Message-ID"),
+	NAME("Date"), NAME("Received"), NAME("Return-Path"), NAME("List-Id"),
+	{ NULL, 0 }
 };
+#undef NAME
 
 /*
  * Index in orig_names of the field named f, or -1; the length and the
@@ -157,11 +165,11 @@ orig_field(const struct msg_field *f)
 {
 	int	 k;
 
-	for (k = 0; orig_names[k] != NULL; k++)
-		if (strlen(orig_names[k]) == f->namelen &&
+	for (k = 0; orig_names[k].s != NULL; k++)
+		if (orig_names[k].len == f->namelen &&
 		    ((unsigned char)f->name[0] | 0x20) ==
-		    ((unsigned char)orig_names[k][0] | 0x20) &&
-		    msg_startcase(f->name, f->namelen, orig_names[k]))
+		    ((unsigned char)orig_names[k].s[0] | 0x20) &&
+		    msg_startcase(f->name, f->namelen, orig_names[k].s))
 			return k;
 	return -1;
 }
