@@ -168,21 +168,21 @@ same_site(const char *final, const char *orig)
  * that the recipient's own site rewrote (same_site) gives way to a full
  * Original-Recipient: that is the address the sender knows, the one a
  * list owner can act on.  Forwarding to another domain keeps the final
- * address, where delivery failed.
+ * address, where delivery failed.  orig is Original-Recipient's address
+ * (msg_addr()), or NULL.
  */
 static int
-pick_rcpt(struct ds_state *s, struct dsn_record *r)
+pick_rcpt(struct ds_state *s, struct dsn_record *r, const char *orig)
 {
 	static const int	 order[] = { R_FINAL, R_ACTUAL, R_ORIG };
 	struct arena		*a = s->ctx->msg->arena;
-	const char		*best = NULL;
-	char			*c;
+	const char		*best = NULL, *v, *c;
 	int			 i;
 
 	for (i = 0; i < 3; i++) {
-		if (s->rcpt[order[i]] == NULL)
+		if ((v = s->rcpt[order[i]]) == NULL)
 			continue;
-		c = msg_addr(a, s->rcpt[order[i]], strlen(s->rcpt[order[i]]));
+		c = order[i] == R_ORIG ? orig : msg_addr(a, v, strlen(v));
 		if (full_addr(c)) {
 			best = c;
 			break;
@@ -190,12 +190,9 @@ pick_rcpt(struct ds_state *s, struct dsn_record *r)
 		if (best == NULL)
 			best = c;
 	}
-	if (best != NULL && i == 0 && s->rcpt[R_ORIG] != NULL) {
-		c = msg_addr(a, s->rcpt[R_ORIG], strlen(s->rcpt[R_ORIG]));
-		if (full_addr(c) && strcasecmp(best, c) != 0 &&
-		    same_site(best, c))
-			best = c;
-	}
+	if (best != NULL && i == 0 && full_addr(orig) &&
+	    strcasecmp(best, orig) != 0 && same_site(best, orig))
+		best = orig;
 	return dsn_record_sets(r, DSN_F_RECIPIENT, best);
 }
 
@@ -249,7 +246,7 @@ ds_close(struct ds_state *s)
 {
 	struct report_ctx	*ctx = s->ctx;
 	struct dsn_record	*r;
-	const char		*v, *semi;
+	const char		*v, *semi, *orig;
 	int			 rc;
 
 	if (!s->open)
@@ -260,11 +257,11 @@ ds_close(struct ds_state *s)
 		goto done;
 	if ((r = report_new(ctx, "dsn")) == NULL)
 		return -1;
-	if (pick_rcpt(s, r) < 0)
-		goto fail;
-	v = s->rcpt[R_ORIG];
-	if (v != NULL && report_set_addr(ctx, r, DSN_F_ORIGINAL_RECIPIENT, v,
-	    strlen(v)) < 0)
+	/* Original-Recipient's address, read once for both its uses. */
+	orig = (v = s->rcpt[R_ORIG]) != NULL ?
+	    msg_addr(ctx->msg->arena, v, strlen(v)) : NULL;
+	if (pick_rcpt(s, r, orig) < 0 ||
+	    dsn_record_sets(r, DSN_F_ORIGINAL_RECIPIENT, orig) < 0)
 		goto fail;
 	if (dsn_record_sets(r, DSN_F_ACTION,
 	    action_word(s->rcpt[R_ACTION])) < 0 ||
