@@ -343,8 +343,8 @@ step_try(const char *s, size_t len, size_t i, const char **lead,
 /*
  * One pass over s: each place that may start a step word is tried.
  * With SSE2, 16 places at a time are sifted first: a place is kept
- * when its byte is the first letter of a step word and the next byte
- * a second letter of one (either case: | 0x20 folds letters).
+ * when its byte and the next one are the first two letters of a step
+ * word (either case: | 0x20 folds letters), so few reach step_try().
  */
 const char *
 status_command(const char *s, size_t len)
@@ -353,15 +353,7 @@ status_command(const char *s, size_t len)
 	size_t		 i = 0, k, best = NSTEP;
 #if defined(__SSE2__)
 	const __m128i	 low = _mm_set1_epi8(0x20);
-	const __m128i	 fa = _mm_set1_epi8('a'), fb = _mm_set1_epi8('b');
-	const __m128i	 fd = _mm_set1_epi8('d'), fi = _mm_set1_epi8('i');
-	const __m128i	 fm = _mm_set1_epi8('m'), fr = _mm_set1_epi8('r');
-	const __m128i	 fs = _mm_set1_epi8('s'), fw = _mm_set1_epi8('w');
-	const __m128i	 se = _mm_set1_epi8('e'), sf = _mm_set1_epi8('f');
-	const __m128i	 sh = _mm_set1_epi8('h'), sn = _mm_set1_epi8('n');
-	const __m128i	 so = _mm_set1_epi8('o'), su = _mm_set1_epi8('u');
-	const __m128i	 sy = _mm_set1_epi8('y');
-	__m128i		 x, y, f, g;
+	__m128i		 x, y, f;
 	unsigned	 m;
 #endif
 
@@ -372,15 +364,22 @@ status_command(const char *s, size_t len)
 		x = _mm_or_si128(_mm_loadu_si128((const void *)(s + i)), low);
 		y = _mm_or_si128(_mm_loadu_si128((const void *)(s + i + 1)),
 		    low);
-#define EQ2(v, a, b)	\
-	_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b))
-		f = _mm_or_si128(_mm_or_si128(EQ2(x, fa, fb), EQ2(x, fd, fi)),
-		    _mm_or_si128(EQ2(x, fm, fr), EQ2(x, fs, fw)));
-		g = _mm_or_si128(_mm_or_si128(EQ2(y, fb, se), EQ2(y, sf, sh)),
-		    _mm_or_si128(EQ2(y, sn, so), EQ2(y, su, sy)));
-#undef EQ2
-		for (m = (unsigned)_mm_movemask_epi8(_mm_and_si128(f, g));
-		    m != 0; m &= m - 1)
+#define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
+#define PAIR(a, b)	_mm_and_si128(EQ(x, a), EQ(y, b))
+		/* do du se re my bu ab af in wh: the step words' starts. */
+		f = _mm_or_si128(_mm_or_si128(
+		    _mm_and_si128(EQ(x, 'd'), _mm_or_si128(EQ(y, 'o'),
+		    EQ(y, 'u'))),
+		    _mm_and_si128(EQ(y, 'e'), _mm_or_si128(EQ(x, 's'),
+		    EQ(x, 'r')))),
+		    _mm_or_si128(_mm_or_si128(PAIR('m', 'y'), PAIR('b', 'u')),
+		    _mm_and_si128(EQ(x, 'a'), _mm_or_si128(EQ(y, 'b'),
+		    EQ(y, 'f')))));
+		f = _mm_or_si128(f, _mm_or_si128(PAIR('i', 'n'),
+		    PAIR('w', 'h')));
+#undef PAIR
+#undef EQ
+		for (m = (unsigned)_mm_movemask_epi8(f); m != 0; m &= m - 1)
 			if (step_try(s, len, i + (size_t)__builtin_ctz(m), lead,
 			    &best))
 				return step_words[0].cmd;
