@@ -148,29 +148,41 @@ reply_at(const char *s, size_t len, size_t i)
 
 /*
  * The first i from `from` on, below end, where s[i] is a class digit
- * ('2', '4' or '5'); end when none.  16 bytes at a time with SSE2.
+ * ('2', '4' or '5') and s[i + 1], s[i + 2] are digits: where reply_at()
+ * may find a code (end is at most len - 2, so s[i + 2] is there); end
+ * when none.  16 places at a time with SSE2.
  */
 static size_t
-next_class(const char *s, size_t from, size_t end)
+next_reply(const char *s, size_t from, size_t end)
 {
 	size_t		 i = from;
 #if defined(__SSE2__)
 	const __m128i	 d2 = _mm_set1_epi8('2'), d4 = _mm_set1_epi8('4');
 	const __m128i	 d5 = _mm_set1_epi8('5');
-	__m128i		 x;
+	const __m128i	 lo = _mm_set1_epi8('0' - 1);
+	const __m128i	 hi = _mm_set1_epi8('9' + 1);
+	__m128i		 x, y, z, c;
 	unsigned	 m;
 
+	/* Bytes of 0x80 and up compare negative: never digits. */
+#define DIGIT(v)	\
+	_mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi))
 	for (; i + 16 <= end; i += 16) {
 		x = _mm_loadu_si128((const void *)(s + i));
-		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(x, d2), _mm_cmpeq_epi8(x, d4)),
-		    _mm_cmpeq_epi8(x, d5)));
+		y = _mm_loadu_si128((const void *)(s + i + 1));
+		z = _mm_loadu_si128((const void *)(s + i + 2));
+		c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d2),
+		    _mm_cmpeq_epi8(x, d4)), _mm_cmpeq_epi8(x, d5));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(c,
+		    _mm_and_si128(DIGIT(y), DIGIT(z))));
 		if (m != 0)
 			return i + (size_t)__builtin_ctz(m);
 	}
+#undef DIGIT
 #endif
 	for (; i < end; i++)
-		if (IS_CLASS(s[i]))
+		if (IS_CLASS(s[i]) && isdig((unsigned char)s[i + 1]) &&
+		    isdig((unsigned char)s[i + 2]))
 			return i;
 	return end;
 }
@@ -183,8 +195,8 @@ status_reply_find(const char *s, size_t len, int cls, char *out)
 	if (s == NULL || len < 3)
 		return 0;
 	end = len - 2;
-	for (i = next_class(s, 0, end); i < end;
-	    i = next_class(s, i + 1, end))
+	for (i = next_reply(s, 0, end); i < end;
+	    i = next_reply(s, i + 1, end))
 		if ((cls == 0 || s[i] == cls) && reply_at(s, len, i)) {
 			memcpy(out, s + i, 3);
 			out[3] = '\0';
@@ -201,8 +213,8 @@ status_pair_find(const char *s, size_t len, char *st, size_t stlen)
 	if (s == NULL || len < 3)
 		return 0;
 	end = len - 2;
-	for (i = next_class(s, 0, end); i < end;
-	    i = next_class(s, i + 1, end)) {
+	for (i = next_reply(s, 0, end); i < end;
+	    i = next_reply(s, i + 1, end)) {
 		if (!reply_at(s, len, i))
 			continue;
 		k = i + 3;
