@@ -394,7 +394,10 @@ complete_dsn(struct dsn_record *r)
 		else
 			st = "2.0.0";
 	}
-	if (dsn_record_sets(r, DSN_F_STATUS, st) < 0 ||
+	/* Mostly the field's own code, already there: not copied again. */
+	if (((st == NULL || r->v[DSN_F_STATUS] == NULL ||
+	    strcmp(r->v[DSN_F_STATUS], st) != 0) &&
+	    dsn_record_sets(r, DSN_F_STATUS, st) < 0) ||
 	    (r->v[DSN_F_SMTP_COMMAND] == NULL && dsn_record_sets(r,
 	    DSN_F_SMTP_COMMAND, status_command(diag, dl)) < 0))
 		return -1;
