@@ -321,9 +321,9 @@ static const unsigned char step_next[NSTEP] = {
 
 /*
  * Tries the step words at s[i] (its first byte through step_first, its
- * second compared at once, then the word): a phrase lowers *best, a
- * lead followed by a command sets lead[k].  1 when the first phrase is
- * there: nothing can beat it.
+ * second and third compared at once, then the word): a phrase lowers
+ * *best, a lead followed by a command sets lead[k].  1 when the first
+ * phrase is there: nothing can beat it.
  */
 static int
 step_try(const char *s, size_t len, size_t i, const char **lead,
@@ -334,10 +334,15 @@ step_try(const char *s, size_t len, size_t i, const char **lead,
 
 	for (n = step_first[(unsigned char)s[i]]; n != 0; n = step_next[k]) {
 		k = n - 1;
-		/* Second bytes are letters: | 0x20 folds the case. */
+		/*
+		 * Second bytes are letters, third ones letters or a space:
+		 * | 0x20 folds the case (and keeps a space).
+		 */
 		if (((unsigned char)s[i + 1] | 0x20) !=
 		    (unsigned char)step_words[k].s[1] ||
 		    len - i < step_words[k].len ||
+		    ((unsigned char)s[i + 2] | 0x20) !=
+		    (unsigned char)step_words[k].s[2] ||
 		    (step_words[k].cmd != NULL ? k >= *best :
 		    lead[k] != NULL) ||
 		    !msg_startcase(s + i, len - i, step_words[k].s))
