@@ -112,7 +112,6 @@ reply_at(const char *s, size_t len, size_t i)
 {
 	size_t	 j, k;
 	char	 c = s[i];
-	char	 st[16];
 
 	if ((c != '2' && c != '4' && c != '5') || i + 3 > len ||
 	    !isdig((unsigned char)s[i + 1]) || !isdig((unsigned char)s[i + 2]) ||
@@ -129,12 +128,15 @@ reply_at(const char *s, size_t len, size_t i)
 	    s[j] != ';' && s[j] != ')' && s[j] != '"' && s[j] != ']' &&
 	    s[j] != ',' && s[j] != '\r' && s[j] != '\n')
 		return 0;
-	/* "550 5.1.1" or "550-'5.1.1": a status of the same class follows. */
+	/*
+	 * "550 5.1.1" or "550-'5.1.1": a status of the same class follows,
+	 * right there (read within the next 10 bytes).
+	 */
 	k = j < len && (s[j] == ' ' || s[j] == '-') ? j + 1 : j;
 	if (k < len && (s[k] == '\'' || s[k] == '"'))
 		k++;
-	if (k < len && status_find(s + k, len - k > 10 ? 10 : len - k, st,
-	    sizeof(st)) && st[0] == c && strncmp(s + k, st, strlen(st)) == 0)
+	if (k < len && s[k] == c &&
+	    status_at(s + k, len - k > 10 ? 10 : len - k, 0) > 0)
 		return 1;
 	/* At the start, or after a colon, semicolon, '#', '(' or '<'. */
 	for (k = i; k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'); k--)
