@@ -143,53 +143,73 @@ report_text(struct report_ctx *ctx, size_t *len)
 	return ctx->text;
 }
 
-static const char *const orig_names[] = {
-	"From", "To", "Subject", "Message-ID", "Date", "Received",
-	"Return-Path", "List-Id", NULL
+/*
+ * The usual fields of a message header, with their lengths (a field of
+ * another length is no one).  The first ORIG_WANTED feed the record, in
+ * the order of orig_dest; the others only help to recognise a header.
+ */
+#define NAME(s)	{ s, sizeof(s) - 1 }
+
+static const struct {
+	const char	*s;
+	size_t		 len;
+} orig_names[] = {
+	NAME("From"), NAME("Subject"), NAME("Message-ID"), NAME("List-Id"),
+	NAME("To"), NAME("Date"), NAME("Received"), NAME("Return-Path"),
+};
+#undef NAME
+#define ORIG_NAMES	(int)(sizeof(orig_names) / sizeof(orig_names[0]))
+#define ORIG_WANTED	4
+
+static const enum dsn_field orig_dest[ORIG_WANTED] = {
+	DSN_F_SENDER, DSN_F_SUBJECT, DSN_F_MESSAGE_ID, DSN_F_LIST_ID
 };
 
 /*
- * Index in orig_names of the field named f, or -1; the length and the
- * first letter are compared before the whole name.
+ * Index of the field named f among the first n of orig_names, or -1;
+ * the length and the first letter are compared before the whole name.
  */
 static int
-orig_field(const struct msg_field *f)
+orig_field(const struct msg_field *f, int n)
 {
 	int	 k;
 
-	for (k = 0; orig_names[k] != NULL; k++)
-		if (strlen(orig_names[k]) == f->namelen &&
+	for (k = 0; k < n; k++)
+		if (orig_names[k].len == f->namelen &&
 		    ((unsigned char)f->name[0] | 0x20) ==
-		    ((unsigned char)orig_names[k][0] | 0x20) &&
-		    msg_startcase(f->name, f->namelen, orig_names[k]))
+		    ((unsigned char)orig_names[k].s[0] | 0x20) &&
+		    msg_startcase(f->name, f->namelen, orig_names[k].s))
 			return k;
 	return -1;
 }
 
-/* Sets field k (orig_names) of b from its decoded value v. */
+/*
+ * Index of a wanted field (orig_names) whose record field b still
+ * lacks, or -1: a value already set is not decoded again.
+ */
+static int
+orig_wanted(const struct dsn_record *b, const struct msg_field *f)
+{
+	int	 k;
+
+	if ((k = orig_field(f, ORIG_WANTED)) < 0 || b->v[orig_dest[k]] != NULL)
+		return -1;
+	return k;
+}
+
+/* Sets field k (orig_names, a wanted one) of b from its decoded value v. */
 static int
 orig_set(struct report_ctx *ctx, struct dsn_record *b, int k, const char *v)
 {
-	if (k == 0 && b->v[DSN_F_SENDER] == NULL &&
-	    report_set_addr(ctx, b, DSN_F_SENDER, v, strlen(v)) < 0)
-		return -1;
-	if (k == 2 && b->v[DSN_F_SUBJECT] == NULL &&
-	    dsn_record_sets(b, DSN_F_SUBJECT, v) < 0)
-		return -1;
-	if (k == 3 && b->v[DSN_F_MESSAGE_ID] == NULL &&
-	    set_msgid(b, DSN_F_MESSAGE_ID, v) < 0)
-		return -1;
-	if (k == 7 && b->v[DSN_F_LIST_ID] == NULL &&
-	    dsn_record_sets(b, DSN_F_LIST_ID, v) < 0)
-		return -1;
-	return 0;
-}
-
-/* 1 when field k of orig_names feeds the record. */
-static int
-orig_wanted(int k)
-{
-	return k == 0 || k == 2 || k == 3 || k == 7;
+	switch (orig_dest[k]) {
+	case DSN_F_SENDER:
+		return report_set_addr(ctx, b, DSN_F_SENDER, v, strlen(v)) < 0 ?
+		    -1 : 0;
+	case DSN_F_MESSAGE_ID:
+		return set_msgid(b, DSN_F_MESSAGE_ID, v);
+	default:
+		return dsn_record_sets(b, orig_dest[k], v);
+	}
 }
 
 /* Fills the original message's fields from a header block at t[pos..). */
@@ -202,7 +222,7 @@ orig_from_block(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 	int			 k;
 
 	while (msg_field_next(t, len, &pos, &f)) {
-		if (!orig_wanted(k = orig_field(&f)))
+		if ((k = orig_wanted(b, &f)) < 0)
 			continue;
 		if ((v = msg_decode_header(ctx->msg->arena, f.value,
 		    f.valuelen)) == NULL || orig_set(ctx, b, k, v) < 0)
@@ -230,7 +250,7 @@ orig_from_part(struct report_ctx *ctx, struct dsn_record *b,
 		return 0;
 	e = m->fields + p->field0 + p->nfields;
 	for (f = m->fields + p->field0; f < e; f++) {
-		if (!orig_wanted(k = orig_field(f)))
+		if ((k = orig_wanted(b, f)) < 0)
 			continue;
 		if ((v = msg_field_value(m, f)) == NULL ||
 		    orig_set(ctx, b, k, v) < 0)
@@ -268,7 +288,7 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 		p = start;
 		known = 0;
 		while (msg_field_next(t, len, &p, &f) && known < 2)
-			if (orig_field(&f) >= 0)
+			if (orig_field(&f, ORIG_NAMES) >= 0)
 				known++;
 			else
 				break;
@@ -374,7 +394,10 @@ complete_dsn(struct dsn_record *r)
 		else
 			st = "2.0.0";
 	}
-	if (dsn_record_sets(r, DSN_F_STATUS, st) < 0 ||
+	/* Mostly the field's own code, already there: not copied again. */
+	if (((st == NULL || r->v[DSN_F_STATUS] == NULL ||
+	    strcmp(r->v[DSN_F_STATUS], st) != 0) &&
+	    dsn_record_sets(r, DSN_F_STATUS, st) < 0) ||
 	    (r->v[DSN_F_SMTP_COMMAND] == NULL && dsn_record_sets(r,
 	    DSN_F_SMTP_COMMAND, status_command(diag, dl)) < 0))
 		return -1;

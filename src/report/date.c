@@ -150,13 +150,23 @@ emit(int y, int mo, int d, int h, int mi, int sec, int zmin, char *out,
 	if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
 	    h > 23 || mi > 59 || sec > 60)
 		return -1;
-	t = (long long)days_from_civil(y, mo, d) * 86400 + h * 3600 +
-	    mi * 60 + sec - (long long)zmin * 60;
-	days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-	t -= (long long)days * 86400;
-	civil_from_days(days, &y, &mo, &d);
+	t = h * 3600 + mi * 60 + sec - (long long)zmin * 60;
+	/*
+	 * A time that stays within its day, on a day every month has,
+	 * keeps its date: no round trip through the day count.
+	 */
+	if (t < 0 || t >= 86400 || d > 28) {
+		t += (long long)days_from_civil(y, mo, d) * 86400;
+		days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+		t -= (long long)days * 86400;
+		civil_from_days(days, &y, &mo, &d);
+	}
 	/* "%04d-%02d-%02dT%02d:%02d:%02dZ" without printf. */
-	n = put_num(buf, y, 4);
+	if (y < 10000) {
+		put2(buf, y / 100);
+		n = put2(buf + 2, y % 100) + 2;
+	} else
+		n = put_num(buf, y, 4);
 	buf[n++] = '-';
 	/* The rest are below 100: the month, the day and a time of day. */
 	n += put2(buf + n, mo);
@@ -207,7 +217,7 @@ iso_date(const char *s, char *out, size_t outlen)
 int
 report_date(const char *s, char *out, size_t outlen)
 {
-	int	 d, mo, y, h, mi, sec = 0, i, n;
+	int	 d, mo, y, h, mi, sec = 0, i, n, c0;
 
 	if (s == NULL)
 		return -1;
@@ -222,8 +232,9 @@ report_date(const char *s, char *out, size_t outlen)
 	if (num(&s, 2, &d) < 1)
 		return -1;
 	skipws(&s);
-	for (mo = 0, i = 0; i < 12; i++)
-		if (lc(s[0]) == months[i][0] && lc(s[1]) == months[i][1] &&
+	c0 = lc(s[0]);
+	for (mo = 0, i = 0; i < 12 && mo == 0; i++)
+		if (c0 == months[i][0] && lc(s[1]) == months[i][1] &&
 		    lc(s[2]) == months[i][2])
 			mo = i + 1;
 	if (mo == 0)

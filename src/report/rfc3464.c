@@ -6,7 +6,6 @@
  * Field values are arena strings of the parsed message; records are
  * handed to report_add().
  */
-#define _GNU_SOURCE	/* memmem */
 #include <string.h>
 #include <strings.h>
 
@@ -96,6 +95,22 @@ ds_inline(struct msg *m, size_t *len)
 	return b + pos;
 }
 
+/*
+ * 1 when b[0..n) holds "/delivery-status": memchr() from slash to
+ * slash, as the word is rare and so are slashes in a bounce's text.
+ */
+static int
+has_ds_word(const char *b, size_t n)
+{
+	const char	*p, *e = b + n;
+
+	for (p = b; e - p >= 16 && (p = memchr(p, '/', (size_t)(e - p - 15))) !=
+	    NULL; p++)
+		if (memcmp(p, "/delivery-status", 16) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 ds_test(struct report_ctx *ctx)
 {
@@ -103,9 +118,9 @@ ds_test(struct report_ctx *ctx)
 
 	if (ds_part(ctx->msg) != NULL)
 		return 1;
-	/* Cheap: one memmem over a single-part body. */
+	/* Cheap: one scan for the slashes of a single-part body. */
 	return top->child < 0 && top->cte == MSG_CTE_IDENTITY &&
-	    memmem(top->body, top->bodylen, "/delivery-status", 16) != NULL;
+	    has_ds_word(top->body, top->bodylen);
 }
 
 /* Action normalised to the RFC 3464 words, or NULL. */
@@ -168,21 +183,21 @@ same_site(const char *final, const char *orig)
  * that the recipient's own site rewrote (same_site) gives way to a full
  * Original-Recipient: that is the address the sender knows, the one a
  * list owner can act on.  Forwarding to another domain keeps the final
- * address, where delivery failed.
+ * address, where delivery failed.  orig is Original-Recipient's address
+ * (msg_addr()), or NULL.
  */
 static int
-pick_rcpt(struct ds_state *s, struct dsn_record *r)
+pick_rcpt(struct ds_state *s, struct dsn_record *r, const char *orig)
 {
 	static const int	 order[] = { R_FINAL, R_ACTUAL, R_ORIG };
 	struct arena		*a = s->ctx->msg->arena;
-	const char		*best = NULL;
-	char			*c;
+	const char		*best = NULL, *v, *c;
 	int			 i;
 
 	for (i = 0; i < 3; i++) {
-		if (s->rcpt[order[i]] == NULL)
+		if ((v = s->rcpt[order[i]]) == NULL)
 			continue;
-		c = msg_addr(a, s->rcpt[order[i]], strlen(s->rcpt[order[i]]));
+		c = order[i] == R_ORIG ? orig : msg_addr(a, v, strlen(v));
 		if (full_addr(c)) {
 			best = c;
 			break;
@@ -190,12 +205,9 @@ pick_rcpt(struct ds_state *s, struct dsn_record *r)
 		if (best == NULL)
 			best = c;
 	}
-	if (best != NULL && i == 0 && s->rcpt[R_ORIG] != NULL) {
-		c = msg_addr(a, s->rcpt[R_ORIG], strlen(s->rcpt[R_ORIG]));
-		if (full_addr(c) && strcasecmp(best, c) != 0 &&
-		    same_site(best, c))
-			best = c;
-	}
+	if (best != NULL && i == 0 && full_addr(orig) &&
+	    strcasecmp(best, orig) != 0 && same_site(best, orig))
+		best = orig;
 	return dsn_record_sets(r, DSN_F_RECIPIENT, best);
 }
 
@@ -249,7 +261,7 @@ ds_close(struct ds_state *s)
 {
 	struct report_ctx	*ctx = s->ctx;
 	struct dsn_record	*r;
-	const char		*v, *semi;
+	const char		*v, *semi, *orig;
 	int			 rc;
 
 	if (!s->open)
@@ -260,11 +272,11 @@ ds_close(struct ds_state *s)
 		goto done;
 	if ((r = report_new(ctx, "dsn")) == NULL)
 		return -1;
-	if (pick_rcpt(s, r) < 0)
-		goto fail;
-	v = s->rcpt[R_ORIG];
-	if (v != NULL && report_set_addr(ctx, r, DSN_F_ORIGINAL_RECIPIENT, v,
-	    strlen(v)) < 0)
+	/* Original-Recipient's address, read once for both its uses. */
+	orig = (v = s->rcpt[R_ORIG]) != NULL ?
+	    msg_addr(ctx->msg->arena, v, strlen(v)) : NULL;
+	if (pick_rcpt(s, r, orig) < 0 ||
+	    dsn_record_sets(r, DSN_F_ORIGINAL_RECIPIENT, orig) < 0)
 		goto fail;
 	if (dsn_record_sets(r, DSN_F_ACTION,
 	    action_word(s->rcpt[R_ACTION])) < 0 ||

@@ -112,7 +112,6 @@ reply_at(const char *s, size_t len, size_t i)
 {
 	size_t	 j, k;
 	char	 c = s[i];
-	char	 st[16];
 
 	if ((c != '2' && c != '4' && c != '5') || i + 3 > len ||
 	    !isdig((unsigned char)s[i + 1]) || !isdig((unsigned char)s[i + 2]) ||
@@ -129,12 +128,15 @@ reply_at(const char *s, size_t len, size_t i)
 	    s[j] != ';' && s[j] != ')' && s[j] != '"' && s[j] != ']' &&
 	    s[j] != ',' && s[j] != '\r' && s[j] != '\n')
 		return 0;
-	/* "550 5.1.1" or "550-'5.1.1": a status of the same class follows. */
+	/*
+	 * "550 5.1.1" or "550-'5.1.1": a status of the same class follows,
+	 * right there (read within the next 10 bytes).
+	 */
 	k = j < len && (s[j] == ' ' || s[j] == '-') ? j + 1 : j;
 	if (k < len && (s[k] == '\'' || s[k] == '"'))
 		k++;
-	if (k < len && status_find(s + k, len - k > 10 ? 10 : len - k, st,
-	    sizeof(st)) && st[0] == c && strncmp(s + k, st, strlen(st)) == 0)
+	if (k < len && s[k] == c &&
+	    status_at(s + k, len - k > 10 ? 10 : len - k, 0) > 0)
 		return 1;
 	/* At the start, or after a colon, semicolon, '#', '(' or '<'. */
 	for (k = i; k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'); k--)
@@ -148,29 +150,41 @@ reply_at(const char *s, size_t len, size_t i)
 
 /*
  * The first i from `from` on, below end, where s[i] is a class digit
- * ('2', '4' or '5'); end when none.  16 bytes at a time with SSE2.
+ * ('2', '4' or '5') and s[i + 1], s[i + 2] are digits: where reply_at()
+ * may find a code (end is at most len - 2, so s[i + 2] is there); end
+ * when none.  16 places at a time with SSE2.
  */
 static size_t
-next_class(const char *s, size_t from, size_t end)
+next_reply(const char *s, size_t from, size_t end)
 {
 	size_t		 i = from;
 #if defined(__SSE2__)
 	const __m128i	 d2 = _mm_set1_epi8('2'), d4 = _mm_set1_epi8('4');
 	const __m128i	 d5 = _mm_set1_epi8('5');
-	__m128i		 x;
+	const __m128i	 lo = _mm_set1_epi8('0' - 1);
+	const __m128i	 hi = _mm_set1_epi8('9' + 1);
+	__m128i		 x, y, z, c;
 	unsigned	 m;
 
+	/* Bytes of 0x80 and up compare negative: never digits. */
+#define DIGIT(v)	\
+	_mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi))
 	for (; i + 16 <= end; i += 16) {
 		x = _mm_loadu_si128((const void *)(s + i));
-		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(x, d2), _mm_cmpeq_epi8(x, d4)),
-		    _mm_cmpeq_epi8(x, d5)));
+		y = _mm_loadu_si128((const void *)(s + i + 1));
+		z = _mm_loadu_si128((const void *)(s + i + 2));
+		c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d2),
+		    _mm_cmpeq_epi8(x, d4)), _mm_cmpeq_epi8(x, d5));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(c,
+		    _mm_and_si128(DIGIT(y), DIGIT(z))));
 		if (m != 0)
 			return i + (size_t)__builtin_ctz(m);
 	}
+#undef DIGIT
 #endif
 	for (; i < end; i++)
-		if (IS_CLASS(s[i]))
+		if (IS_CLASS(s[i]) && isdig((unsigned char)s[i + 1]) &&
+		    isdig((unsigned char)s[i + 2]))
 			return i;
 	return end;
 }
@@ -183,8 +197,8 @@ status_reply_find(const char *s, size_t len, int cls, char *out)
 	if (s == NULL || len < 3)
 		return 0;
 	end = len - 2;
-	for (i = next_class(s, 0, end); i < end;
-	    i = next_class(s, i + 1, end))
+	for (i = next_reply(s, 0, end); i < end;
+	    i = next_reply(s, i + 1, end))
 		if ((cls == 0 || s[i] == cls) && reply_at(s, len, i)) {
 			memcpy(out, s + i, 3);
 			out[3] = '\0';
@@ -201,8 +215,8 @@ status_pair_find(const char *s, size_t len, char *st, size_t stlen)
 	if (s == NULL || len < 3)
 		return 0;
 	end = len - 2;
-	for (i = next_class(s, 0, end); i < end;
-	    i = next_class(s, i + 1, end)) {
+	for (i = next_reply(s, 0, end); i < end;
+	    i = next_reply(s, i + 1, end)) {
 		if (!reply_at(s, len, i))
 			continue;
 		k = i + 3;
@@ -309,9 +323,9 @@ static const unsigned char step_next[NSTEP] = {
 
 /*
  * Tries the step words at s[i] (its first byte through step_first, its
- * second compared at once, then the word): a phrase lowers *best, a
- * lead followed by a command sets lead[k].  1 when the first phrase is
- * there: nothing can beat it.
+ * second and third compared at once, then the word): a phrase lowers
+ * *best, a lead followed by a command sets lead[k].  1 when the first
+ * phrase is there: nothing can beat it.
  */
 static int
 step_try(const char *s, size_t len, size_t i, const char **lead,
@@ -322,10 +336,15 @@ step_try(const char *s, size_t len, size_t i, const char **lead,
 
 	for (n = step_first[(unsigned char)s[i]]; n != 0; n = step_next[k]) {
 		k = n - 1;
-		/* Second bytes are letters: | 0x20 folds the case. */
+		/*
+		 * Second bytes are letters, third ones letters or a space:
+		 * | 0x20 folds the case (and keeps a space).
+		 */
 		if (((unsigned char)s[i + 1] | 0x20) !=
 		    (unsigned char)step_words[k].s[1] ||
 		    len - i < step_words[k].len ||
+		    ((unsigned char)s[i + 2] | 0x20) !=
+		    (unsigned char)step_words[k].s[2] ||
 		    (step_words[k].cmd != NULL ? k >= *best :
 		    lead[k] != NULL) ||
 		    !msg_startcase(s + i, len - i, step_words[k].s))
@@ -343,8 +362,8 @@ step_try(const char *s, size_t len, size_t i, const char **lead,
 /*
  * One pass over s: each place that may start a step word is tried.
  * With SSE2, 16 places at a time are sifted first: a place is kept
- * when its byte is the first letter of a step word and the next byte
- * a second letter of one (either case: | 0x20 folds letters).
+ * when its byte and the next one are the first two letters of a step
+ * word (either case: | 0x20 folds letters), so few reach step_try().
  */
 const char *
 status_command(const char *s, size_t len)
@@ -353,15 +372,7 @@ status_command(const char *s, size_t len)
 	size_t		 i = 0, k, best = NSTEP;
 #if defined(__SSE2__)
 	const __m128i	 low = _mm_set1_epi8(0x20);
-	const __m128i	 fa = _mm_set1_epi8('a'), fb = _mm_set1_epi8('b');
-	const __m128i	 fd = _mm_set1_epi8('d'), fi = _mm_set1_epi8('i');
-	const __m128i	 fm = _mm_set1_epi8('m'), fr = _mm_set1_epi8('r');
-	const __m128i	 fs = _mm_set1_epi8('s'), fw = _mm_set1_epi8('w');
-	const __m128i	 se = _mm_set1_epi8('e'), sf = _mm_set1_epi8('f');
-	const __m128i	 sh = _mm_set1_epi8('h'), sn = _mm_set1_epi8('n');
-	const __m128i	 so = _mm_set1_epi8('o'), su = _mm_set1_epi8('u');
-	const __m128i	 sy = _mm_set1_epi8('y');
-	__m128i		 x, y, f, g;
+	__m128i		 x, y, f;
 	unsigned	 m;
 #endif
 
@@ -372,15 +383,22 @@ status_command(const char *s, size_t len)
 		x = _mm_or_si128(_mm_loadu_si128((const void *)(s + i)), low);
 		y = _mm_or_si128(_mm_loadu_si128((const void *)(s + i + 1)),
 		    low);
-#define EQ2(v, a, b)	\
-	_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b))
-		f = _mm_or_si128(_mm_or_si128(EQ2(x, fa, fb), EQ2(x, fd, fi)),
-		    _mm_or_si128(EQ2(x, fm, fr), EQ2(x, fs, fw)));
-		g = _mm_or_si128(_mm_or_si128(EQ2(y, fb, se), EQ2(y, sf, sh)),
-		    _mm_or_si128(EQ2(y, sn, so), EQ2(y, su, sy)));
-#undef EQ2
-		for (m = (unsigned)_mm_movemask_epi8(_mm_and_si128(f, g));
-		    m != 0; m &= m - 1)
+#define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
+#define PAIR(a, b)	_mm_and_si128(EQ(x, a), EQ(y, b))
+		/* do du se re my bu ab af in wh: the step words' starts. */
+		f = _mm_or_si128(_mm_or_si128(
+		    _mm_and_si128(EQ(x, 'd'), _mm_or_si128(EQ(y, 'o'),
+		    EQ(y, 'u'))),
+		    _mm_and_si128(EQ(y, 'e'), _mm_or_si128(EQ(x, 's'),
+		    EQ(x, 'r')))),
+		    _mm_or_si128(_mm_or_si128(PAIR('m', 'y'), PAIR('b', 'u')),
+		    _mm_and_si128(EQ(x, 'a'), _mm_or_si128(EQ(y, 'b'),
+		    EQ(y, 'f')))));
+		f = _mm_or_si128(f, _mm_or_si128(PAIR('i', 'n'),
+		    PAIR('w', 'h')));
+#undef PAIR
+#undef EQ
+		for (m = (unsigned)_mm_movemask_epi8(f); m != 0; m &= m - 1)
 			if (step_try(s, len, i + (size_t)__builtin_ctz(m), lead,
 			    &best))
 				return step_words[0].cmd;
