@@ -29,17 +29,19 @@ ft_find_any(const char *t, size_t len, const char *const *needles,
     size_t *nlen)
 {
 	const char	*p, *best = NULL;
-	size_t		 bl = 0;
+	size_t		 bl = 0, nl, lim;
 	int		 i;
 
 	if (t == NULL || needles == NULL)
 		return -1;
 	for (i = 0; needles[i] != NULL; i++) {
-		p = msg_memcasemem(t, best != NULL ? (size_t)(best - t) +
-		    strlen(needles[i]) : len, needles[i], strlen(needles[i]));
+		nl = strlen(needles[i]);
+		/* Once one is found, only places before it are searched. */
+		lim = best != NULL ? (size_t)(best - t) + nl - 1 : len;
+		p = msg_memcasemem(t, lim < len ? lim : len, needles[i], nl);
 		if (p != NULL && (best == NULL || p < best)) {
 			best = p;
-			bl = strlen(needles[i]);
+			bl = nl;
 		}
 	}
 	if (best == NULL)
