@@ -63,6 +63,18 @@ msg_line_next(const char *buf, size_t len, size_t *pos, const char **line,
 	return 1;
 }
 
+/*
+ * 1 when bytes a and b are equal but for the case of ASCII letters:
+ * unequal ones must differ in the case bit alone and be letters, which
+ * takes fewer steps than lowering both.
+ */
+static int
+byte_caseeq(unsigned char a, unsigned char b)
+{
+	return a == b || ((a ^ b) == 0x20 &&
+	    (unsigned)((a | 0x20) - 'a') <= 'z' - 'a');
+}
+
 /* 1 when s[0..n) equals t[0..n) but for the case of ASCII letters. */
 static int
 caseeq(const char *s, const char *t, size_t n)
@@ -70,8 +82,7 @@ caseeq(const char *s, const char *t, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (s[i] != t[i] && lc((unsigned char)s[i]) !=
-		    lc((unsigned char)t[i]))
+		if (!byte_caseeq((unsigned char)s[i], (unsigned char)t[i]))
 			return 0;
 	return 1;
 }
@@ -235,7 +246,7 @@ msg_startcase(const char *s, size_t len, const char *prefix)
 		if (i >= len)
 			return 0;
 		a = (unsigned char)s[i];
-		if (a != b && lc(a) != lc(b))
+		if (!byte_caseeq(a, b))
 			return 0;
 	}
 	return 1;
