@@ -123,7 +123,17 @@ memcasemem16(const char *hay, size_t places, const char *needle,
 	size_t		 i, k;
 	unsigned	 m;
 
-	for (i = 0; i + 16 <= places; i += 16)
+	/* 32 places a round while there are: candidates are rare. */
+	for (i = 0; i + 32 <= places; i += 32) {
+		m = cand16(hay + i, nlen, fm, fv, lm, lv) |
+		    cand16(hay + i + 16, nlen, fm, fv, lm, lv) << 16;
+		for (; m != 0; m &= m - 1) {
+			k = (size_t)__builtin_ctz(m);
+			if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
+				return hay + i + k;
+		}
+	}
+	for (; i + 16 <= places; i += 16)
 		for (m = cand16(hay + i, nlen, fm, fv, lm, lv); m != 0;
 		    m &= m - 1) {
 			k = (size_t)__builtin_ctz(m);
