@@ -198,6 +198,17 @@ ft_hdr_has(struct report_ctx *ctx, const char *field, const char *s)
 	    strlen(s)) != NULL;
 }
 
+int
+ft_hdr_has_any(struct report_ctx *ctx, const char *field,
+    const char *const *phrases)
+{
+	const struct msg_field	*f;
+
+	f = msg_field_get(ctx->msg, NULL, field);
+	return f != NULL && ft_find_any(f->value, f->valuelen, phrases,
+	    NULL) >= 0;
+}
+
 /* ---- addresses ---- */
 
 int

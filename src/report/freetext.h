@@ -72,6 +72,13 @@ char	*ft_unfold(struct arena *, const char *s, size_t len);
 /* 1 when the text of header field (top message) contains s, any case. */
 int	ft_hdr_has(struct report_ctx *, const char *field, const char *s);
 
+/*
+ * 1 when it contains one of the NULL-terminated phrases: the field is
+ * looked up once for all of them.
+ */
+int	ft_hdr_has_any(struct report_ctx *, const char *field,
+	    const char *const *phrases);
+
 /* ---- phrase sets (ftset.c) ---- */
 
 #define FT_SETMAX	128	/* phrases in one set at most */

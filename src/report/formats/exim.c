@@ -34,9 +34,12 @@ static const char *const ends[] = {
 static int
 exim_shape(struct report_ctx *ctx)
 {
+	static const char *const subjects[] = {
+		"Mail delivery failed", "Warning: message", NULL
+	};
+
 	return msg_field_get(ctx->msg, NULL, "X-Failed-Recipients") != NULL ||
-	    ft_hdr_has(ctx, "Subject", "Mail delivery failed") ||
-	    ft_hdr_has(ctx, "Subject", "Warning: message") ||
+	    ft_hdr_has_any(ctx, "Subject", subjects) ||
 	    ft_hdr_has(ctx, "From", "Mail Delivery System");
 }
 
@@ -63,8 +66,11 @@ gmx_test(struct report_ctx *ctx)
 static int
 einsundeins_test(struct report_ctx *ctx)
 {
-	return (ft_hdr_has(ctx, "From", "kundenserver.") ||
-	    ft_hdr_has(ctx, "From", "1and1.") ||
+	static const char *const froms[] = {
+		"kundenserver.", "1and1.", NULL
+	};
+
+	return (ft_hdr_has_any(ctx, "From", froms) ||
 	    msg_field_get(ctx->msg, NULL, "X-UI-Out-Filterresults") != NULL) &&
 	    exim_shape(ctx);
 }

@@ -36,11 +36,13 @@ static const char *const ends[] = {
 static int
 qmail_test(struct report_ctx *ctx)
 {
+	static const char *const subjects[] = {
+		"failure notice", "delivery fail", "failed delivery",
+		"failure delivery", NULL
+	};
+
 	return ft_hdr_has(ctx, "From", "mailer-daemon") ||
-	    ft_hdr_has(ctx, "Subject", "failure notice") ||
-	    ft_hdr_has(ctx, "Subject", "delivery fail") ||
-	    ft_hdr_has(ctx, "Subject", "failed delivery") ||
-	    ft_hdr_has(ctx, "Subject", "failure delivery");
+	    ft_hdr_has_any(ctx, "Subject", subjects);
 }
 
 /* "qmail-send program at HOST." into the record's reporting_mta. */
