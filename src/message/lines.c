@@ -63,6 +63,18 @@ msg_line_next(const char *buf, size_t len, size_t *pos, const char **line,
 	return 1;
 }
 
+/*
+ * 1 when bytes a and b are equal but for the case of ASCII letters:
+ * unequal ones must differ in the case bit alone and be letters, which
+ * takes fewer steps than lowering both.
+ */
+static int
+byte_caseeq(unsigned char a, unsigned char b)
+{
+	return a == b || ((a ^ b) == 0x20 &&
+	    (unsigned)((a | 0x20) - 'a') <= 'z' - 'a');
+}
+
 /* 1 when s[0..n) equals t[0..n) but for the case of ASCII letters. */
 static int
 caseeq(const char *s, const char *t, size_t n)
@@ -70,8 +82,7 @@ caseeq(const char *s, const char *t, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (s[i] != t[i] && lc((unsigned char)s[i]) !=
-		    lc((unsigned char)t[i]))
+		if (!byte_caseeq((unsigned char)s[i], (unsigned char)t[i]))
 			return 0;
 	return 1;
 }
@@ -112,7 +123,17 @@ memcasemem16(const char *hay, size_t places, const char *needle,
 	size_t		 i, k;
 	unsigned	 m;
 
-	for (i = 0; i + 16 <= places; i += 16)
+	/* 32 places a round while there are: candidates are rare. */
+	for (i = 0; i + 32 <= places; i += 32) {
+		m = cand16(hay + i, nlen, fm, fv, lm, lv) |
+		    cand16(hay + i + 16, nlen, fm, fv, lm, lv) << 16;
+		for (; m != 0; m &= m - 1) {
+			k = (size_t)__builtin_ctz(m);
+			if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
+				return hay + i + k;
+		}
+	}
+	for (; i + 16 <= places; i += 16)
 		for (m = cand16(hay + i, nlen, fm, fv, lm, lv); m != 0;
 		    m &= m - 1) {
 			k = (size_t)__builtin_ctz(m);
@@ -235,7 +256,7 @@ msg_startcase(const char *s, size_t len, const char *prefix)
 		if (i >= len)
 			return 0;
 		a = (unsigned char)s[i];
-		if (a != b && lc(a) != lc(b))
+		if (!byte_caseeq(a, b))
 			return 0;
 	}
 	return 1;

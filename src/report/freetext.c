@@ -29,17 +29,19 @@ ft_find_any(const char *t, size_t len, const char *const *needles,
     size_t *nlen)
 {
 	const char	*p, *best = NULL;
-	size_t		 bl = 0;
+	size_t		 bl = 0, nl, lim;
 	int		 i;
 
 	if (t == NULL || needles == NULL)
 		return -1;
 	for (i = 0; needles[i] != NULL; i++) {
-		p = msg_memcasemem(t, best != NULL ? (size_t)(best - t) +
-		    strlen(needles[i]) : len, needles[i], strlen(needles[i]));
+		nl = strlen(needles[i]);
+		/* Once one is found, only places before it are searched. */
+		lim = best != NULL ? (size_t)(best - t) + nl - 1 : len;
+		p = msg_memcasemem(t, lim < len ? lim : len, needles[i], nl);
 		if (p != NULL && (best == NULL || p < best)) {
 			best = p;
-			bl = strlen(needles[i]);
+			bl = nl;
 		}
 	}
 	if (best == NULL)
@@ -196,6 +198,17 @@ ft_hdr_has(struct report_ctx *ctx, const char *field, const char *s)
 	    strlen(s)) != NULL;
 }
 
+int
+ft_hdr_has_any(struct report_ctx *ctx, const char *field,
+    const char *const *phrases)
+{
+	const struct msg_field	*f;
+
+	f = msg_field_get(ctx->msg, NULL, field);
+	return f != NULL && ft_find_any(f->value, f->valuelen, phrases,
+	    NULL) >= 0;
+}
+
 /* ---- addresses ---- */
 
 int
@@ -239,6 +252,18 @@ ft_addr_only(const char *line, size_t ll, int flags, size_t *as,
 	return 1;
 }
 
+/*
+ * 1 for the bytes that end an FT_WORD address: blanks, "<>,;" and NUL
+ * (as strchr(" \t<>,;", c) finds it), tested inline: one call a byte
+ * cost more than the rest of the scan.
+ */
+static int
+word_end(char c)
+{
+	return c == ' ' || c == '\t' || c == '<' || c == '>' || c == ',' ||
+	    c == ';' || c == '\0';
+}
+
 int
 ft_addr_lead(const char *l, size_t ll, int flags, size_t *as, size_t *al,
     size_t *rest)
@@ -256,7 +281,7 @@ ft_addr_lead(const char *l, size_t ll, int flags, size_t *as, size_t *al,
 	s = i;
 	if (flags & FT_WORD) {
 		/* The first word, whatever follows it. */
-		while (i < ll && strchr(" \t<>,;", l[i]) == NULL)
+		while (i < ll && !word_end(l[i]))
 			i++;
 		if (i == s || !msg_addr_valid(l + s, i - s))
 			return 0;

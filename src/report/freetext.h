@@ -72,6 +72,55 @@ char	*ft_unfold(struct arena *, const char *s, size_t len);
 /* 1 when the text of header field (top message) contains s, any case. */
 int	ft_hdr_has(struct report_ctx *, const char *field, const char *s);
 
+/*
+ * 1 when it contains one of the NULL-terminated phrases: the field is
+ * looked up once for all of them.
+ */
+int	ft_hdr_has_any(struct report_ctx *, const char *field,
+	    const char *const *phrases);
+
+/* ---- phrase sets (ftset.c) ---- */
+
+#define FT_SETMAX	128	/* phrases in one set at most */
+#define FT_SETEND	0xff	/* no (further) phrase */
+
+/*
+ * Phrases looked for together, case-insensitively, in one pass: worth
+ * it over one msg_memcasemem() per phrase from about eight phrases on,
+ * or on short lines.  Filled by ft_set_init(); points to the caller's
+ * NULL-terminated phrase list, which must outlive it.
+ */
+struct ft_set {
+	const char *const *v;			/* the phrases */
+	unsigned char	 len[FT_SETMAX];	/* their lengths */
+	unsigned char	 next[FT_SETMAX];	/* next in the same bucket */
+	unsigned char	 head[256];		/* first of each bucket */
+};
+
+/* A place found by ft_set_next(): phrase k of the set starts at at. */
+struct ft_match {
+	size_t		 at;
+	int		 k;	/* -1: none yet, search from at */
+};
+
+/*
+ * Indexes phrases (at most FT_SETMAX, each 2 to 255 bytes long) into
+ * set.  Returns 0, or -1 when the list breaks those limits.
+ */
+int	ft_set_init(struct ft_set *, const char *const *phrases);
+
+/*
+ * The next place in s[0..n) after m where a phrase of the set starts:
+ * places from left to right, and at one place the phrases in list order
+ * (only those sharing their first two bytes, case folded, are compared).
+ * Start with m = { from, -1 }.  Returns 1 with m set, 0 when no more.
+ */
+int	ft_set_next(const struct ft_set *, const char *s, size_t n,
+	    struct ft_match *m);
+
+/* 1 when a phrase of the set occurs in s[0..n). */
+int	ft_set_any(const struct ft_set *, const char *s, size_t n);
+
 /* ---- addresses ---- */
 
 #define FT_ANGLE	0x01	/* the address must be in <angle brackets> */

@@ -17,11 +17,15 @@
 #define EX_PARA		0x02	/* an unindented paragraph after a bare */
 				/* indented address explains it (1&1) */
 
-/* Lines that end the recipient list in the unindented (GMX) shape. */
+/*
+ * Lines that end the recipient list in the unindented (GMX) shape.
+ * Exim's own comes first: once found, the others are looked for only
+ * before it.  Its six-dash form ("------ This is a copy") holds this
+ * five-dash one on the same line.
+ */
 static const char *const ends[] = {
-	"--- The header of the original message",
-	"------ This is a copy of the message",
 	"----- This is a copy of the message",
+	"--- The header of the original message",
 	"------ The body of the message",
 	NULL
 };
@@ -30,9 +34,12 @@ static const char *const ends[] = {
 static int
 exim_shape(struct report_ctx *ctx)
 {
+	static const char *const subjects[] = {
+		"Mail delivery failed", "Warning: message", NULL
+	};
+
 	return msg_field_get(ctx->msg, NULL, "X-Failed-Recipients") != NULL ||
-	    ft_hdr_has(ctx, "Subject", "Mail delivery failed") ||
-	    ft_hdr_has(ctx, "Subject", "Warning: message") ||
+	    ft_hdr_has_any(ctx, "Subject", subjects) ||
 	    ft_hdr_has(ctx, "From", "Mail Delivery System");
 }
 
@@ -59,8 +66,11 @@ gmx_test(struct report_ctx *ctx)
 static int
 einsundeins_test(struct report_ctx *ctx)
 {
-	return (ft_hdr_has(ctx, "From", "kundenserver.") ||
-	    ft_hdr_has(ctx, "From", "1and1.") ||
+	static const char *const froms[] = {
+		"kundenserver.", "1and1.", NULL
+	};
+
+	return (ft_hdr_has_any(ctx, "From", froms) ||
 	    msg_field_get(ctx->msg, NULL, "X-UI-Out-Filterresults") != NULL) &&
 	    exim_shape(ctx);
 }
@@ -167,14 +177,15 @@ empty(const char *s, size_t len)
 static size_t
 list_start(const char *t, size_t len, int *delay)
 {
-	size_t	 p, e;
+	size_t	 p, e, y;
 	int	 i;
 
 	*delay = 0;
 	if ((p = ft_find(t, len, 0, "following address")) == len) {
-		if ((p = ft_find(t, len, 0,
-		    "yet been delivered is:")) == len &&
-		    (p = ft_find(t, len, 0, "yet been delivered are:")) == len)
+		/* Both phrases open with this one, found first once. */
+		if ((y = ft_find(t, len, 0, "yet been delivered ")) == len ||
+		    ((p = ft_find(t, len, y, "yet been delivered is:")) == len &&
+		    (p = ft_find(t, len, y, "yet been delivered are:")) == len))
 			return len;
 		*delay = 1;
 	} else if (ft_find(t, len, 0, "has not yet been delivered") < len ||
@@ -197,18 +208,18 @@ static int
 parse_flags(struct report_ctx *ctx, int flags)
 {
 	const char	*t, *line, *rl = NULL;
-	size_t		 len, pos, bl, ll, rll = 0, ds = 0, end, e, as, al, in;
-	int		 n = 0, k, more, nth = 0, delay, indented = -1, i;
+	size_t		 len, pos, bl, ll, rll = 0, ds = 0, end, as, al, in;
+	int		 n = 0, k, more, nth = 0, delay, indented = -1;
 	int		 para = 0;
 	char		*rc;
+	long		 at;
 
 	if ((t = report_text(ctx, &len)) == NULL ||
 	    (pos = list_start(t, len, &delay)) >= len)
 		return 0;
 	end = len;
-	for (i = 0; ends[i] != NULL; i++)
-		if ((e = ft_find(t, len, pos, ends[i])) < end)
-			end = ft_bol(t, e);
+	if ((at = ft_find_any(t + pos, len - pos, ends, NULL)) >= 0)
+		end = ft_bol(t, pos + (size_t)at);
 	for (;;) {
 		bl = pos;
 		more = msg_line_next(t, end, &pos, &line, &ll);

@@ -63,6 +63,8 @@ struct fb_scan {
 	int			 nnot;
 	int			 xfr;		/* that header given */
 	int			 takes;		/* occurrences seen */
+	/* The phrase lists below, for one pass over a line each. */
+	struct ft_set		 copy, words, fail, weak, delay;
 };
 
 /* ---- the cheap header test ---- */
@@ -364,10 +366,9 @@ static const char *const copy_words[] = {
 
 /* 1 when the line starts the returned copy of the message. */
 static int
-copy_line(const char *s, size_t n)
+copy_line(const struct fb_scan *sc, const char *s, size_t n)
 {
 	size_t	 i = 0;
-	int	 k;
 
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
@@ -376,18 +377,12 @@ copy_line(const char *s, size_t n)
 		return 1;
 	if (msg_startcase(s + i, n - i, "old message:"))
 		return 1;
-	for (k = 0; copy_marks[k] != NULL; k++)
-		if (msg_memcasemem(s, n, copy_marks[k],
-		    strlen(copy_marks[k])) != NULL)
-			return 1;
+	if (ft_set_any(&sc->copy, s, n))
+		return 1;
 	if (n - i < 3 || strchr("-=*|_", s[i]) == NULL ||
 	    s[i + 1] != s[i] || s[i + 2] != s[i])
 		return 0;
-	for (k = 0; copy_words[k] != NULL; k++)
-		if (msg_memcasemem(s, n, copy_words[k],
-		    strlen(copy_words[k])) != NULL)
-			return 1;
-	return 0;
+	return ft_set_any(&sc->words, s, n);
 }
 
 /* Phrases that put the addresses around them in a failure context. */
@@ -443,30 +438,34 @@ addr_first(const char *s, size_t n)
 	return i < n && s[i] == ':';
 }
 
-/* Where the strong failure phrases of the line start. */
+/*
+ * Where the strong failure phrases of the line start, -1 for more than
+ * FB_MARKS: the places of each phrase that do not overlap an earlier
+ * place of the same phrase, as searching for one phrase after another
+ * would find them.
+ */
 static void
-strong_marks(struct fb_line *l)
+strong_marks(const struct fb_scan *sc, struct fb_line *l)
 {
-	const char	*p;
-	size_t		 at, ml;
-	int		 j;
+	struct ft_match	 m = { 0, -1 };
+	int		 phrase[FB_MARKS], j;
 
-	for (j = 0; fail_marks[j] != NULL && l->nmk >= 0; j++) {
-		ml = strlen(fail_marks[j]);
-		for (at = 0; at < l->len && (p = msg_memcasemem(l->s + at,
-		    l->len - at, fail_marks[j], ml)) != NULL;
-		    at = (size_t)(p - l->s) + ml) {
-			if (l->nmk == FB_MARKS) {
-				l->nmk = -1;
-				break;
-			}
-			l->mk[l->nmk++] = (unsigned short)(p - l->s);
+	while (ft_set_next(&sc->fail, l->s, l->len, &m)) {
+		for (j = l->nmk - 1; j >= 0 && phrase[j] != m.k; j--)
+			;
+		if (j >= 0 && m.at < (size_t)l->mk[j] + sc->fail.len[m.k])
+			continue;
+		if (l->nmk == FB_MARKS) {
+			l->nmk = -1;
+			return;
 		}
+		phrase[l->nmk] = m.k;
+		l->mk[l->nmk++] = (unsigned short)m.at;
 	}
 }
 
 static void
-line_flags(struct fb_line *l)
+line_flags(const struct fb_scan *sc, struct fb_line *l)
 {
 	const char	*s = l->s;
 	size_t		 n = l->len, i = 0, vis = 0, k;
@@ -490,12 +489,8 @@ line_flags(struct fb_line *l)
 	    msg_startcase(s + i, n - i, "cc:");
 	if (l->blank || l->skip)
 		return;
-	strong_marks(l);
-	l->fail = l->nmk != 0;
-	for (j = 0; weak_marks[j] != NULL && !l->fail; j++)
-		if (msg_memcasemem(s, n, weak_marks[j],
-		    strlen(weak_marks[j])) != NULL)
-			l->fail = 1;
+	strong_marks(sc, l);
+	l->fail = l->nmk != 0 || ft_set_any(&sc->weak, s, n);
 	l->code = status_find(s, n, st, sizeof(st)) ||
 	    status_reply_find(s, n, 0, rc);
 	if (!l->fail)
@@ -524,12 +519,12 @@ split_lines(struct fb_scan *sc, const char *t, size_t len)
 		sc->ln[sc->nln++].blank = 1;
 	}
 	while (sc->nln < FB_LINES && msg_line_next(t, len, &pos, &l, &ll)) {
-		if (copy_line(l, ll))
+		if (copy_line(sc, l, ll))
 			return 1;
 		memset(&sc->ln[sc->nln], 0, sizeof(*sc->ln));
 		sc->ln[sc->nln].s = l;
 		sc->ln[sc->nln].len = ll < FB_LINEMAX ? ll : FB_LINEMAX;
-		line_flags(&sc->ln[sc->nln]);
+		line_flags(sc, &sc->ln[sc->nln]);
 		sc->nln++;
 	}
 	return 0;
@@ -1124,7 +1119,7 @@ static const char *
 fb_action(struct fb_scan *sc)
 {
 	const char	*subj = msg_header(sc->ctx->msg, NULL, "Subject");
-	int		 i, k;
+	int		 i;
 
 	for (i = 0; i < sc->nln; i++)
 		if (msg_memcasemem(sc->ln[i].s, sc->ln[i].len, "permanent",
@@ -1134,10 +1129,8 @@ fb_action(struct fb_scan *sc)
 	    msg_startcase(subj, strlen(subj), "warning")))
 		return "delayed";
 	for (i = 0; i < sc->nln; i++)
-		for (k = 0; delay_marks[k] != NULL; k++)
-			if (msg_memcasemem(sc->ln[i].s, sc->ln[i].len,
-			    delay_marks[k], strlen(delay_marks[k])) != NULL)
-				return "delayed";
+		if (ft_set_any(&sc->delay, sc->ln[i].s, sc->ln[i].len))
+			return "delayed";
 	return "failed";
 }
 
@@ -1198,6 +1191,13 @@ fb_parse(struct report_ctx *ctx)
 	sc.ctx = ctx;
 	if ((t = fb_text(ctx, &len)) == NULL)
 		return 0;
+	/* Fixed lists within FT_SETMAX: a failure here is a bug. */
+	if (ft_set_init(&sc.copy, copy_marks) < 0 ||
+	    ft_set_init(&sc.words, copy_words) < 0 ||
+	    ft_set_init(&sc.fail, fail_marks) < 0 ||
+	    ft_set_init(&sc.weak, weak_marks) < 0 ||
+	    ft_set_init(&sc.delay, delay_marks) < 0)
+		return -1;
 	if ((sc.c = arena_alloc(ctx->msg->arena, FB_RCPT *
 	    sizeof(*sc.c))) == NULL)
 		return -1;

@@ -10,7 +10,10 @@
 
 #include "report/freetext.h"
 
-/* Phrases that open the recipient list of this shape. */
+/*
+ * Phrases that open the recipient list of this shape, the first found
+ * wins; all but the first hold "the following address".
+ */
 static const char *const intros[] = {
 	"This is the qmail-send program",
 	"wasn't able to deliver your message to the following address",
@@ -20,7 +23,7 @@ static const char *const intros[] = {
 	NULL
 };
 
-/* Lines that end the recipient list. */
+/* Lines that end the recipient list: the first found (any of them). */
 static const char *const ends[] = {
 	"--- Below this line is a copy of the message",
 	"--- Enclosed is a copy of the message",
@@ -33,11 +36,13 @@ static const char *const ends[] = {
 static int
 qmail_test(struct report_ctx *ctx)
 {
+	static const char *const subjects[] = {
+		"failure notice", "delivery fail", "failed delivery",
+		"failure delivery", NULL
+	};
+
 	return ft_hdr_has(ctx, "From", "mailer-daemon") ||
-	    ft_hdr_has(ctx, "Subject", "failure notice") ||
-	    ft_hdr_has(ctx, "Subject", "delivery fail") ||
-	    ft_hdr_has(ctx, "Subject", "failed delivery") ||
-	    ft_hdr_has(ctx, "Subject", "failure delivery");
+	    ft_hdr_has_any(ctx, "Subject", subjects);
 }
 
 /* "qmail-send program at HOST." into the record's reporting_mta. */
@@ -69,19 +74,25 @@ qmail_parse(struct report_ctx *ctx)
 	size_t			 len, start = 0, end, pos, bl, ll, as, al,
 				 ds = 0, ras = 0, ral = 0, qs;
 	int			 i, n = 0, k, a, none;
+	long			 at;
 
 	if ((t = report_text(ctx, &len)) == NULL)
 		return 0;
-	for (i = 0; intros[i] != NULL; i++)
-		if ((start = ft_find(t, len, 0, intros[i])) < len)
-			break;
+	/* One pass tells when none of the others can be there. */
+	if ((start = ft_find(t, len, 0, intros[0])) < len)
+		i = 0;
+	else if (ft_find(t, len, 0, "the following address") == len)
+		return 0;
+	else
+		for (i = 1; intros[i] != NULL; i++)
+			if ((start = ft_find(t, len, 0, intros[i])) < len)
+				break;
 	if (intros[i] == NULL)
 		return 0;
 	qs = i == 0 ? start : len;
 	end = len;
-	for (i = 0; ends[i] != NULL; i++)
-		if ((pos = ft_find(t, len, start, ends[i])) < end)
-			end = ft_bol(t, pos);
+	if ((at = ft_find_any(t + start, len - start, ends, NULL)) >= 0)
+		end = ft_bol(t, start + (size_t)at);
 	pos = ft_eol(t, len, start);
 	for (;;) {
 		bl = pos;

@@ -11,8 +11,9 @@
 static int
 vz_test(struct report_ctx *ctx)
 {
-	return ft_hdr_has(ctx, "From", "vtext.") ||
-	    ft_hdr_has(ctx, "From", "vzwpix.");
+	static const char *const froms[] = { "vtext.", "vzwpix.", NULL };
+
+	return ft_hdr_has_any(ctx, "From", froms);
 }
 
 /* The address on the line starting (after blanks) with label, from at. */
