@@ -17,11 +17,15 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* The ISO 2022 family has its own path through iconv (charset.c). */
 static const char *const charsets[] = {
 	"utf-8", "us-ascii", "iso-8859-1", "windows-1252", "iso-2022-jp",
 	"shift_jis", "euc-kr", "gb2312", "big5", "koi8-r", "utf-16",
-	"utf-7", "x-unknown", "", "iso-8859-15", "ucs-4"
+	"utf-7", "x-unknown", "", "iso-8859-15", "ucs-4",
+	"iso-2022-jp-2", "iso-2022-jp-3", "iso-2022-kr", "iso-2022-cn",
+	"iso-2022-cn-ext"
 };
+#define NCHARSETS	(sizeof(charsets) / sizeof(charsets[0]))
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	(void)msg_decode_header(a, in, len);
 	(void)msg_unfold(a, in, len);
-	if (msg_to_utf8(a, charsets[data[0] % 16], in, len, &n) == NULL)
+	if (msg_to_utf8(a, charsets[data[0] % NCHARSETS], in, len, &n) == NULL)
 		abort();
 	(void)msg_addr(a, in, len);
 	if (msg_addr_find(in, len, &start, &alen) &&
