@@ -193,16 +193,21 @@ msg_field_is(const struct msg_field *f, const char *name)
 #define WORD(c)	((unsigned char)(c) > ' ' && (c) != 0x7f)
 
 #if defined(__SSE2__)
+/* One bit per byte of x that is not a WORD byte. */
+static unsigned
+nonwordx(__m128i x)
+{
+	const __m128i	 sp = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7f);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(_mm_min_epu8(x, sp), x), _mm_cmpeq_epi8(x, del)));
+}
+
 /* One bit per byte of the 16 at p that is not a WORD byte. */
 static unsigned
 nonword16(const char *p)
 {
-	const __m128i	 sp = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7f);
-	__m128i		 x;
-
-	x = _mm_loadu_si128((const void *)p);
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
-	    _mm_cmpeq_epi8(_mm_min_epu8(x, sp), x), _mm_cmpeq_epi8(x, del)));
+	return nonwordx(_mm_loadu_si128((const void *)p));
 }
 #endif
 
@@ -220,7 +225,8 @@ plain_run(const char *v, size_t len, size_t i)
 #if defined(__SSE2__)
 	const __m128i	 sp = _mm_set1_epi8(' ');
 	unsigned	 end, spaces;
-
+	size_t		 base;
+	__m128i		 x;
 	char		 tail[32];
 
 	for (; i + 17 <= len; i += 16) {
@@ -235,6 +241,15 @@ plain_run(const char *v, size_t len, size_t i)
 	 * The last 16 bytes or fewer, copied before NULs (not WORD bytes,
 	 * so the run stops at len at the latest): cheaper than a byte loop.
 	 */
+	if (i < len && len >= 16) {
+		base = len - 16;
+		x = _mm_loadu_si128((const void *)(v + base));
+		spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sp));
+		end = nonword16(v + base) & ~(spaces & ~nonwordx(
+		    _mm_srli_si128(x, 1)) & 0xffff);
+		end &= ~0u << (i - base);
+		return end != 0 ? base + (size_t)__builtin_ctz(end) : len;
+	}
 	if (i < len) {
 		memset(tail, 0, sizeof(tail));
 		memcpy(tail, v + i, len - i);
