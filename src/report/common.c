@@ -160,6 +160,10 @@ static const struct {
 #undef NAME
 #define ORIG_NAMES	(int)(sizeof(orig_names) / sizeof(orig_names[0]))
 #define ORIG_WANTED	4
+/* The lengths of the wanted orig_names and of all, one bit each. */
+#define ORIG_LENS_WANTED	(1u << 4 | 1u << 7 | 1u << 10)
+#define ORIG_LENS_ALL		(ORIG_LENS_WANTED | 1u << 2 | 1u << 8 | \
+    1u << 11)
 
 static const enum dsn_field orig_dest[ORIG_WANTED] = {
 	DSN_F_SENDER, DSN_F_SUBJECT, DSN_F_MESSAGE_ID, DSN_F_LIST_ID
@@ -174,6 +178,10 @@ orig_field(const struct msg_field *f, int n)
 {
 	int	 k;
 
+	/* Most names have none of the lengths looked for: one test. */
+	if (f->namelen >= 32 || !((n == ORIG_WANTED ? ORIG_LENS_WANTED :
+	    ORIG_LENS_ALL) >> f->namelen & 1))
+		return -1;
 	for (k = 0; k < n; k++)
 		if (orig_names[k].len == f->namelen &&
 		    ((unsigned char)f->name[0] | 0x20) ==

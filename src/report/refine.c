@@ -28,6 +28,7 @@ struct about {
 	char		 status[16];	/* "" when none */
 	const char	*line;		/* a line saying why, or NULL */
 	size_t		 linelen;
+	int		 skip_reply;	/* the record has what a reply gives */
 };
 
 static int
@@ -224,7 +225,8 @@ take_reply(struct about *a, const char *s, size_t len)
 {
 	char	 st[16];
 
-	if (a->reply[0] != '\0' || !status_reply_find(s, len, 0, a->reply))
+	if (a->skip_reply || a->reply[0] != '\0' ||
+	    !status_reply_find(s, len, 0, a->reply))
 		return;
 	/* No SMTP server sends x6y..x9y: a local code, not a reply. */
 	if (a->reply[1] > '5') {
@@ -402,7 +404,8 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt,
 	int		 hits;
 
 	for (hits = 0; hits < REF_HITS && off < len && (a->cmd == NULL ||
-	    a->reply[0] == '\0' || (why && a->line == NULL)) &&
+	    (!a->skip_reply && a->reply[0] == '\0') ||
+	    (why && a->line == NULL)) &&
 	    (p = msg_memcasemem(t + off, len - off,
 	    rcpt, rl)) != NULL; hits++) {
 		size_t	 at = (size_t)(p - t);
@@ -488,6 +491,19 @@ apply(struct dsn_record *r, const struct about *a)
 	return 0;
 }
 
+/*
+ * 1 when apply() would take something of a reply found in the text: a
+ * reply code, or a status for a generic one.  Else the reply is not
+ * looked for (it decides nothing else: the step and the line saying
+ * why do not depend on it).
+ */
+static int
+wants_reply(const struct dsn_record *r)
+{
+	return r->v[DSN_F_REPLY_CODE] == NULL ||
+	    specific(r->v[DSN_F_STATUS]) <= 0;
+}
+
 /* 1 when r could gain from the text. */
 static int
 wants_text(const struct dsn_record *r)
@@ -531,9 +547,10 @@ report_refine(struct report_ctx *ctx)
 			break;
 		done++;
 		memset(&a, 0, sizeof(a));
+		a.skip_reply = !wants_reply(l->v[i]);
 		find_about(&a, t, tl, l->v[i]->v[DSN_F_RECIPIENT],
 		    l->v[i]->v[DSN_F_DIAGNOSTIC] == NULL);
-		if (a.reply[0] == '\0' && n == 1)
+		if (!a.skip_reply && a.reply[0] == '\0' && n == 1)
 			lone_reply(&a, t, tl);
 		if (apply(l->v[i], &a) < 0)
 			return -1;
