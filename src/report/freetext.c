@@ -585,19 +585,27 @@ lead_reply(const char *d, char *rc)
 	return d[0] != '2' && ft_reply_at(d, strlen(d), rc) && d[3] == ':';
 }
 
-/* The step named by a "[RCPT_TO]"-style tag (Yahoo and others). */
+/*
+ * The step named by a "[RCPT_TO]"-style tag (Yahoo and others); a tag
+ * anywhere wins over the ones after it in this order.  One pass over
+ * the '[' of d rather than one search per tag.
+ */
 static const char *
 tag_command(const char *d, size_t dl)
 {
+	const char	*p, *e;
+	int		 mail = 0, data = 0;
+
 	if (d == NULL)
 		return NULL;
-	if (msg_memcasemem(d, dl, "[RCPT_TO]", 9) != NULL)
-		return "RCPT";
-	if (msg_memcasemem(d, dl, "[MAIL_FROM]", 11) != NULL)
-		return "MAIL";
-	if (msg_memcasemem(d, dl, "[DATA", 5) != NULL)
-		return "DATA";
-	return NULL;
+	e = d + dl;
+	for (p = d; (p = memchr(p, '[', (size_t)(e - p))) != NULL; p++) {
+		if (msg_startcase(p, (size_t)(e - p), "[RCPT_TO]"))
+			return "RCPT";
+		mail |= msg_startcase(p, (size_t)(e - p), "[MAIL_FROM]");
+		data |= msg_startcase(p, (size_t)(e - p), "[DATA");
+	}
+	return mail ? "MAIL" : data ? "DATA" : NULL;
 }
 
 int
