@@ -24,16 +24,73 @@ ft_find(const char *t, size_t len, size_t from, const char *needle)
 	return p == NULL ? len : (size_t)(p - t);
 }
 
+/*
+ * Bytes the needles all start with, but for the case of letters (as
+ * msg_startcase() compares them).
+ */
+static size_t
+common_prefix(const char *const *needles)
+{
+	size_t		 n, i;
+	unsigned char	 a, b;
+	int		 k;
+
+	n = strlen(needles[0]);
+	for (k = 1; needles[k] != NULL; k++)
+		for (i = 0; i < n; i++) {
+			a = (unsigned char)needles[0][i];
+			b = (unsigned char)needles[k][i];
+			if (a != b && ((a ^ b) != 0x20 || (a | 0x20) < 'a' ||
+			    (a | 0x20) > 'z')) {
+				n = i;
+				break;
+			}
+		}
+	return n;
+}
+
+/*
+ * ft_find_any() for needles sharing their first pl bytes: the places
+ * of that prefix in turn, each tried with the needles in list order.
+ * The first place where one matches is the earliest of all, so one
+ * pass replaces one pass per needle.
+ */
+static long
+find_by_prefix(const char *t, size_t len, const char *const *needles,
+    size_t pl, size_t *nlen)
+{
+	const char	*p;
+	size_t		 at, from = 0;
+	int		 i;
+
+	while (from < len && (p = msg_memcasemem(t + from, len - from,
+	    needles[0], pl)) != NULL) {
+		at = (size_t)(p - t);
+		for (i = 0; needles[i] != NULL; i++)
+			if (msg_startcase(p, len - at, needles[i])) {
+				if (nlen != NULL)
+					*nlen = strlen(needles[i]);
+				return (long)at;
+			}
+		from = at + 1;
+	}
+	return -1;
+}
+
 long
 ft_find_any(const char *t, size_t len, const char *const *needles,
     size_t *nlen)
 {
 	const char	*p, *best = NULL;
-	size_t		 bl = 0, nl, lim;
+	size_t		 bl = 0, nl, lim, pl;
 	int		 i;
 
 	if (t == NULL || needles == NULL)
 		return -1;
+	/* A shared opening long enough to be rare in text ("--- "). */
+	if (needles[0] != NULL && needles[1] != NULL &&
+	    (pl = common_prefix(needles)) >= 4)
+		return find_by_prefix(t, len, needles, pl, nlen);
 	for (i = 0; needles[i] != NULL; i++) {
 		nl = strlen(needles[i]);
 		/* Once one is found, only places before it are searched. */
@@ -585,19 +642,27 @@ lead_reply(const char *d, char *rc)
 	return d[0] != '2' && ft_reply_at(d, strlen(d), rc) && d[3] == ':';
 }
 
-/* The step named by a "[RCPT_TO]"-style tag (Yahoo and others). */
+/*
+ * The step named by a "[RCPT_TO]"-style tag (Yahoo and others); a tag
+ * anywhere wins over the ones after it in this order.  One pass over
+ * the '[' of d rather than one search per tag.
+ */
 static const char *
 tag_command(const char *d, size_t dl)
 {
+	const char	*p, *e;
+	int		 mail = 0, data = 0;
+
 	if (d == NULL)
 		return NULL;
-	if (msg_memcasemem(d, dl, "[RCPT_TO]", 9) != NULL)
-		return "RCPT";
-	if (msg_memcasemem(d, dl, "[MAIL_FROM]", 11) != NULL)
-		return "MAIL";
-	if (msg_memcasemem(d, dl, "[DATA", 5) != NULL)
-		return "DATA";
-	return NULL;
+	e = d + dl;
+	for (p = d; (p = memchr(p, '[', (size_t)(e - p))) != NULL; p++) {
+		if (msg_startcase(p, (size_t)(e - p), "[RCPT_TO]"))
+			return "RCPT";
+		mail |= msg_startcase(p, (size_t)(e - p), "[MAIL_FROM]");
+		data |= msg_startcase(p, (size_t)(e - p), "[DATA");
+	}
+	return mail ? "MAIL" : data ? "DATA" : NULL;
 }
 
 int

@@ -95,6 +95,8 @@ struct ft_set {
 	unsigned char	 len[FT_SETMAX];	/* their lengths */
 	unsigned char	 next[FT_SETMAX];	/* next in the same bucket */
 	unsigned char	 head[256];		/* first of each bucket */
+	unsigned char	 lead[256];		/* 1: a phrase may start
+						   with this byte */
 };
 
 /* A place found by ft_set_next(): phrase k of the set starts at at. */

@@ -24,6 +24,7 @@ ft_set_init(struct ft_set *set, const char *const *phrases)
 	int	 k, last[256];
 
 	memset(set->head, 0xff, sizeof(set->head));
+	memset(set->lead, 0, sizeof(set->lead));
 	set->v = phrases;
 	for (k = 0; phrases[k] != NULL; k++) {
 		n = strlen(phrases[k]);
@@ -39,6 +40,9 @@ ft_set_init(struct ft_set *set, const char *const *phrases)
 		else
 			set->next[last[h]] = (unsigned char)k;
 		last[h] = k;
+		/* Both bytes that fold to the first one, as bucket() does. */
+		h = (unsigned char)phrases[k][0] | 0x20;
+		set->lead[h] = set->lead[h & ~0x20u] = 1;
 	}
 	return 0;
 }
@@ -82,11 +86,16 @@ ft_set_next(const struct ft_set *set, const char *s, size_t n,
 				m->k = (int)k;
 				return 1;
 			}
-		/* The next place whose two bytes some phrase opens with. */
+		/*
+		 * The next place whose two bytes some phrase opens with;
+		 * the first byte alone rules out most places, cheaper
+		 * than the bucket of two.
+		 */
 		do {
 			if (++i + 1 >= n)
 				return 0;
-		} while ((k = set->head[bucket((unsigned char)s[i],
+		} while (!set->lead[(unsigned char)s[i]] ||
+		    (k = set->head[bucket((unsigned char)s[i],
 		    (unsigned char)s[i + 1])]) == FT_SETEND);
 	}
 }

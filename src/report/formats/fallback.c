@@ -64,7 +64,10 @@ struct fb_scan {
 	int			 xfr;		/* that header given */
 	int			 takes;		/* occurrences seen */
 	/* The phrase lists below, for one pass over a line each. */
-	struct ft_set		 copy, words, fail, weak, delay;
+	struct ft_set		 copy, words, marks, delay;
+	/* fail_marks then weak_marks: one pass finds both kinds. */
+	const char		*markv[FT_SETMAX + 1];
+	int			 nstrong;	/* fail_marks in markv */
 };
 
 /* ---- the cheap header test ---- */
@@ -414,6 +417,26 @@ static const char *const weak_marks[] = {
 	"returned", NULL
 };
 
+/* fail_marks then weak_marks into sc->markv; -1 past FT_SETMAX. */
+static int
+join_marks(struct fb_scan *sc)
+{
+	const char *const	*lists[] = { fail_marks, weak_marks };
+	int			 i, j, n = 0;
+
+	for (i = 0; i < 2; i++) {
+		for (j = 0; lists[i][j] != NULL; j++) {
+			if (n == FT_SETMAX)
+				return -1;
+			sc->markv[n++] = lists[i][j];
+		}
+		if (i == 0)
+			sc->nstrong = n;
+	}
+	sc->markv[n] = NULL;
+	return 0;
+}
+
 /* Fields of the returned message or a transcript that name a sender. */
 static const char *const skip_starts[] = {
 	"from:", "sender:", "reply-to:", "return-path:", "errors-to:",
@@ -442,26 +465,32 @@ addr_first(const char *s, size_t n)
  * Where the strong failure phrases of the line start, -1 for more than
  * FB_MARKS: the places of each phrase that do not overlap an earlier
  * place of the same phrase, as searching for one phrase after another
- * would find them.
+ * would find them.  Returns 1 when a weak phrase occurs in the line
+ * (found in the same pass), else 0; either when there are too many.
  */
-static void
+static int
 strong_marks(const struct fb_scan *sc, struct fb_line *l)
 {
 	struct ft_match	 m = { 0, -1 };
-	int		 phrase[FB_MARKS], j;
+	int		 phrase[FB_MARKS], j, weak = 0;
 
-	while (ft_set_next(&sc->fail, l->s, l->len, &m)) {
+	while (ft_set_next(&sc->marks, l->s, l->len, &m)) {
+		if (m.k >= sc->nstrong) {
+			weak = 1;
+			continue;
+		}
 		for (j = l->nmk - 1; j >= 0 && phrase[j] != m.k; j--)
 			;
-		if (j >= 0 && m.at < (size_t)l->mk[j] + sc->fail.len[m.k])
+		if (j >= 0 && m.at < (size_t)l->mk[j] + sc->marks.len[m.k])
 			continue;
 		if (l->nmk == FB_MARKS) {
 			l->nmk = -1;
-			return;
+			return weak;
 		}
 		phrase[l->nmk] = m.k;
 		l->mk[l->nmk++] = (unsigned short)m.at;
 	}
+	return weak;
 }
 
 static void
@@ -470,7 +499,7 @@ line_flags(const struct fb_scan *sc, struct fb_line *l)
 	const char	*s = l->s;
 	size_t		 n = l->len, i = 0, vis = 0, k;
 	char		 st[16], rc[4];
-	int		 j;
+	int		 j, weak;
 
 	for (k = 0; k < n; k++)
 		if (s[k] != ' ' && s[k] != '\t')
@@ -489,8 +518,8 @@ line_flags(const struct fb_scan *sc, struct fb_line *l)
 	    msg_startcase(s + i, n - i, "cc:");
 	if (l->blank || l->skip)
 		return;
-	strong_marks(sc, l);
-	l->fail = l->nmk != 0 || ft_set_any(&sc->weak, s, n);
+	weak = strong_marks(sc, l);
+	l->fail = l->nmk != 0 || weak;
 	l->code = status_find(s, n, st, sizeof(st)) ||
 	    status_reply_find(s, n, 0, rc);
 	if (!l->fail)
@@ -1194,8 +1223,7 @@ fb_parse(struct report_ctx *ctx)
 	/* Fixed lists within FT_SETMAX: a failure here is a bug. */
 	if (ft_set_init(&sc.copy, copy_marks) < 0 ||
 	    ft_set_init(&sc.words, copy_words) < 0 ||
-	    ft_set_init(&sc.fail, fail_marks) < 0 ||
-	    ft_set_init(&sc.weak, weak_marks) < 0 ||
+	    join_marks(&sc) < 0 || ft_set_init(&sc.marks, sc.markv) < 0 ||
 	    ft_set_init(&sc.delay, delay_marks) < 0)
 		return -1;
 	if ((sc.c = arena_alloc(ctx->msg->arena, FB_RCPT *
