@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "message/message.h"
+#include "message/word.h"
 
 /*
  * Classes of address bytes, looked up rather than tested one by one:
@@ -180,9 +181,6 @@ is_control(unsigned char c)
 	return (c < ' ' && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
 }
 
-#define ONES		((uint64_t)0x0101010101010101ULL)
-#define HIGHS		(ONES * 0x80)
-#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
 
 /*
  * Whether s[0..len) holds a control byte other than a tab or a line end

@@ -17,6 +17,7 @@
 #include <wchar.h>
 
 #include "message/message.h"
+#include "message/word.h"
 
 static const struct {
 	const char	*label, *iconv;
@@ -159,9 +160,6 @@ ascii_based(const char *cs)
 	return 0;
 }
 
-#define ONES	((uint64_t)0x0101010101010101ULL)
-#define HIGHS	(ONES * 0x80)
-#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
 
 /* 1 when in[0..len) holds only bytes below 0x80 but ESC, SO and SI. */
 static int

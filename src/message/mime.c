@@ -17,6 +17,7 @@
 #endif
 
 #include "message/message.h"
+#include "message/word.h"
 
 static int	parse_entity(struct msg *, const char *, size_t, int, int,
 		    int, const char *);
@@ -54,9 +55,6 @@ add_part(struct msg *m)
 	memset(&m->parts[m->nparts], 0, sizeof(struct msg_part));
 	return m->nparts++;
 }
-
-#define ONES	((uint64_t)0x0101010101010101ULL)
-#define HIGHS	(ONES * 0x80)
 
 /*
  * ASCII letters of s[0..n) lowercased in place, 8 bytes at a time: on

@@ -15,6 +15,7 @@
 
 #include "dsn/record.h"
 #include "recutf8.h"
+#include "message/word.h"
 
 static const char *const field_names[DSN_F_COUNT] = {
 	"source", "message", "offset", "report_id", "type", "format",
@@ -185,22 +186,9 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 	return 0;
 }
 
-#define ONES	((uint64_t)0x0101010101010101ULL)
-#define HIGHS	(ONES * 0x80)
 
 /* A byte that is kept as it is: printable ASCII but the space. */
 #define PLAIN(c)	((unsigned)(c) - 0x21 < 0x5e)
-
-/* x as read from little-endian memory: byte 0 lowest. */
-static uint64_t
-le64(uint64_t x)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return __builtin_bswap64(x);
-#else
-	return x;
-#endif
-}
 
 /*
  * Offset of the first byte of p[0..len) that is not PLAIN, or len: 8

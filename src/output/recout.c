@@ -20,6 +20,7 @@
 
 #include "dsn/recout.h"
 #include "recutf8.h"
+#include "message/word.h"
 
 struct dsn_recout {
 	FILE		 *fp;
@@ -134,20 +135,6 @@ is_json_int(const char *s, size_t n)
 	return 1;
 }
 
-#define ONES	((uint64_t)0x0101010101010101ULL)
-#define HIGHS	(ONES * 0x80)
-#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
-
-/* x as read from little-endian memory: byte 0 lowest. */
-static uint64_t
-le64(uint64_t x)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return __builtin_bswap64(x);
-#else
-	return x;
-#endif
-}
 
 /* The bytes of x that are not json_plain: their high bits. */
 static uint64_t
