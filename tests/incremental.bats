@@ -336,7 +336,9 @@ bounce() {
 	printf 'bob@example.org\ncarol@example.org\n' >>"$T/lists/members.txt"
 	# Night 1: a bounce, a file that is not mail and an empty one.
 	bounce bob@example.org >"$M/new/1.A.example"
-	head -c 100000 /dev/urandom >"$M/new/2.junk"
+	# Fixed bytes, not random ones: a random file is now and then
+	# something libmagic or the sniffer recognises.
+	head -c 100000 /dev/zero | tr '\0' '\001' >"$M/new/2.junk"
 	: >"$M/new/3.empty"
 	run cron
 	assert_success
@@ -349,7 +351,7 @@ bounce() {
 	# Night 2: another bounce and another junk file; night 1's junk
 	# is not read again.
 	bounce carol@example.org >"$M/new/4.A.example"
-	head -c 100000 /dev/urandom >"$M/new/5.junk"
+	head -c 100000 /dev/zero | tr '\0' '\376' >"$M/new/5.junk"
 	run cron
 	assert_success
 	assert_output --partial "$M/new/5.junk: not a mailbox or message"
