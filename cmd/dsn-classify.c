@@ -443,7 +443,7 @@ main(int argc, char **argv)
 	struct run	 r;
 	char		 errbuf[512], *end;
 	unsigned long	 ul;
-	int		 c, check = 0, nrules = 0, status;
+	int		 c, check = 0, list = 0, nrules = 0, status;
 
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
@@ -483,9 +483,8 @@ main(int argc, char **argv)
 			o.limit = (unsigned)ul;
 			break;
 		case 'L':
-			list_reasons();
-			dsn_rules_free(r.rules);
-			return close_stdout();
+			list = 1;
+			break;
 		case 'K':
 			check = 1;
 			break;
@@ -508,6 +507,12 @@ main(int argc, char **argv)
 			dsn_rules_free(r.rules);
 			return 2;
 		}
+	}
+	/* After the loop: a --rules file that cannot be read fails it too. */
+	if (list) {
+		list_reasons();
+		dsn_rules_free(r.rules);
+		return close_stdout();
 	}
 	if (!o.builtin && nrules == 0) {
 		warnx("--no-builtin needs --rules FILE: without rules every "

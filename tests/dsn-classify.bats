@@ -52,6 +52,14 @@ setup() {
 	[ "$(echo "$output" | wc -l)" -eq 34 ]
 }
 
+@test "--list-reasons: a --rules file that cannot be read fails, before or after it" {
+	run $C --list-reasons --rules /nonexistent/rules.json
+	assert_failure 2
+	assert_output --partial 'dsn-classify: /nonexistent/rules.json: No such file'
+	run $C --rules /nonexistent/rules.json --list-reasons
+	assert_failure 2
+}
+
 @test "text beats a vague status; a specific status beats generic text" {
 	run bash -c "echo '{\"status\":\"5.0.0\",\"smtp_command\":\"RCPT\",\"diagnostic\":\"550 5.0.0 <a@example.com>... user unknown\"}' | $C | jq -r .reason"
 	assert_output userunknown
