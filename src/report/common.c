@@ -424,6 +424,9 @@ cut_long(struct dsn_record *r, size_t max)
 {
 	size_t	 i, n;
 
+	/* Mostly the record's bound says no value is that long: no strlen. */
+	if (dsn_record_maxlen(r) <= max)
+		return;
 	for (i = 0; i < DSN_F_COUNT; i++) {
 		if (r->v[i] == NULL || (n = strlen(r->v[i])) <= max)
 			continue;
