@@ -170,23 +170,24 @@ static const enum dsn_field orig_dest[ORIG_WANTED] = {
 };
 
 /*
- * Index of the field named f among the first n of orig_names, or -1;
- * the length and the first letter are compared before the whole name.
+ * Index of the field named name[0..namelen) among the first n of
+ * orig_names, or -1; the length and the first letter are compared
+ * before the whole name.
  */
 static int
-orig_field(const struct msg_field *f, int n)
+orig_field(const char *name, size_t namelen, int n)
 {
 	int	 k;
 
 	/* Most names have none of the lengths looked for: one test. */
-	if (f->namelen >= 32 || !((n == ORIG_WANTED ? ORIG_LENS_WANTED :
-	    ORIG_LENS_ALL) >> f->namelen & 1))
+	if (namelen >= 32 || !((n == ORIG_WANTED ? ORIG_LENS_WANTED :
+	    ORIG_LENS_ALL) >> namelen & 1))
 		return -1;
 	for (k = 0; k < n; k++)
-		if (orig_names[k].len == f->namelen &&
-		    ((unsigned char)f->name[0] | 0x20) ==
+		if (orig_names[k].len == namelen &&
+		    ((unsigned char)name[0] | 0x20) ==
 		    ((unsigned char)orig_names[k].s[0] | 0x20) &&
-		    msg_startcase(f->name, f->namelen, orig_names[k].s))
+		    msg_startcase(name, namelen, orig_names[k].s))
 			return k;
 	return -1;
 }
@@ -200,7 +201,8 @@ orig_wanted(const struct dsn_record *b, const struct msg_field *f)
 {
 	int	 k;
 
-	if ((k = orig_field(f, ORIG_WANTED)) < 0 || b->v[orig_dest[k]] != NULL)
+	if ((k = orig_field(f->name, f->namelen, ORIG_WANTED)) < 0 ||
+	    b->v[orig_dest[k]] != NULL)
 		return -1;
 	return k;
 }
@@ -275,6 +277,56 @@ static const unsigned char orig_first[256] = {
 };
 
 /*
+ * 1 when the line t[0..ll) starts with a field named one of orig_names,
+ * as msg_field_next() reads a name: printable ASCII but the colon, then
+ * blanks, then the colon.  Names are at most 11 bytes: no more is read.
+ */
+static int
+orig_name_line(const char *t, size_t ll)
+{
+	size_t	 n, i;
+
+	for (n = 0; n < ll && n < 12 && (unsigned char)t[n] - 0x21u < 0x5e &&
+	    t[n] != ':'; n++)
+		;
+	for (i = n; i < ll && (t[i] == ' ' || t[i] == '	'); i++)
+		;
+	if (i >= ll || t[i] != ':')
+		return 0;
+	return orig_field(t, n, ORIG_NAMES) >= 0;
+}
+
+/* Offset just past the line that starts at t[pos], its ending taken. */
+static size_t
+line_after(const char *t, size_t len, size_t pos, size_t *ll)
+{
+	*ll = msg_eol(t + pos, len - pos);
+	pos += *ll;
+	if (pos + 1 < len && t[pos] == '\r' && t[pos + 1] == '\n')
+		return pos + 2;
+	return pos < len ? pos + 1 : len;
+}
+
+/*
+ * 1 when at least two fields of orig_names start a header block at t[s]
+ * (msg_field_next() skips blank-led lines before the first).
+ */
+static int
+orig_block_at(const char *t, size_t len, size_t s)
+{
+	struct msg_field	 f;
+	int			 known = 0;
+
+	/* known first: no third field read once two are known. */
+	while (known < 2 && msg_field_next(t, len, &s, &f))
+		if (orig_field(f.name, f.namelen, ORIG_NAMES) >= 0)
+			known++;
+		else
+			break;
+	return known >= 2;
+}
+
+/*
  * Finds an inline copy of the original headers in text: the first line
  * that starts a block of at least two of the usual header fields.
  */
@@ -282,26 +334,45 @@ static int
 orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len)
 {
-	struct msg_field	 f;
-	const char		*line;
-	size_t			 pos = 0, start, p, ll;
-	int			 known;
+	size_t	 pos, start, next, ll, nl;
 
-	while (start = pos, msg_line_next(t, len, &pos, &line, &ll)) {
-		/* A field line whose name cannot be one of orig_names. */
-		if (ll < 5 || (start > 0 && line[0] != ' ' &&
-		    line[0] != '\t' && !orig_first[(unsigned char)line[0]]) ||
-		    memchr(line, ':', ll) == NULL)
+	/* The first line: msg_field_next() may skip an mbox line there. */
+	pos = line_after(t, len, 0, &ll);
+	if (ll >= 5 && memchr(t, ':', ll) != NULL && orig_block_at(t, len, 0))
+		return orig_from_block(ctx, b, t, len, 0);
+	while (pos < len) {
+		start = pos;
+		pos = line_after(t, len, start, &ll);
+		if (ll < 5)
 			continue;
-		p = start;
-		known = 0;
-		while (msg_field_next(t, len, &p, &f) && known < 2)
-			if (orig_field(&f, ORIG_NAMES) >= 0)
-				known++;
-			else
-				break;
-		if (known >= 2)
+		/*
+		 * Most lines start with a letter, so msg_field_next() reads
+		 * their name at once: that name is checked in the line
+		 * first, and only a known one is read as a field.
+		 */
+		if (t[start] != ' ' && t[start] != '\t') {
+			if (orig_first[(unsigned char)t[start]] &&
+			    orig_name_line(t + start, ll) &&
+			    orig_block_at(t, len, start))
+				return orig_from_block(ctx, b, t, len, start);
+			continue;
+		}
+		if (memchr(t + start, ':', ll) == NULL)
+			continue;
+		/*
+		 * A blank-led line: msg_field_next() skips it and those
+		 * after it that start with a blank, then reads the fields
+		 * from the next line on.  Every line of that run ends the
+		 * same way, so the run is passed over when it fails.
+		 */
+		for (next = pos; next < len &&
+		    (t[next] == ' ' || t[next] == '\t'); next = nl)
+			nl = line_after(t, len, next, &ll);
+		if (next < len && orig_first[(unsigned char)t[next]] &&
+		    orig_name_line(t + next, msg_eol(t + next, len - next)) &&
+		    orig_block_at(t, len, start))
 			return orig_from_block(ctx, b, t, len, start);
+		pos = next;
 	}
 	return 0;
 }
@@ -424,6 +495,9 @@ cut_long(struct dsn_record *r, size_t max)
 {
 	size_t	 i, n;
 
+	/* Mostly the record's bound says no value is that long: no strlen. */
+	if (dsn_record_maxlen(r) <= max)
+		return;
 	for (i = 0; i < DSN_F_COUNT; i++) {
 		if (r->v[i] == NULL || (n = strlen(r->v[i])) <= max)
 			continue;
