@@ -170,8 +170,8 @@ ft_has_mark(const char *s, const char *const *marks, int prefix)
 size_t
 ft_eol(const char *t, size_t len, size_t pos)
 {
-	while (pos < len && t[pos] != '\n' && t[pos] != '\r')
-		pos++;
+	if (pos < len)
+		pos += msg_eol(t + pos, len - pos);
 	if (pos < len && t[pos] == '\r')
 		pos++;
 	if (pos < len && t[pos] == '\n')
