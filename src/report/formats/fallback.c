@@ -446,7 +446,10 @@ join_marks(struct fb_sets *fs)
 	return 0;
 }
 
-/* Fields of the returned message or a transcript that name a sender. */
+/*
+ * Fields of the returned message or a transcript that name a sender;
+ * each opens with a lower-case letter, as line_flags() expects.
+ */
 static const char *const skip_starts[] = {
 	"from:", "sender:", "reply-to:", "return-path:", "errors-to:",
 	"message-id:", "in-reply-to:", "references:", "mail from",
@@ -509,21 +512,28 @@ line_flags(const struct fb_scan *sc, struct fb_line *l)
 	const char	*s = l->s;
 	size_t		 n = l->len, i = 0, vis = 0, k;
 	char		 st[16], rc[4];
-	int		 j, weak;
+	int		 j, weak, letter = 0;
+	unsigned char	 c;
 
-	for (k = 0; k < n; k++)
+	/* One pass, over as much of the line as it takes to know both. */
+	for (k = 0; k < n && (vis <= 3 || !letter); k++) {
 		if (s[k] != ' ' && s[k] != '\t')
 			vis++;
-	for (k = 0; k < n; k++)
 		if ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z')
-			break;
+			letter = 1;
+	}
 	/* A line of three characters or less ("=09"), or a rule, is a gap. */
-	l->blank = vis <= 3 || k == n;
+	l->blank = vis <= 3 || !letter;
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '>'))
 		i++;
+	/* Only the starts whose first letter matches are compared. */
+	c = i < n ? (unsigned char)s[i] | 0x20 : 0;
 	for (j = 0; skip_starts[j] != NULL; j++)
-		if (msg_startcase(s + i, n - i, skip_starts[j]))
+		if ((unsigned char)skip_starts[j][0] == c &&
+		    msg_startcase(s + i, n - i, skip_starts[j])) {
 			l->skip = 1;
+			break;
+		}
 	l->hdr = msg_startcase(s + i, n - i, "to:") ||
 	    msg_startcase(s + i, n - i, "cc:");
 	if (l->blank || l->skip)
