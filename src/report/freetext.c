@@ -170,8 +170,8 @@ ft_has_mark(const char *s, const char *const *marks, int prefix)
 size_t
 ft_eol(const char *t, size_t len, size_t pos)
 {
-	while (pos < len && t[pos] != '\n' && t[pos] != '\r')
-		pos++;
+	if (pos < len)
+		pos += msg_eol(t + pos, len - pos);
 	if (pos < len && t[pos] == '\r')
 		pos++;
 	if (pos < len && t[pos] == '\n')
@@ -219,27 +219,32 @@ ft_blank(const char *line, size_t len)
 	return 1;
 }
 
+/* 1 for the bytes ft_unfold() turns into word gaps. */
+static int
+unfold_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 char *
 ft_unfold(struct arena *a, const char *s, size_t len)
 {
 	char	*out, *o;
-	size_t	 i;
-	int	 sp = 0;
+	size_t	 i = 0;
 
 	if ((out = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
 	o = out;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			sp = (o != out);
-			continue;
-		}
-		if (sp)
+	for (;;) {
+		while (i < len && unfold_blank(s[i]))
+			i++;
+		if (i == len)
+			break;
+		/* A word, after one space unless it is the first. */
+		if (o != out)
 			*o++ = ' ';
-		sp = 0;
-		*o++ = (char)c;
+		while (i < len && !unfold_blank(s[i]))
+			*o++ = s[i++];
 	}
 	*o = '\0';
 	return out;

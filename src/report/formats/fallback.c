@@ -63,11 +63,20 @@ struct fb_scan {
 	int			 nnot;
 	int			 xfr;		/* that header given */
 	int			 takes;		/* occurrences seen */
-	/* The phrase lists below, for one pass over a line each. */
+	const struct fb_sets	*set;		/* the phrase sets */
+};
+
+/*
+ * The phrase lists below, for one pass over a line each.  Built once
+ * per thread (about 7k instructions each time, more than a small
+ * report's scan), then only read.
+ */
+struct fb_sets {
 	struct ft_set		 copy, words, marks, delay;
 	/* fail_marks then weak_marks: one pass finds both kinds. */
 	const char		*markv[FT_SETMAX + 1];
 	int			 nstrong;	/* fail_marks in markv */
+	int			 ready;		/* built */
 };
 
 /* ---- the cheap header test ---- */
@@ -380,12 +389,12 @@ copy_line(const struct fb_scan *sc, const char *s, size_t n)
 		return 1;
 	if (msg_startcase(s + i, n - i, "old message:"))
 		return 1;
-	if (ft_set_any(&sc->copy, s, n))
+	if (ft_set_any(&sc->set->copy, s, n))
 		return 1;
 	if (n - i < 3 || strchr("-=*|_", s[i]) == NULL ||
 	    s[i + 1] != s[i] || s[i + 2] != s[i])
 		return 0;
-	return ft_set_any(&sc->words, s, n);
+	return ft_set_any(&sc->set->words, s, n);
 }
 
 /* Phrases that put the addresses around them in a failure context. */
@@ -417,9 +426,9 @@ static const char *const weak_marks[] = {
 	"returned", NULL
 };
 
-/* fail_marks then weak_marks into sc->markv; -1 past FT_SETMAX. */
+/* fail_marks then weak_marks into fs->markv; -1 past FT_SETMAX. */
 static int
-join_marks(struct fb_scan *sc)
+join_marks(struct fb_sets *fs)
 {
 	const char *const	*lists[] = { fail_marks, weak_marks };
 	int			 i, j, n = 0;
@@ -428,16 +437,19 @@ join_marks(struct fb_scan *sc)
 		for (j = 0; lists[i][j] != NULL; j++) {
 			if (n == FT_SETMAX)
 				return -1;
-			sc->markv[n++] = lists[i][j];
+			fs->markv[n++] = lists[i][j];
 		}
 		if (i == 0)
-			sc->nstrong = n;
+			fs->nstrong = n;
 	}
-	sc->markv[n] = NULL;
+	fs->markv[n] = NULL;
 	return 0;
 }
 
-/* Fields of the returned message or a transcript that name a sender. */
+/*
+ * Fields of the returned message or a transcript that name a sender;
+ * each opens with a lower-case letter, as line_flags() expects.
+ */
 static const char *const skip_starts[] = {
 	"from:", "sender:", "reply-to:", "return-path:", "errors-to:",
 	"message-id:", "in-reply-to:", "references:", "mail from",
@@ -474,14 +486,15 @@ strong_marks(const struct fb_scan *sc, struct fb_line *l)
 	struct ft_match	 m = { 0, -1 };
 	int		 phrase[FB_MARKS], j, weak = 0;
 
-	while (ft_set_next(&sc->marks, l->s, l->len, &m)) {
-		if (m.k >= sc->nstrong) {
+	while (ft_set_next(&sc->set->marks, l->s, l->len, &m)) {
+		if (m.k >= sc->set->nstrong) {
 			weak = 1;
 			continue;
 		}
 		for (j = l->nmk - 1; j >= 0 && phrase[j] != m.k; j--)
 			;
-		if (j >= 0 && m.at < (size_t)l->mk[j] + sc->marks.len[m.k])
+		if (j >= 0 && m.at < (size_t)l->mk[j] +
+		    sc->set->marks.len[m.k])
 			continue;
 		if (l->nmk == FB_MARKS) {
 			l->nmk = -1;
@@ -499,21 +512,28 @@ line_flags(const struct fb_scan *sc, struct fb_line *l)
 	const char	*s = l->s;
 	size_t		 n = l->len, i = 0, vis = 0, k;
 	char		 st[16], rc[4];
-	int		 j, weak;
+	int		 j, weak, letter = 0;
+	unsigned char	 c;
 
-	for (k = 0; k < n; k++)
+	/* One pass, over as much of the line as it takes to know both. */
+	for (k = 0; k < n && (vis <= 3 || !letter); k++) {
 		if (s[k] != ' ' && s[k] != '\t')
 			vis++;
-	for (k = 0; k < n; k++)
 		if ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z')
-			break;
+			letter = 1;
+	}
 	/* A line of three characters or less ("=09"), or a rule, is a gap. */
-	l->blank = vis <= 3 || k == n;
+	l->blank = vis <= 3 || !letter;
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '>'))
 		i++;
+	/* Only the starts whose first letter matches are compared. */
+	c = i < n ? (unsigned char)s[i] | 0x20 : 0;
 	for (j = 0; skip_starts[j] != NULL; j++)
-		if (msg_startcase(s + i, n - i, skip_starts[j]))
+		if ((unsigned char)skip_starts[j][0] == c &&
+		    msg_startcase(s + i, n - i, skip_starts[j])) {
 			l->skip = 1;
+			break;
+		}
 	l->hdr = msg_startcase(s + i, n - i, "to:") ||
 	    msg_startcase(s + i, n - i, "cc:");
 	if (l->blank || l->skip)
@@ -1158,7 +1178,7 @@ fb_action(struct fb_scan *sc)
 	    msg_startcase(subj, strlen(subj), "warning")))
 		return "delayed";
 	for (i = 0; i < sc->nln; i++)
-		if (ft_set_any(&sc->delay, sc->ln[i].s, sc->ln[i].len))
+		if (ft_set_any(&sc->set->delay, sc->ln[i].s, sc->ln[i].len))
 			return "delayed";
 	return "failed";
 }
@@ -1208,6 +1228,24 @@ emit(struct fb_scan *sc)
 	return n;
 }
 
+/* The phrase sets, built on first use; NULL when a list is too long. */
+static const struct fb_sets *
+fb_sets(void)
+{
+	static _Thread_local struct fb_sets	 fs;
+
+	if (fs.ready)
+		return &fs;
+	/* Fixed lists within FT_SETMAX: a failure here is a bug. */
+	if (ft_set_init(&fs.copy, copy_marks) < 0 ||
+	    ft_set_init(&fs.words, copy_words) < 0 ||
+	    join_marks(&fs) < 0 || ft_set_init(&fs.marks, fs.markv) < 0 ||
+	    ft_set_init(&fs.delay, delay_marks) < 0)
+		return NULL;
+	fs.ready = 1;
+	return &fs;
+}
+
 static int
 fb_parse(struct report_ctx *ctx)
 {
@@ -1220,11 +1258,7 @@ fb_parse(struct report_ctx *ctx)
 	sc.ctx = ctx;
 	if ((t = fb_text(ctx, &len)) == NULL)
 		return 0;
-	/* Fixed lists within FT_SETMAX: a failure here is a bug. */
-	if (ft_set_init(&sc.copy, copy_marks) < 0 ||
-	    ft_set_init(&sc.words, copy_words) < 0 ||
-	    join_marks(&sc) < 0 || ft_set_init(&sc.marks, sc.markv) < 0 ||
-	    ft_set_init(&sc.delay, delay_marks) < 0)
+	if ((sc.set = fb_sets()) == NULL)
 		return -1;
 	if ((sc.c = arena_alloc(ctx->msg->arena, FB_RCPT *
 	    sizeof(*sc.c))) == NULL)
