@@ -198,7 +198,7 @@ assert all(len(r) == int(sys.argv[2]) for r in rows)' "$T/out.csv" "$NF"
 }
 
 @test "binary junk -> not a mailbox or message, exit 1" {
-	head -c 4096 /dev/urandom | tr -d '\n\r' > "$T/junk"
+	tests/junkbytes 4096 201 | tr -d '\n\r' > "$T/junk"
 	run "$P" "$T/junk"
 	assert_failure 1
 	assert_output --partial "$T/junk: not a mailbox or message"

@@ -300,7 +300,7 @@ for l in open(sys.argv[1], "rb"):
     o = json.loads(l.decode("utf-8", "strict"))
     assert o["recipient"] is not None and o["diagnostic"] is not None
 ' "$T/cj"
-	head -c 300000 /dev/urandom >"$T/junk"
+	tests/junkbytes 300000 303 >"$T/junk"
 	run "$P" "$T/junk"
 	[ "$status" -le 1 ]
 }
