@@ -10,6 +10,9 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,10 +64,10 @@ dsn_field_is_number(enum dsn_field f)
 #define REC_SIZE	1024
 #define POOL_SIZE	(REC_SIZE - offsetof(struct dsn_record, pool))
 
-/* The bit of field f in r->heap. */
-#define HEAP_BIT(f)	(1UL << (f))
+/* The bit of field f in r->heap and r->plain. */
+#define FIELD_BIT(f)	(1UL << (f))
 
-_Static_assert(DSN_F_COUNT <= 32, "one bit per field in heap");
+_Static_assert(DSN_F_COUNT <= 32, "one bit per field in heap, plain");
 
 /* Drops the value of f; the newest pool value gives its bytes back. */
 static void
@@ -74,9 +77,10 @@ drop(struct dsn_record *r, enum dsn_field f)
 
 	if (v == NULL)
 		return;
-	if (r->heap & HEAP_BIT(f)) {
+	r->plain &= ~FIELD_BIT(f);
+	if (r->heap & FIELD_BIT(f)) {
 		free(v);
-		r->heap &= ~HEAP_BIT(f);
+		r->heap &= ~FIELD_BIT(f);
 	} else if (v == r->pool + r->last)
 		r->used = r->last;
 	r->v[f] = NULL;
@@ -98,7 +102,7 @@ put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
 	} else if ((out = malloc(n + 1)) == NULL)
 		return -1;
 	else
-		r->heap |= HEAP_BIT(f);
+		r->heap |= FIELD_BIT(f);
 	memcpy(out, s, n);
 	out[n] = '\0';
 	r->v[f] = out;
@@ -129,7 +133,7 @@ dsn_record_dup(const struct dsn_record *r)
 	memcpy(d, r, offsetof(struct dsn_record, pool) + r->used);
 	d->heap = 0;
 	for (i = 0; i < DSN_F_COUNT; i++)
-		if (r->v[i] != NULL && !(r->heap & HEAP_BIT(i)))
+		if (r->v[i] != NULL && !(r->heap & FIELD_BIT(i)))
 			d->v[i] = d->pool + (r->v[i] - r->pool);
 		else
 			d->v[i] = NULL;
@@ -155,6 +159,12 @@ dsn_record_free(struct dsn_record *r)
 	free(r);
 }
 
+unsigned long
+dsn_record_plain(const struct dsn_record *r)
+{
+	return r->plain;
+}
+
 size_t
 dsn_record_maxlen(const struct dsn_record *r)
 {
@@ -172,16 +182,20 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 	drop(to, f);
 	if ((v = from->v[f]) == NULL)
 		return 0;
-	if (from->heap & HEAP_BIT(f)) {
+	to->plain |= from->plain & FIELD_BIT(f);
+	if (from->heap & FIELD_BIT(f)) {
 		/* A malloc'd value changes hands. */
 		to->v[f] = v;
-		to->heap |= HEAP_BIT(f);
-		from->heap &= ~HEAP_BIT(f);
+		to->heap |= FIELD_BIT(f);
+		from->heap &= ~FIELD_BIT(f);
+		from->plain &= ~FIELD_BIT(f);
 		from->v[f] = NULL;
 		return 0;
 	}
-	if (put_clean(to, f, v, strlen(v)) == -1)
+	if (put_clean(to, f, v, strlen(v)) == -1) {
+		to->plain &= ~FIELD_BIT(f);
 		return -1;
+	}
 	drop(from, f);
 	return 0;
 }
@@ -189,6 +203,16 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 
 /* A byte that is kept as it is: printable ASCII but the space. */
 #define PLAIN(c)	((unsigned)(c) - 0x21 < 0x5e)
+
+/*
+ * The high bit of each byte of x that is not PLAIN: exact for the
+ * lowest such byte (a borrow or carry only flags bytes above it).
+ */
+static inline uint64_t
+bad8(uint64_t x)
+{
+	return (((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS;
+}
 
 /*
  * Offset of the first byte of p[0..len) that is not PLAIN, or len: 8
@@ -203,13 +227,135 @@ plain_len(const unsigned char *p, size_t len)
 
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&x, p + i, 8);
-		bad = (((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS;
-		if (bad != 0)
+		if ((bad = bad8(x)) != 0)
 			return i + (size_t)__builtin_ctzll(le64(bad)) / 8;
 	}
 	while (i < len && PLAIN(p[i]))
 		i++;
 	return i;
+}
+
+/*
+ * The high bit of each byte of x that is '"' or '\\', which a JSON
+ * string escapes (exact for the lowest, as bad8()).
+ */
+static inline uint64_t
+esc8(uint64_t x)
+{
+	return HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'));
+}
+
+/*
+ * Non-zero when a byte of the 16 in x (first) and y is not PLAIN; *esc
+ * is made non-zero when one is '"' or '\\'.
+ */
+static inline uint64_t
+bad_pair(uint64_t x, uint64_t y, uint64_t *esc)
+{
+#if defined(__SSE2__)
+	const __m128i	b = _mm_set_epi64x((long long)y, (long long)x);
+	/* Signed: the bytes from 0x80 are not above 0x20 either. */
+	const __m128i	ok = _mm_and_si128(
+	    _mm_cmpgt_epi8(b, _mm_set1_epi8(0x20)),
+	    _mm_cmplt_epi8(b, _mm_set1_epi8(0x7f)));
+
+	*esc |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'))));
+	return (unsigned)_mm_movemask_epi8(ok) ^ 0xffff;
+#else
+	*esc |= esc8(x) | esc8(y);
+	return bad8(x) | bad8(y);
+#endif
+}
+
+/* What copy_word() found. */
+#define WORD		1	/* every byte PLAIN */
+#define WORD_SAFE	2	/* and none is '"' or '\\' */
+
+/*
+ * Copies the len (> 0) bytes at p to out, checking that they are one
+ * word on the way: 16 bytes a time, the last block overlapping the one
+ * before it (a byte checked and copied twice is the same byte), a
+ * shorter value read as two overlapping halves, or three bytes with
+ * 'a' (PLAIN) around them.  Returns 0 when a byte is not PLAIN (out
+ * then holds a part), else WORD, with WORD_SAFE when JSON copies the
+ * word as it is.
+ */
+static int
+copy_word(char *out, const unsigned char *p, size_t len)
+{
+	uint64_t	 x, y, esc = 0, bad;
+	uint32_t	 a, b;
+	size_t		 i;
+
+	if (len >= 16) {
+		for (i = 0; i + 16 < len; i += 16) {
+			memcpy(&x, p + i, 8);
+			memcpy(&y, p + i + 8, 8);
+			if (bad_pair(x, y, &esc) != 0)
+				return 0;
+			memcpy(out + i, &x, 8);
+			memcpy(out + i + 8, &y, 8);
+		}
+		memcpy(&x, p + len - 16, 8);
+		memcpy(&y, p + len - 8, 8);
+		bad = bad_pair(x, y, &esc);
+		memcpy(out + len - 16, &x, 8);
+		memcpy(out + len - 8, &y, 8);
+	} else if (len >= 8) {
+		memcpy(&x, p, 8);
+		memcpy(&y, p + len - 8, 8);
+		bad = bad_pair(x, y, &esc);
+		memcpy(out, &x, 8);
+		memcpy(out + len - 8, &y, 8);
+	} else if (len >= 4) {
+		memcpy(&a, p, 4);
+		memcpy(&b, p + len - 4, 4);
+		x = (uint64_t)a << 32 | b;
+		bad = bad_pair(x, x, &esc);
+		memcpy(out, &a, 4);
+		memcpy(out + len - 4, &b, 4);
+	} else {
+		x = ONES * 'a' << 24 | (uint64_t)p[0] << 16 |
+		    (uint64_t)p[len / 2] << 8 | p[len - 1];
+		bad = bad_pair(x, x, &esc);
+		out[0] = (char)p[0];
+		out[len / 2] = (char)p[len / 2];
+		out[len - 1] = (char)p[len - 1];
+	}
+	if (bad != 0)
+		return 0;
+	return esc != 0 ? WORD : WORD | WORD_SAFE;
+}
+
+/*
+ * 1 when the n bytes at p are all printable ASCII or spaces, none '"'
+ * or '\\': bytes a JSON string takes as they are.  8 a time, the last
+ * block overlapping the one before it.
+ */
+static int
+json_safe(const char *p, size_t n)
+{
+	uint64_t	 x, bad = 0, esc = 0;
+	size_t		 i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			if ((unsigned char)p[i] - 0x20 > 0x5e || p[i] == '"' ||
+			    p[i] == '\\')
+				return 0;
+		return 1;
+	}
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, p + i, 8);
+		bad |= ((x - ONES * 0x20) & ~x) | (x + ONES) | x;
+		esc |= esc8(x);
+	}
+	memcpy(&x, p + n - 8, 8);
+	bad |= ((x - ONES * 0x20) & ~x) | (x + ONES) | x;
+	esc |= esc8(x);
+	return ((bad & HIGHS) | esc) == 0;
 }
 
 /* 1 when p[0..len) holds a control byte (below 0x20, or DEL). */
@@ -259,32 +405,56 @@ grow(char **out, size_t *cap, size_t o, size_t len, int *inpool)
 }
 
 /*
- * One pass: runs of plain ASCII are copied whole (8 bytes checked at a
- * time), the rest byte by byte.  The value is cleaned straight into the
- * pool when len bytes fit there (cleaning never makes a value longer),
- * else into a malloc'd copy sized like the input, until a bad byte
- * needs U+FFFD (three bytes for one): see grow().
+ * Sets f, absent, to the len (> 0) bytes at p when they are one word,
+ * as most values are (codes, names, addresses, paths): kept as they
+ * are, with no control byte to look for, checked as they are copied
+ * (into the pool when they fit).  1 when set, 0 when not one word, -1
+ * on allocation failure.
  */
-int
-dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
+static int
+set_word(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
     size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
+	char	*out;
+	int	 word, inpool;
+
+	if ((inpool = POOL_SIZE - r->used > len))
+		out = r->pool + r->used;
+	else if ((out = malloc(len + 1)) == NULL)
+		return -1;
+	if ((word = copy_word(out, p, len)) == 0) {
+		if (!inpool)
+			free(out);
+		return 0;
+	}
+	out[len] = '\0';
+	if (inpool) {
+		r->last = r->used;
+		r->used += len + 1;
+	} else
+		r->heap |= FIELD_BIT(f);
+	if (word & WORD_SAFE)
+		r->plain |= FIELD_BIT(f);
+	r->v[f] = out;
+	return 1;
+}
+
+/*
+ * Sets f, absent, to p[0..len) cleaned, in one pass: runs of plain
+ * ASCII are copied whole (8 bytes checked at a time), the rest byte by
+ * byte.  The value is cleaned straight into the pool when len bytes fit
+ * there (cleaning never makes a value longer), else into a malloc'd
+ * copy sized like the input, until a bad byte needs U+FFFD (three bytes
+ * for one): see grow().
+ */
+static int
+set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
+    size_t len)
+{
 	char			*out;
 	size_t			 i, o, n, run, cap;
 	int			 space, inpool;
 
-	if ((int)f < 0 || f >= DSN_F_COUNT)
-		return -1;
-	drop(r, f);
-	if (s == NULL)
-		return 0;
-	/*
-	 * One word, as most values are (codes, names, addresses, paths):
-	 * kept as it is, with no control byte to look for.
-	 */
-	if (len > 0 && plain_len(p, len) == len)
-		return put_clean(r, f, s, len);
 	/*
 	 * An address with a control byte is not an address: left null,
 	 * never made into another one by turning the byte into a space.
@@ -292,7 +462,6 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	if ((f == DSN_F_RECIPIENT || f == DSN_F_ORIGINAL_RECIPIENT ||
 	    f == DSN_F_SENDER || f == DSN_F_BOUNCE_TO) && has_control(p, len))
 		return 0;
-
 	if (len > (((size_t)-1) - 1) / 3)
 		return -1;
 	if ((inpool = POOL_SIZE - r->used > len)) {
@@ -357,9 +526,28 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 		r->last = r->used;
 		r->used += o + 1;
 	} else
-		r->heap |= HEAP_BIT(f);
+		r->heap |= FIELD_BIT(f);
+	if (json_safe(out, o))
+		r->plain |= FIELD_BIT(f);
 	r->v[f] = out;
 	return 0;
+}
+
+int
+dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
+    size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 rc;
+
+	if ((int)f < 0 || f >= DSN_F_COUNT)
+		return -1;
+	drop(r, f);
+	if (s == NULL || len == 0)
+		return 0;
+	if ((rc = set_word(r, f, p, len)) != 0)
+		return rc < 0 ? -1 : 0;
+	return set_cleaned(r, f, p, len);
 }
 
 int
