@@ -29,6 +29,7 @@ struct dsn_recout {
 	char		**keys;		/* JSON: ',' "name" ':' "null" */
 	size_t		 *keylen;	/* without the "null" */
 	int		 *idx;		/* field of each column, or -1 */
+	unsigned long	  numbers;	/* bit f: field f is a JSON number */
 	int		  ncols;
 	int		  flags;
 	int		  started;	/* header or '[' written */
@@ -371,6 +372,9 @@ dsn_recout_new(FILE *fp, enum dsn_outfmt fmt, const char *const *cols,
 			goto fail;
 		w->idx[i] = dsn_field_lookup(cols[i]);
 	}
+	for (i = 0; i < DSN_F_COUNT; i++)
+		if (dsn_field_is_number(i))
+			w->numbers |= 1UL << i;
 	if (make_keys(w) == -1)
 		goto fail;
 	return w;
@@ -429,50 +433,71 @@ put_key(struct dsn_recout *w, int i)
 }
 
 /*
- * The fields of a record as JSON members: their room is reserved at
- * once (the lengths measured first), then written without checks.
+ * Writes column i of a JSON row at o: its key, then null or the value v
+ * (n bytes, not NULL then) of field f; returns the end.  Room for
+ * KEY_SLOT + keylen + 6 * n + 2 bytes at o: a key's whole slot is
+ * copied, the rest written over.  A value the record knows to need no
+ * escape (plain) is copied as it is.
+ */
+static char *
+json_field(const struct dsn_recout *w, char *o, int i, int f,
+    const char *v, size_t n, unsigned long plain)
+{
+	size_t	 k = w->keylen[i] + (v == NULL ? 4 : 0);
+
+	if (w->keylen[i] + 4 <= KEY_SLOT)
+		memcpy(o, w->keys[i], KEY_SLOT);
+	else
+		memcpy(o, w->keys[i], k);
+	o += k;
+	if (v == NULL)
+		return o;
+	if ((w->numbers & 1UL << f) && is_json_int(v, n)) {
+		memcpy(o, v, n);
+		return o + n;
+	}
+	if (plain & 1UL << f) {
+		*o++ = '"';
+		memcpy(o, v, n);
+		o += n;
+		*o++ = '"';
+		return o;
+	}
+	return json_quote(o, v, n);
+}
+
+/*
+ * The fields of a record as JSON members, in one pass: each value is
+ * measured, room for its worst case made, then it is written without
+ * checks.  On failure the row holds none of them.
  */
 static void
 json_fields(struct dsn_recout *w, const struct dsn_record *r)
 {
-	size_t len[DSN_F_COUNT], need = KEY_SLOT, n, k;
-	const char *v;
-	char *o;
-	int i, f;
+	unsigned long	 plain = dsn_record_plain(r);
+	size_t		 start = w->olen, n, room;
+	const char	*v;
+	char		*o = w->ob + w->olen;
+	int		 i, f;
 
 	for (i = 0; i < w->ncols; i++) {
 		f = w->idx[i];
-		if (f < 0 || r->v[f] == NULL) {
-			need += w->keylen[i] + 4;
-			continue;
-		}
-		if ((n = len[f] = strlen(r->v[f])) > ((size_t)-1) / 16 ||
-		    need > ((size_t)-1) / 4) {
+		v = f < 0 ? NULL : r->v[f];
+		if ((n = v != NULL ? strlen(v) : 0) > ((size_t)-1) / 16) {
 			w->failed = 1;
+			w->olen = start;
 			return;
 		}
-		need += w->keylen[i] + n * 6 + 2;
-	}
-	/* KEY_SLOT more: a key's whole slot is copied, the rest written over. */
-	if (reserve(w, need) == -1)
-		return;
-	o = w->ob + w->olen;
-	for (i = 0; i < w->ncols; i++) {
-		f = w->idx[i];
-		v = f < 0 ? NULL : r->v[f];
-		k = w->keylen[i] + (v == NULL ? 4 : 0);
-		if (w->keylen[i] + 4 <= KEY_SLOT)
-			memcpy(o, w->keys[i], KEY_SLOT);
-		else
-			memcpy(o, w->keys[i], k);
-		o += k;
-		if (v == NULL)
-			continue;
-		if (dsn_field_is_number(f) && is_json_int(v, len[f])) {
-			memcpy(o, v, len[f]);
-			o += len[f];
-		} else
-			o = json_quote(o, v, len[f]);
+		room = KEY_SLOT + w->keylen[i] + n * 6 + 2;
+		if ((size_t)(w->ob + w->ocap - o) < room) {
+			w->olen = (size_t)(o - w->ob);
+			if (reserve(w, room) == -1) {
+				w->olen = start;
+				return;
+			}
+			o = w->ob + w->olen;
+		}
+		o = json_field(w, o, i, f, v, n, plain);
 	}
 	w->olen = (size_t)(o - w->ob);
 }
