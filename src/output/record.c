@@ -246,17 +246,18 @@ esc8(uint64_t x)
 }
 
 /*
- * Non-zero when a byte of the 16 in x (first) and y is not PLAIN; *esc
- * is made non-zero when one is '"' or '\\'.
+ * Non-zero when a byte of the 16 in x (first) and y is not from lo
+ * (0x21 for PLAIN, 0x20 to take the space too) to 0x7e; *esc is made
+ * non-zero when one is '"' or '\\'.
  */
 static inline uint64_t
-bad_pair(uint64_t x, uint64_t y, uint64_t *esc)
+bad_pair(uint64_t x, uint64_t y, char lo, uint64_t *esc)
 {
 #if defined(__SSE2__)
 	const __m128i	b = _mm_set_epi64x((long long)y, (long long)x);
-	/* Signed: the bytes from 0x80 are not above 0x20 either. */
+	/* Signed: the bytes from 0x80 are not above lo - 1 either. */
 	const __m128i	ok = _mm_and_si128(
-	    _mm_cmpgt_epi8(b, _mm_set1_epi8(0x20)),
+	    _mm_cmpgt_epi8(b, _mm_set1_epi8((char)(lo - 1))),
 	    _mm_cmplt_epi8(b, _mm_set1_epi8(0x7f)));
 
 	*esc |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
@@ -265,25 +266,26 @@ bad_pair(uint64_t x, uint64_t y, uint64_t *esc)
 	return (unsigned)_mm_movemask_epi8(ok) ^ 0xffff;
 #else
 	*esc |= esc8(x) | esc8(y);
-	return bad8(x) | bad8(y);
+	return ((((x - ONES * (uint64_t)lo) & ~x) | (x + ONES) | x) |
+	    (((y - ONES * (uint64_t)lo) & ~y) | (y + ONES) | y)) & HIGHS;
 #endif
 }
 
-/* What copy_word() found. */
-#define WORD		1	/* every byte PLAIN */
-#define WORD_SAFE	2	/* and none is '"' or '\\' */
+/* What scan_ascii() found. */
+#define ASCII		1	/* every byte from lo to 0x7e */
+#define ASCII_SAFE	2	/* and none is '"' or '\\' */
 
 /*
- * Copies the len (> 0) bytes at p to out, checking that they are one
- * word on the way: 16 bytes a time, the last block overlapping the one
- * before it (a byte checked and copied twice is the same byte), a
- * shorter value read as two overlapping halves, or three bytes with
- * 'a' (PLAIN) around them.  Returns 0 when a byte is not PLAIN (out
- * then holds a part), else WORD, with WORD_SAFE when JSON copies the
- * word as it is.
+ * Checks that the len (> 0) bytes at p are all from lo to 0x7e (see
+ * bad_pair()), copying them to out on the way unless out is NULL: 16
+ * bytes a time, the last block overlapping the one before it (a byte
+ * checked and copied twice is the same byte), a shorter value read as
+ * two overlapping halves, or three bytes with 'a' around them.
+ * Returns 0 when a byte is not (out then holds a part), else ASCII,
+ * with ASCII_SAFE when a JSON string takes the bytes as they are.
  */
 static int
-copy_word(char *out, const unsigned char *p, size_t len)
+scan_ascii(char *out, const unsigned char *p, size_t len, char lo)
 {
 	uint64_t	 x, y, esc = 0, bad;
 	uint32_t	 a, b;
@@ -293,69 +295,50 @@ copy_word(char *out, const unsigned char *p, size_t len)
 		for (i = 0; i + 16 < len; i += 16) {
 			memcpy(&x, p + i, 8);
 			memcpy(&y, p + i + 8, 8);
-			if (bad_pair(x, y, &esc) != 0)
+			if (bad_pair(x, y, lo, &esc) != 0)
 				return 0;
-			memcpy(out + i, &x, 8);
-			memcpy(out + i + 8, &y, 8);
+			if (out != NULL) {
+				memcpy(out + i, &x, 8);
+				memcpy(out + i + 8, &y, 8);
+			}
 		}
 		memcpy(&x, p + len - 16, 8);
 		memcpy(&y, p + len - 8, 8);
-		bad = bad_pair(x, y, &esc);
-		memcpy(out + len - 16, &x, 8);
-		memcpy(out + len - 8, &y, 8);
+		bad = bad_pair(x, y, lo, &esc);
+		if (out != NULL) {
+			memcpy(out + len - 16, &x, 8);
+			memcpy(out + len - 8, &y, 8);
+		}
 	} else if (len >= 8) {
 		memcpy(&x, p, 8);
 		memcpy(&y, p + len - 8, 8);
-		bad = bad_pair(x, y, &esc);
-		memcpy(out, &x, 8);
-		memcpy(out + len - 8, &y, 8);
+		bad = bad_pair(x, y, lo, &esc);
+		if (out != NULL) {
+			memcpy(out, &x, 8);
+			memcpy(out + len - 8, &y, 8);
+		}
 	} else if (len >= 4) {
 		memcpy(&a, p, 4);
 		memcpy(&b, p + len - 4, 4);
 		x = (uint64_t)a << 32 | b;
-		bad = bad_pair(x, x, &esc);
-		memcpy(out, &a, 4);
-		memcpy(out + len - 4, &b, 4);
+		bad = bad_pair(x, x, lo, &esc);
+		if (out != NULL) {
+			memcpy(out, &a, 4);
+			memcpy(out + len - 4, &b, 4);
+		}
 	} else {
 		x = ONES * 'a' << 24 | (uint64_t)p[0] << 16 |
 		    (uint64_t)p[len / 2] << 8 | p[len - 1];
-		bad = bad_pair(x, x, &esc);
-		out[0] = (char)p[0];
-		out[len / 2] = (char)p[len / 2];
-		out[len - 1] = (char)p[len - 1];
+		bad = bad_pair(x, x, lo, &esc);
+		if (out != NULL) {
+			out[0] = (char)p[0];
+			out[len / 2] = (char)p[len / 2];
+			out[len - 1] = (char)p[len - 1];
+		}
 	}
 	if (bad != 0)
 		return 0;
-	return esc != 0 ? WORD : WORD | WORD_SAFE;
-}
-
-/*
- * 1 when the n bytes at p are all printable ASCII or spaces, none '"'
- * or '\\': bytes a JSON string takes as they are.  8 a time, the last
- * block overlapping the one before it.
- */
-static int
-json_safe(const char *p, size_t n)
-{
-	uint64_t	 x, bad = 0, esc = 0;
-	size_t		 i;
-
-	if (n < 8) {
-		for (i = 0; i < n; i++)
-			if ((unsigned char)p[i] - 0x20 > 0x5e || p[i] == '"' ||
-			    p[i] == '\\')
-				return 0;
-		return 1;
-	}
-	for (i = 0; i + 8 < n; i += 8) {
-		memcpy(&x, p + i, 8);
-		bad |= ((x - ONES * 0x20) & ~x) | (x + ONES) | x;
-		esc |= esc8(x);
-	}
-	memcpy(&x, p + n - 8, 8);
-	bad |= ((x - ONES * 0x20) & ~x) | (x + ONES) | x;
-	esc |= esc8(x);
-	return ((bad & HIGHS) | esc) == 0;
+	return esc != 0 ? ASCII : ASCII | ASCII_SAFE;
 }
 
 /* 1 when p[0..len) holds a control byte (below 0x20, or DEL). */
@@ -422,7 +405,7 @@ set_word(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		out = r->pool + r->used;
 	else if ((out = malloc(len + 1)) == NULL)
 		return -1;
-	if ((word = copy_word(out, p, len)) == 0) {
+	if ((word = scan_ascii(out, p, len, 0x21)) == 0) {
 		if (!inpool)
 			free(out);
 		return 0;
@@ -433,7 +416,7 @@ set_word(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		r->used += len + 1;
 	} else
 		r->heap |= FIELD_BIT(f);
-	if (word & WORD_SAFE)
+	if (word & ASCII_SAFE)
 		r->plain |= FIELD_BIT(f);
 	r->v[f] = out;
 	return 1;
@@ -445,9 +428,10 @@ set_word(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
  * byte.  The value is cleaned straight into the pool when len bytes fit
  * there (cleaning never makes a value longer), else into a malloc'd
  * copy sized like the input, until a bad byte needs U+FFFD (three bytes
- * for one): see grow().
+ * for one): see grow().  Not inlined: dsn_record_set() then saves no
+ * registers for it in the one-word case.
  */
-static int
+static __attribute__((noinline)) int
 set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
     size_t len)
 {
@@ -527,7 +511,8 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		r->used += o + 1;
 	} else
 		r->heap |= FIELD_BIT(f);
-	if (json_safe(out, o))
+	if (scan_ascii(NULL, (const unsigned char *)out, o, 0x20) &
+	    ASCII_SAFE)
 		r->plain |= FIELD_BIT(f);
 	r->v[f] = out;
 	return 0;
@@ -542,7 +527,8 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 
 	if ((int)f < 0 || f >= DSN_F_COUNT)
 		return -1;
-	drop(r, f);
+	if (r->v[f] != NULL)
+		drop(r, f);
 	if (s == NULL || len == 0)
 		return 0;
 	if ((rc = set_word(r, f, p, len)) != 0)
