@@ -91,8 +91,9 @@ int		 dsn_record_sets(struct dsn_record *, enum dsn_field,
 		    const char *s);
 
 /*
- * A length no value of the record exceeds (a bound, cheaper than
- * measuring each value); (size_t)-1 when it would take measuring.
+ * A length no value of the record exceeds, nor all of them together (a
+ * bound, cheaper than measuring each value); (size_t)-1 when it would
+ * take measuring.
  */
 size_t		 dsn_record_maxlen(const struct dsn_record *);
 

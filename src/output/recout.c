@@ -28,6 +28,8 @@ struct dsn_recout {
 	char		**cols;
 	char		**keys;		/* JSON: ',' "name" ':' "null" */
 	size_t		 *keylen;	/* without the "null" */
+	size_t		  keyslen;	/* of all keys, with "null" */
+	size_t		  repeat;	/* most columns showing one field */
 	int		 *idx;		/* field of each column, or -1 */
 	unsigned long	  numbers;	/* bit f: field f is a JSON number */
 	int		  ncols;
@@ -341,6 +343,7 @@ make_keys(struct dsn_recout *w)
 		putch(w, ':');
 		w->keylen[i] = w->olen;
 		put(w, "null", 4);
+		w->keyslen += w->olen;
 		if (w->failed || (w->keys[i] = calloc(1, w->olen < KEY_SLOT ?
 		    KEY_SLOT : w->olen)) == NULL)
 			return -1;
@@ -348,6 +351,19 @@ make_keys(struct dsn_recout *w)
 	}
 	w->olen = 0;
 	return 0;
+}
+
+/* The most columns that show one field (a field may be asked twice). */
+static size_t
+most_shown(const struct dsn_recout *w)
+{
+	size_t	 count[DSN_F_COUNT] = { 0 }, most = 1;
+	int	 i;
+
+	for (i = 0; i < w->ncols; i++)
+		if (w->idx[i] >= 0 && ++count[w->idx[i]] > most)
+			most = count[w->idx[i]];
+	return most;
 }
 
 struct dsn_recout *
@@ -375,6 +391,7 @@ dsn_recout_new(FILE *fp, enum dsn_outfmt fmt, const char *const *cols,
 	for (i = 0; i < DSN_F_COUNT; i++)
 		if (dsn_field_is_number(i))
 			w->numbers |= 1UL << i;
+	w->repeat = most_shown(w);
 	if (make_keys(w) == -1)
 		goto fail;
 	return w;
@@ -434,16 +451,15 @@ put_key(struct dsn_recout *w, int i)
 
 /*
  * Writes column i of a JSON row at o: its key, then null or the value v
- * (n bytes, not NULL then) of field f; returns the end.  Room for
- * KEY_SLOT + keylen + 6 * n + 2 bytes at o: a key's whole slot is
- * copied, the rest written over.  A value the record knows to need no
- * escape (plain) is copied as it is.
+ * of field f; returns the end.  A key's whole slot is copied, the rest
+ * written over.  A value the record knows to need no escape (plain) is
+ * copied as it is, measured on the way.
  */
 static char *
 json_field(const struct dsn_recout *w, char *o, int i, int f,
-    const char *v, size_t n, unsigned long plain)
+    const char *v, unsigned long plain)
 {
-	size_t	 k = w->keylen[i] + (v == NULL ? 4 : 0);
+	size_t	 k = w->keylen[i] + (v == NULL ? 4 : 0), n;
 
 	if (w->keylen[i] + 4 <= KEY_SLOT)
 		memcpy(o, w->keys[i], KEY_SLOT);
@@ -452,52 +468,67 @@ json_field(const struct dsn_recout *w, char *o, int i, int f,
 	o += k;
 	if (v == NULL)
 		return o;
+	if (!(w->numbers & 1UL << f) && (plain & 1UL << f)) {
+		*o++ = '"';
+		o = stpcpy(o, v);
+		*o++ = '"';
+		return o;
+	}
+	n = strlen(v);
 	if ((w->numbers & 1UL << f) && is_json_int(v, n)) {
 		memcpy(o, v, n);
 		return o + n;
-	}
-	if (plain & 1UL << f) {
-		*o++ = '"';
-		memcpy(o, v, n);
-		o += n;
-		*o++ = '"';
-		return o;
 	}
 	return json_quote(o, v, n);
 }
 
 /*
- * The fields of a record as JSON members, in one pass: each value is
- * measured, room for its worst case made, then it is written without
- * checks.  On failure the row holds none of them.
+ * The bytes the values of r take together: the record's bound, else
+ * measured; (size_t)-1 when too many to escape.
+ */
+static size_t
+values_len(const struct dsn_record *r)
+{
+	size_t	 total, n;
+	int	 f;
+
+	if ((total = dsn_record_maxlen(r)) != (size_t)-1)
+		return total;
+	for (total = 0, f = 0; f < DSN_F_COUNT; f++) {
+		if (r->v[f] == NULL)
+			continue;
+		if ((n = strlen(r->v[f])) > ((size_t)-1) / 16 - total)
+			return (size_t)-1;
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * The fields of a record as JSON members: room for the worst case is
+ * made once (every value byte escaped into 6, in each column showing
+ * it; KEY_SLOT more for the last key slot copied whole), then they are
+ * written without checks.
  */
 static void
 json_fields(struct dsn_recout *w, const struct dsn_record *r)
 {
 	unsigned long	 plain = dsn_record_plain(r);
-	size_t		 start = w->olen, n, room;
-	const char	*v;
-	char		*o = w->ob + w->olen;
+	size_t		 total = values_len(r);
+	char		*o;
 	int		 i, f;
 
+	if (total > ((size_t)-1) / 16 / w->repeat) {
+		w->failed = 1;
+		return;
+	}
+	if (reserve(w, w->keyslen + total * 6 * w->repeat +
+	    (size_t)w->ncols * 2 + KEY_SLOT) == -1)
+		return;
+	o = w->ob + w->olen;
 	for (i = 0; i < w->ncols; i++) {
 		f = w->idx[i];
-		v = f < 0 ? NULL : r->v[f];
-		if ((n = v != NULL ? strlen(v) : 0) > ((size_t)-1) / 16) {
-			w->failed = 1;
-			w->olen = start;
-			return;
-		}
-		room = KEY_SLOT + w->keylen[i] + n * 6 + 2;
-		if ((size_t)(w->ob + w->ocap - o) < room) {
-			w->olen = (size_t)(o - w->ob);
-			if (reserve(w, room) == -1) {
-				w->olen = start;
-				return;
-			}
-			o = w->ob + w->olen;
-		}
-		o = json_field(w, o, i, f, v, n, plain);
+		o = json_field(w, o, i, f, f < 0 ? NULL : r->v[f], plain);
 	}
 	w->olen = (size_t)(o - w->ob);
 }
