@@ -215,23 +215,52 @@ bad8(uint64_t x)
 }
 
 /*
- * Offset of the first byte of p[0..len) that is not PLAIN, or len: 8
- * bytes a time, the first bad byte of a block found from its mask (the
- * lowest flagged byte is exact; borrows only flag bytes above it).
+ * Length of the run at p[0..len), p[0] PLAIN, that cleaning copies as
+ * it is: PLAIN bytes and single spaces between them (a space is kept
+ * when a PLAIN byte follows).  *esc is made non-zero when the run holds
+ * '"' or '\\'.  With SSE2, 16 bytes a time while 17 are left (the one
+ * after a block says whether its last space stays), the rest one by one.
  */
 static size_t
-plain_len(const unsigned char *p, size_t len)
+run_len(const unsigned char *p, size_t len, unsigned *esc)
 {
-	uint64_t x, bad;
-	size_t i = 0;
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	__m128i		 b, next, keep;
+	unsigned	 stop, e;
 
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&x, p + i, 8);
-		if ((bad = bad8(x)) != 0)
-			return i + (size_t)__builtin_ctzll(le64(bad)) / 8;
+	for (; i + 17 <= len; i += 16) {
+		b = _mm_loadu_si128((const void *)(p + i));
+		next = _mm_loadu_si128((const void *)(p + i + 1));
+		/* Kept: 0x20..0x7e, but a space before a byte not PLAIN. */
+		keep = _mm_and_si128(_mm_and_si128(
+		    _mm_cmpgt_epi8(b, _mm_set1_epi8(0x1f)),
+		    _mm_cmplt_epi8(b, _mm_set1_epi8(0x7f))),
+		    _mm_or_si128(_mm_xor_si128(
+		    _mm_cmpeq_epi8(b, _mm_set1_epi8(' ')),
+		    _mm_set1_epi8(-1)), _mm_and_si128(
+		    _mm_cmpgt_epi8(next, _mm_set1_epi8(0x20)),
+		    _mm_cmplt_epi8(next, _mm_set1_epi8(0x7f)))));
+		stop = (unsigned)_mm_movemask_epi8(keep) ^ 0xffff;
+		e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+		    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'))));
+		if (stop != 0) {
+			*esc |= e & ((1U << __builtin_ctz(stop)) - 1);
+			return i + (size_t)__builtin_ctz(stop);
+		}
+		*esc |= e;
 	}
-	while (i < len && PLAIN(p[i]))
-		i++;
+#endif
+	for (; i < len; i++) {
+		if (p[i] == ' ') {
+			if (i + 1 >= len || !PLAIN(p[i + 1]))
+				break;
+		} else if (!PLAIN(p[i]))
+			break;
+		else if (p[i] == '"' || p[i] == '\\')
+			*esc = 1;
+	}
 	return i;
 }
 
@@ -246,18 +275,17 @@ esc8(uint64_t x)
 }
 
 /*
- * Non-zero when a byte of the 16 in x (first) and y is not from lo
- * (0x21 for PLAIN, 0x20 to take the space too) to 0x7e; *esc is made
- * non-zero when one is '"' or '\\'.
+ * Non-zero when a byte of the 16 in x (first) and y is not PLAIN; *esc
+ * is made non-zero when one is '"' or '\\'.
  */
 static inline uint64_t
-bad_pair(uint64_t x, uint64_t y, char lo, uint64_t *esc)
+bad_pair(uint64_t x, uint64_t y, uint64_t *esc)
 {
 #if defined(__SSE2__)
 	const __m128i	b = _mm_set_epi64x((long long)y, (long long)x);
-	/* Signed: the bytes from 0x80 are not above lo - 1 either. */
+	/* Signed: the bytes from 0x80 are not above 0x20 either. */
 	const __m128i	ok = _mm_and_si128(
-	    _mm_cmpgt_epi8(b, _mm_set1_epi8((char)(lo - 1))),
+	    _mm_cmpgt_epi8(b, _mm_set1_epi8(0x20)),
 	    _mm_cmplt_epi8(b, _mm_set1_epi8(0x7f)));
 
 	*esc |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
@@ -266,26 +294,25 @@ bad_pair(uint64_t x, uint64_t y, char lo, uint64_t *esc)
 	return (unsigned)_mm_movemask_epi8(ok) ^ 0xffff;
 #else
 	*esc |= esc8(x) | esc8(y);
-	return ((((x - ONES * (uint64_t)lo) & ~x) | (x + ONES) | x) |
-	    (((y - ONES * (uint64_t)lo) & ~y) | (y + ONES) | y)) & HIGHS;
+	return bad8(x) | bad8(y);
 #endif
 }
 
-/* What scan_ascii() found. */
-#define ASCII		1	/* every byte from lo to 0x7e */
-#define ASCII_SAFE	2	/* and none is '"' or '\\' */
+/* What copy_word() found. */
+#define WORD		1	/* every byte PLAIN */
+#define WORD_SAFE	2	/* and none is '"' or '\\' */
 
 /*
- * Checks that the len (> 0) bytes at p are all from lo to 0x7e (see
- * bad_pair()), copying them to out on the way unless out is NULL: 16
- * bytes a time, the last block overlapping the one before it (a byte
- * checked and copied twice is the same byte), a shorter value read as
- * two overlapping halves, or three bytes with 'a' around them.
- * Returns 0 when a byte is not (out then holds a part), else ASCII,
- * with ASCII_SAFE when a JSON string takes the bytes as they are.
+ * Copies the len (> 0) bytes at p to out, checking that they are one
+ * word on the way: 16 bytes a time, the last block overlapping the one
+ * before it (a byte checked and copied twice is the same byte), a
+ * shorter value read as two overlapping halves, or three bytes with
+ * 'a' (PLAIN) around them.  Returns 0 when a byte is not PLAIN (out
+ * then holds a part), else WORD, with WORD_SAFE when a JSON string
+ * takes the word as it is.
  */
 static int
-scan_ascii(char *out, const unsigned char *p, size_t len, char lo)
+copy_word(char *out, const unsigned char *p, size_t len)
 {
 	uint64_t	 x, y, esc = 0, bad;
 	uint32_t	 a, b;
@@ -295,50 +322,40 @@ scan_ascii(char *out, const unsigned char *p, size_t len, char lo)
 		for (i = 0; i + 16 < len; i += 16) {
 			memcpy(&x, p + i, 8);
 			memcpy(&y, p + i + 8, 8);
-			if (bad_pair(x, y, lo, &esc) != 0)
+			if (bad_pair(x, y, &esc) != 0)
 				return 0;
-			if (out != NULL) {
-				memcpy(out + i, &x, 8);
-				memcpy(out + i + 8, &y, 8);
-			}
+			memcpy(out + i, &x, 8);
+			memcpy(out + i + 8, &y, 8);
 		}
 		memcpy(&x, p + len - 16, 8);
 		memcpy(&y, p + len - 8, 8);
-		bad = bad_pair(x, y, lo, &esc);
-		if (out != NULL) {
-			memcpy(out + len - 16, &x, 8);
-			memcpy(out + len - 8, &y, 8);
-		}
+		bad = bad_pair(x, y, &esc);
+		memcpy(out + len - 16, &x, 8);
+		memcpy(out + len - 8, &y, 8);
 	} else if (len >= 8) {
 		memcpy(&x, p, 8);
 		memcpy(&y, p + len - 8, 8);
-		bad = bad_pair(x, y, lo, &esc);
-		if (out != NULL) {
-			memcpy(out, &x, 8);
-			memcpy(out + len - 8, &y, 8);
-		}
+		bad = bad_pair(x, y, &esc);
+		memcpy(out, &x, 8);
+		memcpy(out + len - 8, &y, 8);
 	} else if (len >= 4) {
 		memcpy(&a, p, 4);
 		memcpy(&b, p + len - 4, 4);
 		x = (uint64_t)a << 32 | b;
-		bad = bad_pair(x, x, lo, &esc);
-		if (out != NULL) {
-			memcpy(out, &a, 4);
-			memcpy(out + len - 4, &b, 4);
-		}
+		bad = bad_pair(x, x, &esc);
+		memcpy(out, &a, 4);
+		memcpy(out + len - 4, &b, 4);
 	} else {
 		x = ONES * 'a' << 24 | (uint64_t)p[0] << 16 |
 		    (uint64_t)p[len / 2] << 8 | p[len - 1];
-		bad = bad_pair(x, x, lo, &esc);
-		if (out != NULL) {
-			out[0] = (char)p[0];
-			out[len / 2] = (char)p[len / 2];
-			out[len - 1] = (char)p[len - 1];
-		}
+		bad = bad_pair(x, x, &esc);
+		out[0] = (char)p[0];
+		out[len / 2] = (char)p[len / 2];
+		out[len - 1] = (char)p[len - 1];
 	}
 	if (bad != 0)
 		return 0;
-	return esc != 0 ? ASCII : ASCII | ASCII_SAFE;
+	return esc != 0 ? WORD : WORD | WORD_SAFE;
 }
 
 /* 1 when p[0..len) holds a control byte (below 0x20, or DEL). */
@@ -405,7 +422,7 @@ set_word(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		out = r->pool + r->used;
 	else if ((out = malloc(len + 1)) == NULL)
 		return -1;
-	if ((word = scan_ascii(out, p, len, 0x21)) == 0) {
+	if ((word = copy_word(out, p, len)) == 0) {
 		if (!inpool)
 			free(out);
 		return 0;
@@ -416,7 +433,7 @@ set_word(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		r->used += len + 1;
 	} else
 		r->heap |= FIELD_BIT(f);
-	if (word & ASCII_SAFE)
+	if (word & WORD_SAFE)
 		r->plain |= FIELD_BIT(f);
 	r->v[f] = out;
 	return 1;
@@ -424,8 +441,8 @@ set_word(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 
 /*
  * Sets f, absent, to p[0..len) cleaned, in one pass: runs of plain
- * ASCII are copied whole (8 bytes checked at a time), the rest byte by
- * byte.  The value is cleaned straight into the pool when len bytes fit
+ * ASCII are copied whole (see run_len()), the rest byte by byte, and
+ * whether JSON must escape the result is noted on the way.  The value is cleaned straight into the pool when len bytes fit
  * there (cleaning never makes a value longer), else into a malloc'd
  * copy sized like the input, until a bad byte needs U+FFFD (three bytes
  * for one): see grow().  Not inlined: dsn_record_set() then saves no
@@ -437,7 +454,8 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 {
 	char			*out;
 	size_t			 i, o, n, run, cap;
-	int			 space, inpool;
+	int			 space, inpool, ascii = 1;
+	unsigned		 esc = 0;
 
 	/*
 	 * An address with a control byte is not an address: left null,
@@ -459,13 +477,7 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		if (PLAIN(p[i])) {
 			/* Words and the single spaces between them: one copy. */
 			run = i;
-			for (;;) {
-				i += plain_len(p + i, len - i);
-				if (i + 1 >= len || p[i] != ' ' ||
-				    !PLAIN(p[i + 1]))
-					break;
-				i++;
-			}
+			i += run_len(p + i, len - i, &esc);
 			if (space && o > 0)
 				out[o++] = ' ';
 			space = 0;
@@ -482,6 +494,7 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			out[o++] = ' ';
 		space = 0;
 		/* NUL never gets here: control bytes are spaces above. */
+		ascii = 0;
 		if ((n = recutf8_seq(p + i, len - i)) == 0) {
 			if (grow(&out, &cap, o, len, &inpool) == -1)
 				return -1;
@@ -511,8 +524,8 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		r->used += o + 1;
 	} else
 		r->heap |= FIELD_BIT(f);
-	if (scan_ascii(NULL, (const unsigned char *)out, o, 0x20) &
-	    ASCII_SAFE)
+	/* JSON takes it as it is: only ASCII, no '"' or '\\'. */
+	if (ascii && esc == 0)
 		r->plain |= FIELD_BIT(f);
 	r->v[f] = out;
 	return 0;
