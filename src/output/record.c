@@ -311,7 +311,7 @@ bad_pair(uint64_t x, uint64_t y, uint64_t *esc)
  * then holds a part), else WORD, with WORD_SAFE when a JSON string
  * takes the word as it is.
  */
-static int
+static inline __attribute__((always_inline)) int
 copy_word(char *out, const unsigned char *p, size_t len)
 {
 	uint64_t	 x, y, esc = 0, bad;
@@ -405,50 +405,35 @@ grow(char **out, size_t *cap, size_t o, size_t len, int *inpool)
 }
 
 /*
- * Sets f, absent, to the len (> 0) bytes at p when they are one word,
- * as most values are (codes, names, addresses, paths): kept as they
- * are, with no control byte to look for, checked as they are copied
- * (into the pool when they fit).  1 when set, 0 when not one word, -1
- * on allocation failure.
+ * Makes out, holding the len bytes of a clean value, the value of f,
+ * absent: taken from the pool (out is where it is free) or malloc'd.
+ * safe: JSON takes it as it is.
  */
-static int
-set_word(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
-    size_t len)
+static void
+commit(struct dsn_record *r, enum dsn_field f, char *out, size_t len,
+    int inpool, int safe)
 {
-	char	*out;
-	int	 word, inpool;
-
-	if ((inpool = POOL_SIZE - r->used > len))
-		out = r->pool + r->used;
-	else if ((out = malloc(len + 1)) == NULL)
-		return -1;
-	if ((word = copy_word(out, p, len)) == 0) {
-		if (!inpool)
-			free(out);
-		return 0;
-	}
 	out[len] = '\0';
 	if (inpool) {
 		r->last = r->used;
 		r->used += len + 1;
 	} else
 		r->heap |= FIELD_BIT(f);
-	if (word & WORD_SAFE)
+	if (safe)
 		r->plain |= FIELD_BIT(f);
 	r->v[f] = out;
-	return 1;
 }
 
 /*
  * Sets f, absent, to p[0..len) cleaned, in one pass: runs of plain
  * ASCII are copied whole (see run_len()), the rest byte by byte, and
- * whether JSON must escape the result is noted on the way.  The value is cleaned straight into the pool when len bytes fit
- * there (cleaning never makes a value longer), else into a malloc'd
- * copy sized like the input, until a bad byte needs U+FFFD (three bytes
- * for one): see grow().  Not inlined: dsn_record_set() then saves no
- * registers for it in the one-word case.
+ * whether JSON must escape the result is noted on the way.  The value
+ * is cleaned straight into the pool when len bytes fit there (cleaning
+ * never makes a value longer), else into a malloc'd copy sized like the
+ * input, until a bad byte needs U+FFFD (three bytes for one): see
+ * grow().
  */
-static __attribute__((noinline)) int
+static int
 set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
     size_t len)
 {
@@ -518,17 +503,41 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			free(out);
 		return 0;
 	}
-	out[o] = '\0';
-	if (inpool) {
-		r->last = r->used;
-		r->used += o + 1;
-	} else
-		r->heap |= FIELD_BIT(f);
 	/* JSON takes it as it is: only ASCII, no '"' or '\\'. */
-	if (ascii && esc == 0)
-		r->plain |= FIELD_BIT(f);
-	r->v[f] = out;
+	commit(r, f, out, o, inpool, ascii && esc == 0);
 	return 0;
+}
+
+/*
+ * The rest of dsn_record_set() for f, absent: a word too long for the
+ * pool, malloc'd, or a value to clean.  Out of line, as the calls it
+ * makes would cost the common case saved registers.
+ */
+static __attribute__((noinline)) int
+set_slow(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
+    size_t len)
+{
+	char	*out;
+	int	 word;
+
+	if (POOL_SIZE - r->used <= len) {
+		if ((out = malloc(len + 1)) == NULL)
+			return -1;
+		if ((word = copy_word(out, p, len)) != 0) {
+			commit(r, f, out, len, 0, word & WORD_SAFE);
+			return 0;
+		}
+		free(out);
+	}
+	return set_cleaned(r, f, p, len);
+}
+
+/* dsn_record_set() of a field that has a value: out of line, as above. */
+static __attribute__((noinline)) int
+reset(struct dsn_record *r, enum dsn_field f, const char *s, size_t len)
+{
+	drop(r, f);
+	return dsn_record_set(r, f, s, len);
 }
 
 int
@@ -536,17 +545,26 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
     size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	int			 rc;
+	char			*out;
+	int			 word;
 
 	if ((int)f < 0 || f >= DSN_F_COUNT)
 		return -1;
 	if (r->v[f] != NULL)
-		drop(r, f);
+		return reset(r, f, s, len);
 	if (s == NULL || len == 0)
 		return 0;
-	if ((rc = set_word(r, f, p, len)) != 0)
-		return rc < 0 ? -1 : 0;
-	return set_cleaned(r, f, p, len);
+	/*
+	 * One word, as most values are (codes, names, addresses, paths):
+	 * kept as it is, with no control byte to look for, checked as it
+	 * is copied into the pool.  No call on this path.
+	 */
+	if (POOL_SIZE - r->used > len &&
+	    (word = copy_word(out = r->pool + r->used, p, len)) != 0) {
+		commit(r, f, out, len, 1, word & WORD_SAFE);
+		return 0;
+	}
+	return set_slow(r, f, p, len);
 }
 
 int
