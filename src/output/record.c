@@ -479,13 +479,13 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			out[o++] = ' ';
 		space = 0;
 		/* NUL never gets here: control bytes are spaces above. */
-		ascii = 0;
 		if ((n = recutf8_seq(p + i, len - i)) == 0) {
 			if (grow(&out, &cap, o, len, &inpool) == -1)
 				return -1;
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
+			ascii = 0;
 			continue;
 		}
 		/* C1 controls (U+0080..U+009F) are controls too. */
@@ -494,6 +494,7 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			i += 2;
 			continue;
 		}
+		ascii = 0;
 		memcpy(out + o, p + i, n);
 		o += n;
 		i += n;
