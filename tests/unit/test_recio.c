@@ -468,6 +468,31 @@ test_repeated_columns(void)
 	dsn_record_free(r);
 }
 
+/* UTF-8 sequences at the edges of what is valid. */
+static void
+test_utf8_seq(void)
+{
+	static const struct {
+		const char	*s;
+		size_t		 n, len;
+	} t[] = {
+		{ "\0", 1, 0 }, { "a", 1, 1 }, { "\x7f", 1, 1 },
+		{ "\x80", 1, 0 }, { "\xc1\xbf", 2, 0 }, { "\xc2\x80", 2, 2 },
+		{ "\xc2\x80", 1, 0 }, { "\xdf\xc0", 2, 0 },
+		{ "\xe0\x9f\xbf", 3, 0 }, { "\xe0\xa0\x80", 3, 3 },
+		{ "\xed\x9f\xbf", 3, 3 }, { "\xed\xa0\x80", 3, 0 },
+		{ "\xef\xbf\xbf", 3, 3 }, { "\xef\xbf\x7f", 3, 0 },
+		{ "\xf0\x8f\xbf\xbf", 4, 0 }, { "\xf0\x90\x80\x80", 4, 4 },
+		{ "\xf4\x8f\xbf\xbf", 4, 4 }, { "\xf4\x90\x80\x80", 4, 0 },
+		{ "\xf4\x8f\xbf\xbf", 3, 0 }, { "\xf5\x80\x80\x80", 4, 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK(recutf8_seq((const unsigned char *)t[i].s, t[i].n) ==
+		    t[i].len);
+}
+
 int
 main(void)
 {
@@ -483,5 +508,6 @@ main(void)
 	test_cleaning();
 	test_plain_json();
 	test_repeated_columns();
+	test_utf8_seq();
 	return failures > 0;
 }
