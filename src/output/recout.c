@@ -450,32 +450,25 @@ put_key(struct dsn_recout *w, int i)
 }
 
 /*
- * Writes column i of a JSON row at o: its key, then null or the value v
- * of field f; returns the end.  A key's whole slot is copied, the rest
- * written over.  A value the record knows to need no escape (plain) is
- * copied as it is, measured on the way.
+ * Writes the value v of field f at o, returns the end: a JSON number
+ * when f is one of numbers and v an integer, else a string.  A string
+ * the record knows to need no escape (f in plain) is copied as it is,
+ * measured on the way.
  */
 static char *
-json_field(const struct dsn_recout *w, char *o, int i, int f,
-    const char *v, unsigned long plain)
+json_value(char *o, const char *v, int f, unsigned long numbers,
+    unsigned long plain)
 {
-	size_t	 k = w->keylen[i] + (v == NULL ? 4 : 0), n;
+	size_t	 n;
 
-	if (w->keylen[i] + 4 <= KEY_SLOT)
-		memcpy(o, w->keys[i], KEY_SLOT);
-	else
-		memcpy(o, w->keys[i], k);
-	o += k;
-	if (v == NULL)
-		return o;
-	if (!(w->numbers & 1UL << f) && (plain & 1UL << f)) {
+	if (plain & 1UL << f) {
 		*o++ = '"';
 		o = stpcpy(o, v);
 		*o++ = '"';
 		return o;
 	}
 	n = strlen(v);
-	if ((w->numbers & 1UL << f) && is_json_int(v, n)) {
+	if ((numbers & 1UL << f) && is_json_int(v, n)) {
 		memcpy(o, v, n);
 		return o + n;
 	}
@@ -513,22 +506,37 @@ values_len(const struct dsn_record *r)
 static void
 json_fields(struct dsn_recout *w, const struct dsn_record *r)
 {
-	unsigned long	 plain = dsn_record_plain(r);
-	size_t		 total = values_len(r);
+	/* Kept apart: every byte written could alias w's fields. */
+	const int	*idx = w->idx;
+	const size_t	*keylen = w->keylen;
+	char *const	*keys = w->keys;
+	unsigned long	 numbers = w->numbers;
+	unsigned long	 plain = dsn_record_plain(r) & ~numbers;
+	size_t		 total = values_len(r), k;
+	const char	*v;
 	char		*o;
-	int		 i, f;
+	int		 i, f, ncols = w->ncols;
 
 	if (total > ((size_t)-1) / 16 / w->repeat) {
 		w->failed = 1;
 		return;
 	}
 	if (reserve(w, w->keyslen + total * 6 * w->repeat +
-	    (size_t)w->ncols * 2 + KEY_SLOT) == -1)
+	    (size_t)ncols * 2 + KEY_SLOT) == -1)
 		return;
 	o = w->ob + w->olen;
-	for (i = 0; i < w->ncols; i++) {
-		f = w->idx[i];
-		o = json_field(w, o, i, f, f < 0 ? NULL : r->v[f], plain);
+	for (i = 0; i < ncols; i++) {
+		f = idx[i];
+		v = f < 0 ? NULL : r->v[f];
+		/* A key's whole slot is copied, the rest written over. */
+		k = keylen[i] + (v == NULL ? 4 : 0);
+		if (keylen[i] + 4 <= KEY_SLOT)
+			memcpy(o, keys[i], KEY_SLOT);
+		else
+			memcpy(o, keys[i], k);
+		o += k;
+		if (v != NULL)
+			o = json_value(o, v, f, numbers, plain);
 	}
 	w->olen = (size_t)(o - w->ob);
 }
