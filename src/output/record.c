@@ -242,42 +242,66 @@ bad8(uint64_t x)
 	return (((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS;
 }
 
+#if defined(__SSE2__)
+/*
+ * For the 16 bytes at p (17 readable): a bit for each byte that ends a
+ * run (see run_len()), the returned mask; *e gets a bit for each '"'
+ * or '\\'.
+ */
+static inline unsigned
+run_stops16(const unsigned char *p, unsigned *e)
+{
+	const __m128i	 b = _mm_loadu_si128((const void *)p);
+	const __m128i	 next = _mm_loadu_si128((const void *)(p + 1));
+	__m128i		 keep;
+
+	/* Kept: 0x20..0x7e, but a space before a byte not PLAIN. */
+	keep = _mm_and_si128(_mm_and_si128(
+	    _mm_cmpgt_epi8(b, _mm_set1_epi8(0x1f)),
+	    _mm_cmplt_epi8(b, _mm_set1_epi8(0x7f))),
+	    _mm_or_si128(_mm_xor_si128(
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8(' ')),
+	    _mm_set1_epi8(-1)), _mm_and_si128(
+	    _mm_cmpgt_epi8(next, _mm_set1_epi8(0x20)),
+	    _mm_cmplt_epi8(next, _mm_set1_epi8(0x7f)))));
+	*e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'))));
+	return (unsigned)_mm_movemask_epi8(keep) ^ 0xffff;
+}
+#endif
+
 /*
  * Length of the run at p[0..len), p[0] PLAIN, that cleaning copies as
  * it is: PLAIN bytes and single spaces between them (a space is kept
  * when a PLAIN byte follows).  *esc is made non-zero when the run holds
  * '"' or '\\'.  With SSE2, 16 bytes a time while 17 are left (the one
- * after a block says whether its last space stays), the rest one by one.
+ * after a block says whether its last space stays), then the block
+ * ending before the last byte (the bits of bytes already checked
+ * shifted out), then the last byte; else byte by byte.
  */
 static size_t
 run_len(const unsigned char *p, size_t len, unsigned *esc)
 {
 	size_t		 i = 0;
 #if defined(__SSE2__)
-	__m128i		 b, next, keep;
 	unsigned	 stop, e;
 
-	for (; i + 17 <= len; i += 16) {
-		b = _mm_loadu_si128((const void *)(p + i));
-		next = _mm_loadu_si128((const void *)(p + i + 1));
-		/* Kept: 0x20..0x7e, but a space before a byte not PLAIN. */
-		keep = _mm_and_si128(_mm_and_si128(
-		    _mm_cmpgt_epi8(b, _mm_set1_epi8(0x1f)),
-		    _mm_cmplt_epi8(b, _mm_set1_epi8(0x7f))),
-		    _mm_or_si128(_mm_xor_si128(
-		    _mm_cmpeq_epi8(b, _mm_set1_epi8(' ')),
-		    _mm_set1_epi8(-1)), _mm_and_si128(
-		    _mm_cmpgt_epi8(next, _mm_set1_epi8(0x20)),
-		    _mm_cmplt_epi8(next, _mm_set1_epi8(0x7f)))));
-		stop = (unsigned)_mm_movemask_epi8(keep) ^ 0xffff;
-		e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
-		    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'))));
+	for (; i + 17 <= len; i += 16)
+		if ((stop = run_stops16(p + i, &e)) != 0) {
+			*esc |= e & ((1U << __builtin_ctz(stop)) - 1);
+			return i + (size_t)__builtin_ctz(stop);
+		} else
+			*esc |= e;
+	if (i + 1 < len && len >= 17) {
+		stop = run_stops16(p + len - 17, &e) >> (i - (len - 17));
+		e >>= i - (len - 17);
 		if (stop != 0) {
 			*esc |= e & ((1U << __builtin_ctz(stop)) - 1);
 			return i + (size_t)__builtin_ctz(stop);
 		}
 		*esc |= e;
+		i = len - 1;
 	}
 #endif
 	for (; i < len; i++) {
