@@ -287,12 +287,13 @@ run_len(const unsigned char *p, size_t len, unsigned *esc)
 #if defined(__SSE2__)
 	unsigned	 stop, e;
 
-	for (; i + 17 <= len; i += 16)
+	for (; i + 17 <= len; i += 16) {
 		if ((stop = run_stops16(p + i, &e)) != 0) {
 			*esc |= e & ((1U << __builtin_ctz(stop)) - 1);
 			return i + (size_t)__builtin_ctz(stop);
-		} else
-			*esc |= e;
+		}
+		*esc |= e;
+	}
 	if (i + 1 < len && len >= 17) {
 		stop = run_stops16(p + len - 17, &e) >> (i - (len - 17));
 		e >>= i - (len - 17);
