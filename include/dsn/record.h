@@ -54,6 +54,7 @@ struct dsn_record {
 	size_t		 used;	/* pool bytes taken */
 	size_t		 last;	/* where the newest pool value starts */
 	unsigned long	 heap;	/* bit f: v[f] is malloc'd */
+	unsigned long	 plain;	/* bit f: see dsn_record_plain() */
 	char		 pool[];
 };
 
@@ -90,10 +91,19 @@ int		 dsn_record_sets(struct dsn_record *, enum dsn_field,
 		    const char *s);
 
 /*
- * A length no value of the record exceeds (a bound, cheaper than
- * measuring each value); (size_t)-1 when it would take measuring.
+ * A length no value of the record exceeds, nor all of them together (a
+ * bound, cheaper than measuring each value); (size_t)-1 when it would
+ * take measuring.
  */
 size_t		 dsn_record_maxlen(const struct dsn_record *);
+
+/*
+ * The fields known to need no escape in a JSON string: bit f set when
+ * v[f] is printable ASCII (space included) with no '"' or '\\'.  A
+ * value shortened in place keeps its bit (it keeps those properties);
+ * a clear bit says nothing.
+ */
+unsigned long	 dsn_record_plain(const struct dsn_record *);
 
 /*
  * Moves field f of from into to, leaving it absent in from; to's old

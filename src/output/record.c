@@ -10,6 +10,9 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,10 +64,10 @@ dsn_field_is_number(enum dsn_field f)
 #define REC_SIZE	1024
 #define POOL_SIZE	(REC_SIZE - offsetof(struct dsn_record, pool))
 
-/* The bit of field f in r->heap. */
-#define HEAP_BIT(f)	(1UL << (f))
+/* The bit of field f in r->heap and r->plain. */
+#define FIELD_BIT(f)	(1UL << (f))
 
-_Static_assert(DSN_F_COUNT <= 32, "one bit per field in heap");
+_Static_assert(DSN_F_COUNT <= 32, "one bit per field in heap, plain");
 
 /* Drops the value of f; the newest pool value gives its bytes back. */
 static void
@@ -74,9 +77,10 @@ drop(struct dsn_record *r, enum dsn_field f)
 
 	if (v == NULL)
 		return;
-	if (r->heap & HEAP_BIT(f)) {
+	r->plain &= ~FIELD_BIT(f);
+	if (r->heap & FIELD_BIT(f)) {
 		free(v);
-		r->heap &= ~HEAP_BIT(f);
+		r->heap &= ~FIELD_BIT(f);
 	} else if (v == r->pool + r->last)
 		r->used = r->last;
 	r->v[f] = NULL;
@@ -98,11 +102,39 @@ put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
 	} else if ((out = malloc(n + 1)) == NULL)
 		return -1;
 	else
-		r->heap |= HEAP_BIT(f);
+		r->heap |= FIELD_BIT(f);
 	memcpy(out, s, n);
 	out[n] = '\0';
 	r->v[f] = out;
 	return 0;
+}
+
+/*
+ * Records freed and not yet taken again, per thread: a message makes
+ * and drops a few, and taking one back costs less than malloc() and
+ * free() of 1 KiB.  Kept for the life of the thread (SPARE KiB at most).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPARE	0	/* AddressSanitizer then sees a record used after free */
+#else
+#define SPARE	4
+#endif
+static _Thread_local struct dsn_record	*spare[SPARE + 1];
+static _Thread_local int		 nspare;
+
+static struct dsn_record *
+rec_alloc(void)
+{
+	return nspare > 0 ? spare[--nspare] : malloc(REC_SIZE);
+}
+
+static void
+rec_release(struct dsn_record *r)
+{
+	if (nspare < SPARE)
+		spare[nspare++] = r;
+	else
+		free(r);
 }
 
 struct dsn_record *
@@ -110,7 +142,7 @@ dsn_record_new(void)
 {
 	struct dsn_record	*r;
 
-	if ((r = malloc(REC_SIZE)) == NULL)
+	if ((r = rec_alloc()) == NULL)
 		return NULL;
 	memset(r, 0, offsetof(struct dsn_record, pool));
 	return r;
@@ -124,12 +156,12 @@ dsn_record_dup(const struct dsn_record *r)
 	unsigned long		 h;
 	int			 i;
 
-	if ((d = malloc(REC_SIZE)) == NULL)
+	if ((d = rec_alloc()) == NULL)
 		return NULL;
 	memcpy(d, r, offsetof(struct dsn_record, pool) + r->used);
 	d->heap = 0;
 	for (i = 0; i < DSN_F_COUNT; i++)
-		if (r->v[i] != NULL && !(r->heap & HEAP_BIT(i)))
+		if (r->v[i] != NULL && !(r->heap & FIELD_BIT(i)))
 			d->v[i] = d->pool + (r->v[i] - r->pool);
 		else
 			d->v[i] = NULL;
@@ -152,7 +184,13 @@ dsn_record_free(struct dsn_record *r)
 		return;
 	for (h = r->heap; h != 0; h &= h - 1)
 		free(r->v[__builtin_ctzl(h)]);
-	free(r);
+	rec_release(r);
+}
+
+unsigned long
+dsn_record_plain(const struct dsn_record *r)
+{
+	return r->plain;
 }
 
 size_t
@@ -172,16 +210,20 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 	drop(to, f);
 	if ((v = from->v[f]) == NULL)
 		return 0;
-	if (from->heap & HEAP_BIT(f)) {
+	to->plain |= from->plain & FIELD_BIT(f);
+	if (from->heap & FIELD_BIT(f)) {
 		/* A malloc'd value changes hands. */
 		to->v[f] = v;
-		to->heap |= HEAP_BIT(f);
-		from->heap &= ~HEAP_BIT(f);
+		to->heap |= FIELD_BIT(f);
+		from->heap &= ~FIELD_BIT(f);
+		from->plain &= ~FIELD_BIT(f);
 		from->v[f] = NULL;
 		return 0;
 	}
-	if (put_clean(to, f, v, strlen(v)) == -1)
+	if (put_clean(to, f, v, strlen(v)) == -1) {
+		to->plain &= ~FIELD_BIT(f);
 		return -1;
+	}
 	drop(from, f);
 	return 0;
 }
@@ -191,25 +233,182 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 #define PLAIN(c)	((unsigned)(c) - 0x21 < 0x5e)
 
 /*
- * Offset of the first byte of p[0..len) that is not PLAIN, or len: 8
- * bytes a time, the first bad byte of a block found from its mask (the
- * lowest flagged byte is exact; borrows only flag bytes above it).
+ * The high bit of each byte of x that is not PLAIN: exact for the
+ * lowest such byte (a borrow or carry only flags bytes above it).
+ */
+static inline uint64_t
+bad8(uint64_t x)
+{
+	return (((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS;
+}
+
+#if defined(__SSE2__)
+/*
+ * For the 16 bytes at p (17 readable): a bit for each byte that ends a
+ * run (see run_len()), the returned mask; *e gets a bit for each '"'
+ * or '\\'.
+ */
+static inline unsigned
+run_stops16(const unsigned char *p, unsigned *e)
+{
+	const __m128i	 b = _mm_loadu_si128((const void *)p);
+	const __m128i	 next = _mm_loadu_si128((const void *)(p + 1));
+	__m128i		 keep;
+
+	/* Kept: 0x20..0x7e, but a space before a byte not PLAIN. */
+	keep = _mm_and_si128(_mm_and_si128(
+	    _mm_cmpgt_epi8(b, _mm_set1_epi8(0x1f)),
+	    _mm_cmplt_epi8(b, _mm_set1_epi8(0x7f))),
+	    _mm_or_si128(_mm_xor_si128(
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8(' ')),
+	    _mm_set1_epi8(-1)), _mm_and_si128(
+	    _mm_cmpgt_epi8(next, _mm_set1_epi8(0x20)),
+	    _mm_cmplt_epi8(next, _mm_set1_epi8(0x7f)))));
+	*e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'))));
+	return (unsigned)_mm_movemask_epi8(keep) ^ 0xffff;
+}
+#endif
+
+/*
+ * Length of the run at p[0..len), p[0] PLAIN, that cleaning copies as
+ * it is: PLAIN bytes and single spaces between them (a space is kept
+ * when a PLAIN byte follows).  *esc is made non-zero when the run holds
+ * '"' or '\\'.  With SSE2, 16 bytes a time while 17 are left (the one
+ * after a block says whether its last space stays), then the block
+ * ending before the last byte (the bits of bytes already checked
+ * shifted out), then the last byte; else byte by byte.
  */
 static size_t
-plain_len(const unsigned char *p, size_t len)
+run_len(const unsigned char *p, size_t len, unsigned *esc)
 {
-	uint64_t x, bad;
-	size_t i = 0;
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	unsigned	 stop, e;
 
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&x, p + i, 8);
-		bad = (((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS;
-		if (bad != 0)
-			return i + (size_t)__builtin_ctzll(le64(bad)) / 8;
+	for (; i + 17 <= len; i += 16) {
+		if ((stop = run_stops16(p + i, &e)) != 0) {
+			*esc |= e & ((1U << __builtin_ctz(stop)) - 1);
+			return i + (size_t)__builtin_ctz(stop);
+		}
+		*esc |= e;
 	}
-	while (i < len && PLAIN(p[i]))
-		i++;
+	if (i + 1 < len && len >= 17) {
+		stop = run_stops16(p + len - 17, &e) >> (i - (len - 17));
+		e >>= i - (len - 17);
+		if (stop != 0) {
+			*esc |= e & ((1U << __builtin_ctz(stop)) - 1);
+			return i + (size_t)__builtin_ctz(stop);
+		}
+		*esc |= e;
+		i = len - 1;
+	}
+#endif
+	for (; i < len; i++) {
+		if (p[i] == ' ') {
+			if (i + 1 >= len || !PLAIN(p[i + 1]))
+				break;
+		} else if (!PLAIN(p[i]))
+			break;
+		else if (p[i] == '"' || p[i] == '\\')
+			*esc = 1;
+	}
 	return i;
+}
+
+/*
+ * The high bit of each byte of x that is '"' or '\\', which a JSON
+ * string escapes (exact for the lowest, as bad8()).
+ */
+static inline uint64_t
+esc8(uint64_t x)
+{
+	return HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'));
+}
+
+/*
+ * Non-zero when a byte of the 16 in x (first) and y is not PLAIN; *esc
+ * is made non-zero when one is '"' or '\\'.
+ */
+static inline uint64_t
+bad_pair(uint64_t x, uint64_t y, uint64_t *esc)
+{
+#if defined(__SSE2__)
+	const __m128i	b = _mm_set_epi64x((long long)y, (long long)x);
+	/* Signed: the bytes from 0x80 are not above 0x20 either. */
+	const __m128i	ok = _mm_and_si128(
+	    _mm_cmpgt_epi8(b, _mm_set1_epi8(0x20)),
+	    _mm_cmplt_epi8(b, _mm_set1_epi8(0x7f)));
+
+	*esc |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'))));
+	return (unsigned)_mm_movemask_epi8(ok) ^ 0xffff;
+#else
+	*esc |= esc8(x) | esc8(y);
+	return bad8(x) | bad8(y);
+#endif
+}
+
+/* What copy_word() found. */
+#define WORD		1	/* every byte PLAIN */
+#define WORD_SAFE	2	/* and none is '"' or '\\' */
+
+/*
+ * Copies the len (> 0) bytes at p to out, checking that they are one
+ * word on the way: 16 bytes a time, the last block overlapping the one
+ * before it (a byte checked and copied twice is the same byte), a
+ * shorter value read as two overlapping halves, or three bytes with
+ * 'a' (PLAIN) around them.  Returns 0 when a byte is not PLAIN (out
+ * then holds a part), else WORD, with WORD_SAFE when a JSON string
+ * takes the word as it is.
+ */
+static inline __attribute__((always_inline)) int
+copy_word(char *out, const unsigned char *p, size_t len)
+{
+	uint64_t	 x, y, esc = 0, bad;
+	uint32_t	 a, b;
+	size_t		 i;
+
+	if (len >= 16) {
+		for (i = 0; i + 16 < len; i += 16) {
+			memcpy(&x, p + i, 8);
+			memcpy(&y, p + i + 8, 8);
+			if (bad_pair(x, y, &esc) != 0)
+				return 0;
+			memcpy(out + i, &x, 8);
+			memcpy(out + i + 8, &y, 8);
+		}
+		memcpy(&x, p + len - 16, 8);
+		memcpy(&y, p + len - 8, 8);
+		bad = bad_pair(x, y, &esc);
+		memcpy(out + len - 16, &x, 8);
+		memcpy(out + len - 8, &y, 8);
+	} else if (len >= 8) {
+		memcpy(&x, p, 8);
+		memcpy(&y, p + len - 8, 8);
+		bad = bad_pair(x, y, &esc);
+		memcpy(out, &x, 8);
+		memcpy(out + len - 8, &y, 8);
+	} else if (len >= 4) {
+		memcpy(&a, p, 4);
+		memcpy(&b, p + len - 4, 4);
+		x = (uint64_t)a << 32 | b;
+		bad = bad_pair(x, x, &esc);
+		memcpy(out, &a, 4);
+		memcpy(out + len - 4, &b, 4);
+	} else {
+		x = ONES * 'a' << 24 | (uint64_t)p[0] << 16 |
+		    (uint64_t)p[len / 2] << 8 | p[len - 1];
+		bad = bad_pair(x, x, &esc);
+		out[0] = (char)p[0];
+		out[len / 2] = (char)p[len / 2];
+		out[len - 1] = (char)p[len - 1];
+	}
+	if (bad != 0)
+		return 0;
+	return esc != 0 ? WORD : WORD | WORD_SAFE;
 }
 
 /* 1 when p[0..len) holds a control byte (below 0x20, or DEL). */
@@ -259,32 +458,43 @@ grow(char **out, size_t *cap, size_t o, size_t len, int *inpool)
 }
 
 /*
- * One pass: runs of plain ASCII are copied whole (8 bytes checked at a
- * time), the rest byte by byte.  The value is cleaned straight into the
- * pool when len bytes fit there (cleaning never makes a value longer),
- * else into a malloc'd copy sized like the input, until a bad byte
- * needs U+FFFD (three bytes for one): see grow().
+ * Makes out, holding the len bytes of a clean value, the value of f,
+ * absent: taken from the pool (out is where it is free) or malloc'd.
+ * safe: JSON takes it as it is.
  */
-int
-dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
+static void
+commit(struct dsn_record *r, enum dsn_field f, char *out, size_t len,
+    int inpool, int safe)
+{
+	out[len] = '\0';
+	if (inpool) {
+		r->last = r->used;
+		r->used += len + 1;
+	} else
+		r->heap |= FIELD_BIT(f);
+	if (safe)
+		r->plain |= FIELD_BIT(f);
+	r->v[f] = out;
+}
+
+/*
+ * Sets f, absent, to p[0..len) cleaned, in one pass: runs of plain
+ * ASCII are copied whole (see run_len()), the rest byte by byte, and
+ * whether JSON must escape the result is noted on the way.  The value
+ * is cleaned straight into the pool when len bytes fit there (cleaning
+ * never makes a value longer), else into a malloc'd copy sized like the
+ * input, until a bad byte needs U+FFFD (three bytes for one): see
+ * grow().
+ */
+static int
+set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
     size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
 	char			*out;
 	size_t			 i, o, n, run, cap;
-	int			 space, inpool;
+	int			 space, inpool, ascii = 1;
+	unsigned		 esc = 0;
 
-	if ((int)f < 0 || f >= DSN_F_COUNT)
-		return -1;
-	drop(r, f);
-	if (s == NULL)
-		return 0;
-	/*
-	 * One word, as most values are (codes, names, addresses, paths):
-	 * kept as it is, with no control byte to look for.
-	 */
-	if (len > 0 && plain_len(p, len) == len)
-		return put_clean(r, f, s, len);
 	/*
 	 * An address with a control byte is not an address: left null,
 	 * never made into another one by turning the byte into a space.
@@ -292,7 +502,6 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 	if ((f == DSN_F_RECIPIENT || f == DSN_F_ORIGINAL_RECIPIENT ||
 	    f == DSN_F_SENDER || f == DSN_F_BOUNCE_TO) && has_control(p, len))
 		return 0;
-
 	if (len > (((size_t)-1) - 1) / 3)
 		return -1;
 	if ((inpool = POOL_SIZE - r->used > len)) {
@@ -306,13 +515,7 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 		if (PLAIN(p[i])) {
 			/* Words and the single spaces between them: one copy. */
 			run = i;
-			for (;;) {
-				i += plain_len(p + i, len - i);
-				if (i + 1 >= len || p[i] != ' ' ||
-				    !PLAIN(p[i + 1]))
-					break;
-				i++;
-			}
+			i += run_len(p + i, len - i, &esc);
 			if (space && o > 0)
 				out[o++] = ' ';
 			space = 0;
@@ -335,6 +538,7 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
+			ascii = 0;
 			continue;
 		}
 		/* C1 controls (U+0080..U+009F) are controls too. */
@@ -343,6 +547,7 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 			i += 2;
 			continue;
 		}
+		ascii = 0;
 		memcpy(out + o, p + i, n);
 		o += n;
 		i += n;
@@ -352,14 +557,68 @@ dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
 			free(out);
 		return 0;
 	}
-	out[o] = '\0';
-	if (inpool) {
-		r->last = r->used;
-		r->used += o + 1;
-	} else
-		r->heap |= HEAP_BIT(f);
-	r->v[f] = out;
+	/* JSON takes it as it is: only ASCII, no '"' or '\\'. */
+	commit(r, f, out, o, inpool, ascii && esc == 0);
 	return 0;
+}
+
+/*
+ * The rest of dsn_record_set() for f, absent: a word too long for the
+ * pool, malloc'd, or a value to clean.  Out of line, as the calls it
+ * makes would cost the common case saved registers.
+ */
+static __attribute__((noinline)) int
+set_slow(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
+    size_t len)
+{
+	char	*out;
+	int	 word;
+
+	if (POOL_SIZE - r->used <= len) {
+		if ((out = malloc(len + 1)) == NULL)
+			return -1;
+		if ((word = copy_word(out, p, len)) != 0) {
+			commit(r, f, out, len, 0, word & WORD_SAFE);
+			return 0;
+		}
+		free(out);
+	}
+	return set_cleaned(r, f, p, len);
+}
+
+/* dsn_record_set() of a field that has a value: out of line, as above. */
+static __attribute__((noinline)) int
+reset(struct dsn_record *r, enum dsn_field f, const char *s, size_t len)
+{
+	drop(r, f);
+	return dsn_record_set(r, f, s, len);
+}
+
+int
+dsn_record_set(struct dsn_record *r, enum dsn_field f, const char *s,
+    size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out;
+	int			 word;
+
+	if ((int)f < 0 || f >= DSN_F_COUNT)
+		return -1;
+	if (r->v[f] != NULL)
+		return reset(r, f, s, len);
+	if (s == NULL || len == 0)
+		return 0;
+	/*
+	 * One word, as most values are (codes, names, addresses, paths):
+	 * kept as it is, with no control byte to look for, checked as it
+	 * is copied into the pool.  No call on this path.
+	 */
+	if (POOL_SIZE - r->used > len &&
+	    (word = copy_word(out = r->pool + r->used, p, len)) != 0) {
+		commit(r, f, out, len, 1, word & WORD_SAFE);
+		return 0;
+	}
+	return set_slow(r, f, p, len);
 }
 
 int

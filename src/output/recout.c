@@ -28,7 +28,10 @@ struct dsn_recout {
 	char		**cols;
 	char		**keys;		/* JSON: ',' "name" ':' "null" */
 	size_t		 *keylen;	/* without the "null" */
+	size_t		  keyslen;	/* of all keys, with "null" */
+	size_t		  repeat;	/* most columns showing one field */
 	int		 *idx;		/* field of each column, or -1 */
+	unsigned long	  numbers;	/* bit f: field f is a JSON number */
 	int		  ncols;
 	int		  flags;
 	int		  started;	/* header or '[' written */
@@ -340,6 +343,7 @@ make_keys(struct dsn_recout *w)
 		putch(w, ':');
 		w->keylen[i] = w->olen;
 		put(w, "null", 4);
+		w->keyslen += w->olen;
 		if (w->failed || (w->keys[i] = calloc(1, w->olen < KEY_SLOT ?
 		    KEY_SLOT : w->olen)) == NULL)
 			return -1;
@@ -347,6 +351,19 @@ make_keys(struct dsn_recout *w)
 	}
 	w->olen = 0;
 	return 0;
+}
+
+/* The most columns that show one field (a field may be asked twice). */
+static size_t
+most_shown(const struct dsn_recout *w)
+{
+	size_t	 count[DSN_F_COUNT] = { 0 }, most = 1;
+	int	 i;
+
+	for (i = 0; i < w->ncols; i++)
+		if (w->idx[i] >= 0 && ++count[w->idx[i]] > most)
+			most = count[w->idx[i]];
+	return most;
 }
 
 struct dsn_recout *
@@ -371,6 +388,10 @@ dsn_recout_new(FILE *fp, enum dsn_outfmt fmt, const char *const *cols,
 			goto fail;
 		w->idx[i] = dsn_field_lookup(cols[i]);
 	}
+	for (i = 0; i < DSN_F_COUNT; i++)
+		if (dsn_field_is_number(i))
+			w->numbers |= 1UL << i;
+	w->repeat = most_shown(w);
 	if (make_keys(w) == -1)
 		goto fail;
 	return w;
@@ -429,50 +450,93 @@ put_key(struct dsn_recout *w, int i)
 }
 
 /*
- * The fields of a record as JSON members: their room is reserved at
- * once (the lengths measured first), then written without checks.
+ * Writes the value v of field f at o, returns the end: a JSON number
+ * when f is one of numbers and v an integer, else a string.  A string
+ * the record knows to need no escape (f in plain) is copied as it is,
+ * measured on the way.
+ */
+static char *
+json_value(char *o, const char *v, int f, unsigned long numbers,
+    unsigned long plain)
+{
+	size_t	 n;
+
+	if (plain & 1UL << f) {
+		*o++ = '"';
+		o = stpcpy(o, v);
+		*o++ = '"';
+		return o;
+	}
+	n = strlen(v);
+	if ((numbers & 1UL << f) && is_json_int(v, n)) {
+		memcpy(o, v, n);
+		return o + n;
+	}
+	return json_quote(o, v, n);
+}
+
+/*
+ * The bytes the values of r take together: the record's bound, else
+ * measured; (size_t)-1 when too many to escape.
+ */
+static size_t
+values_len(const struct dsn_record *r)
+{
+	size_t	 total, n;
+	int	 f;
+
+	if ((total = dsn_record_maxlen(r)) != (size_t)-1)
+		return total;
+	for (total = 0, f = 0; f < DSN_F_COUNT; f++) {
+		if (r->v[f] == NULL)
+			continue;
+		if ((n = strlen(r->v[f])) > ((size_t)-1) / 16 - total)
+			return (size_t)-1;
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * The fields of a record as JSON members: room for the worst case is
+ * made once (every value byte escaped into 6, in each column showing
+ * it; KEY_SLOT more for the last key slot copied whole), then they are
+ * written without checks.
  */
 static void
 json_fields(struct dsn_recout *w, const struct dsn_record *r)
 {
-	size_t len[DSN_F_COUNT], need = KEY_SLOT, n, k;
-	const char *v;
-	char *o;
-	int i, f;
+	/* Kept apart: every byte written could alias w's fields. */
+	const int	*idx = w->idx;
+	const size_t	*keylen = w->keylen;
+	char *const	*keys = w->keys;
+	unsigned long	 numbers = w->numbers;
+	unsigned long	 plain = dsn_record_plain(r) & ~numbers;
+	size_t		 total = values_len(r), k;
+	const char	*v;
+	char		*o;
+	int		 i, f, ncols = w->ncols;
 
-	for (i = 0; i < w->ncols; i++) {
-		f = w->idx[i];
-		if (f < 0 || r->v[f] == NULL) {
-			need += w->keylen[i] + 4;
-			continue;
-		}
-		if ((n = len[f] = strlen(r->v[f])) > ((size_t)-1) / 16 ||
-		    need > ((size_t)-1) / 4) {
-			w->failed = 1;
-			return;
-		}
-		need += w->keylen[i] + n * 6 + 2;
+	if (total > ((size_t)-1) / 16 / w->repeat) {
+		w->failed = 1;
+		return;
 	}
-	/* KEY_SLOT more: a key's whole slot is copied, the rest written over. */
-	if (reserve(w, need) == -1)
+	if (reserve(w, w->keyslen + total * 6 * w->repeat +
+	    (size_t)ncols * 2 + KEY_SLOT) == -1)
 		return;
 	o = w->ob + w->olen;
-	for (i = 0; i < w->ncols; i++) {
-		f = w->idx[i];
+	for (i = 0; i < ncols; i++) {
+		f = idx[i];
 		v = f < 0 ? NULL : r->v[f];
-		k = w->keylen[i] + (v == NULL ? 4 : 0);
-		if (w->keylen[i] + 4 <= KEY_SLOT)
-			memcpy(o, w->keys[i], KEY_SLOT);
+		/* A key's whole slot is copied, the rest written over. */
+		k = keylen[i] + (v == NULL ? 4 : 0);
+		if (keylen[i] + 4 <= KEY_SLOT)
+			memcpy(o, keys[i], KEY_SLOT);
 		else
-			memcpy(o, w->keys[i], k);
+			memcpy(o, keys[i], k);
 		o += k;
-		if (v == NULL)
-			continue;
-		if (dsn_field_is_number(f) && is_json_int(v, len[f])) {
-			memcpy(o, v, len[f]);
-			o += len[f];
-		} else
-			o = json_quote(o, v, len[f]);
+		if (v != NULL)
+			o = json_value(o, v, f, numbers, plain);
 	}
 	w->olen = (size_t)(o - w->ob);
 }

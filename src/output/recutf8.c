@@ -11,36 +11,37 @@
 
 #include "recutf8.h"
 
+/*
+ * The first byte gives the length; the second byte's range rules out
+ * the overlong forms (after 0xe0, 0xf0), the surrogates (after 0xed) and
+ * the code points past U+10FFFF (after 0xf4), so no code point is built.
+ */
 size_t
 recutf8_seq(const unsigned char *s, size_t n)
 {
-	unsigned int c = s[0];
-	size_t len, i;
-	unsigned long cp;
+	unsigned int	 c = s[0], lo = 0x80, hi = 0xbf;
+	size_t		 len;
 
-	if (c >= 0x01 && c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else
+	if (c < 0x80)
+		return c != 0;
+	if (c < 0xc2 || c > 0xf4)
 		return 0;
+	len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 	if (n < len)
 		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	if (len > 2 && (s[2] & 0xc0) != 0x80)
+		return 0;
+	if (len > 3 && (s[3] & 0xc0) != 0x80)
 		return 0;
 	return len;
 }

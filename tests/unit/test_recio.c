@@ -2,7 +2,9 @@
  * test_recio.c - unit tests of the record writers (recout) and readers
  * (recin): round trips through JSON Lines, JSON arrays and CSV, formula
  * neutralisation, invalid UTF-8, multi-line CSV cells, bad rows, input
- * that is not records (junk, binary, non-objects), \u0000.
+ * that is not records (junk, binary, non-objects), \u0000; the setters'
+ * cleaning against a byte-by-byte model, and the values they mark as
+ * needing no JSON escape.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 
 #include "dsn/recin.h"
 #include "dsn/recout.h"
+#include "output/recutf8.h"
 
 static int failures;
 
@@ -35,9 +38,10 @@ sample(void)
 	dsn_record_sets(r, DSN_F_LIST_ID, "'+x");
 	/*
 	 * Bypass the setter's repair (bytes changed in place): the writer
-	 * must cope by itself.
+	 * must cope by itself.  The value is not plain ASCII (a plain one
+	 * is copied as it is: only shortening it in place is allowed).
 	 */
-	dsn_record_sets(r, DSN_F_SENDER, "bad XX bytes X");
+	dsn_record_sets(r, DSN_F_SENDER, "bad XX bytes X \xc3\xa9");
 	memcpy(r->v[DSN_F_SENDER] + 4, "\xff\xfe", 2);
 	r->v[DSN_F_SENDER][13] = '\xc3';
 	return r;
@@ -249,6 +253,246 @@ test_object_writer(void)
 	json_decref(o);
 }
 
+/*
+ * The cleaning dsn_record_set() documents, byte by byte: controls,
+ * C1 controls and spaces fold into one space, trimmed; invalid UTF-8
+ * becomes U+FFFD; an address with a control byte is no value.  Returns
+ * the length written to out (0: no value).  XXX A pending space is
+ * written before a multibyte sequence is looked at, so white space then
+ * a C1 control leaves two spaces; the setter does the same, kept so
+ * that its output does not change.
+ */
+static size_t
+model_clean(const unsigned char *p, size_t len, int address, char *out)
+{
+	size_t	 i = 0, o = 0, n;
+	int	 space = 0;
+
+	for (i = 0; address && i < len; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+	for (i = 0; i < len; ) {
+		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == ' ') {
+			space = 1;
+			i++;
+			continue;
+		}
+		if (space && o > 0)
+			out[o++] = ' ';
+		space = 0;
+		n = p[i] < 0x80 ? 1 : recutf8_seq(p + i, len - i);
+		if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+			space = 1;
+			i += 2;
+			continue;
+		}
+		if (n == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	return o;
+}
+
+/* 1 when s is printable ASCII (space too) with no '"' or '\\'. */
+static int
+json_plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+			return 0;
+	return 1;
+}
+
+/* A pseudo-random string of pieces that cleaning treats apart. */
+static size_t
+random_value(unsigned long *seed, unsigned char *buf, size_t max)
+{
+	static const char *const piece[] = { "a", "Zz", "user@example.com",
+	    "0123456789abcdef", " ", "  ", "\t", "\r\n", "\"", "\\", "\x7f",
+	    "\x01", "", "\xc3\xa9", "\xc2\x85", "\xc2\xa0", "\xff", "\xe2\x82",
+	    "\xe2\x82\xac", "\xf0\x9f\x98\x80", "~", "!", "<>" };
+	size_t	 len = 0, n, k, want;
+
+	*seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+	want = (*seed >> 33) % (*seed >> 62 == 0 ? max : 48);
+	while (len < want) {
+		*seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+		k = (*seed >> 33) % (sizeof(piece) / sizeof(piece[0]));
+		/* Mostly plain bytes, as real values are. */
+		if ((*seed >> 40) % 3 != 0)
+			k = (*seed >> 45) % 4;
+		n = k == 12 ? 1 : strlen(piece[k]);	/* "" is a NUL */
+		if (len + n > max)
+			break;
+		memcpy(buf + len, piece[k], n);
+		len += n;
+	}
+	return len;
+}
+
+/* 1 for the fields holding an address (a control byte voids them). */
+static int
+is_address(int f)
+{
+	return f == DSN_F_RECIPIENT || f == DSN_F_ORIGINAL_RECIPIENT ||
+	    f == DSN_F_SENDER || f == DSN_F_BOUNCE_TO;
+}
+
+/* f of r is want (n bytes, none: absent), plain-marked when JSON-plain. */
+static void
+check_value(const struct dsn_record *r, int f, const char *want, size_t n)
+{
+	CHECK(n == 0 ? r->v[f] == NULL : r->v[f] != NULL &&
+	    strcmp(r->v[f], want) == 0);
+	CHECK(!!(dsn_record_plain(r) & 1UL << f) == (n > 0 &&
+	    json_plain(want)));
+}
+
+/*
+ * dsn_record_set() against model_clean() on many values, in a fresh
+ * record (and its copy) and in one that fills up over older values
+ * (the pool, then malloc'd values); the plain marks follow the values
+ * through dsn_record_move().
+ */
+static void
+test_cleaning(void)
+{
+	static const int fields[] = { DSN_F_DIAGNOSTIC, DSN_F_RECIPIENT,
+	    DSN_F_STATUS, DSN_F_SUBJECT };
+	unsigned char	 in[2100];
+	char		 want[6400];
+	struct dsn_record *r, *d, *full = dsn_record_new();
+	unsigned long	 seed = 1, plain;
+	size_t		 len, n;
+	int		 i, f;
+
+	for (i = 0; i < 30000; i++) {
+		len = random_value(&seed, in, i % 100 == 0 ? sizeof(in) : 90);
+		f = fields[i % 4];
+		n = model_clean(in, len, is_address(f), want);
+		want[n] = '\0';
+		r = dsn_record_new();
+		CHECK(dsn_record_set(r, f, (char *)in, len) == 0);
+		check_value(r, f, want, n);
+		d = dsn_record_dup(r);
+		check_value(d, f, want, n);
+		dsn_record_free(r);
+		dsn_record_free(d);
+
+		f = i % DSN_F_COUNT;
+		n = model_clean(in, len, is_address(f), want);
+		want[n] = '\0';
+		CHECK(dsn_record_set(full, f, (char *)in, len) == 0);
+		check_value(full, f, want, n);
+	}
+	r = dsn_record_new();
+	for (f = 0; f < DSN_F_COUNT; f++) {
+		plain = dsn_record_plain(full) & 1UL << f;
+		CHECK(dsn_record_move(r, full, f) == 0);
+		CHECK((dsn_record_plain(r) & 1UL << f) == plain);
+		CHECK(full->v[f] == NULL && !(dsn_record_plain(full) & 1UL << f));
+	}
+	dsn_record_free(r);
+	dsn_record_free(full);
+}
+
+/*
+ * Every JSON value written is the stored one, plain or escaped, also
+ * after a plain value is shortened in place.
+ */
+static void
+test_plain_json(void)
+{
+	static const char *const v[] = { "5.1.1", "a b c", "say \"no\"",
+	    "back\\slash", "caf\xc3\xa9", "x", "mx.example.com (TCP|1.2.3.4)",
+	    "0123456789abcdef0123456789abcdef0", "tab\there" };
+	struct dsn_record *r = dsn_record_new();
+	json_t	*o;
+	char	*text;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		dsn_record_sets(r, (enum dsn_field)(DSN_F_TYPE + i), v[i]);
+	CHECK(dsn_record_plain(r) & 1UL << DSN_F_TYPE);
+	CHECK(!(dsn_record_plain(r) & 1UL << (DSN_F_TYPE + 2)));
+	CHECK(!(dsn_record_plain(r) & 1UL << (DSN_F_TYPE + 4)));
+	r->v[DSN_F_TYPE + 6][14] = '\0';
+	o = roundtrip(DSN_OUT_JSONL, r, &text);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK(strcmp(json_string_value(json_object_get(o,
+		    dsn_field_name(DSN_F_TYPE + (int)i))),
+		    r->v[DSN_F_TYPE + i]) == 0);
+	CHECK(strcmp(r->v[DSN_F_TYPE + 6], "mx.example.com") == 0);
+	CHECK(strcmp(r->v[DSN_F_TYPE + 8], "tab here") == 0);
+	json_decref(o);
+	free(text);
+	dsn_record_free(r);
+}
+
+/*
+ * A field in many columns, its value all quotes: the row's room covers
+ * every copy (a short reserve shows under the sanitizers).
+ */
+static void
+test_repeated_columns(void)
+{
+	static const char *rc[20];
+	struct dsn_record *r = dsn_record_new();
+	struct dsn_recout *w;
+	json_t	*o;
+	json_error_t e;
+	char	*buf = NULL, q[700];
+	size_t	 len = 0, i;
+	FILE	*fp = open_memstream(&buf, &len);
+
+	for (i = 0; i < 20; i++)
+		rc[i] = "subject";
+	memset(q, '"', sizeof(q) - 1);
+	q[sizeof(q) - 1] = '\0';
+	dsn_record_sets(r, DSN_F_SUBJECT, q);
+	w = dsn_recout_new(fp, DSN_OUT_JSONL, rc, 20, 0);
+	CHECK(dsn_recout_record(w, r) == 0);
+	CHECK(dsn_recout_close(w) == 0);
+	fclose(fp);
+	o = json_loads(buf, 0, &e);
+	CHECK(o != NULL && strcmp(json_string_value(json_object_get(o,
+	    "subject")), q) == 0);
+	json_decref(o);
+	free(buf);
+	dsn_record_free(r);
+}
+
+/* UTF-8 sequences at the edges of what is valid. */
+static void
+test_utf8_seq(void)
+{
+	static const struct {
+		const char	*s;
+		size_t		 n, len;
+	} t[] = {
+		{ "\0", 1, 0 }, { "a", 1, 1 }, { "\x7f", 1, 1 },
+		{ "\x80", 1, 0 }, { "\xc1\xbf", 2, 0 }, { "\xc2\x80", 2, 2 },
+		{ "\xc2\x80", 1, 0 }, { "\xdf\xc0", 2, 0 },
+		{ "\xe0\x9f\xbf", 3, 0 }, { "\xe0\xa0\x80", 3, 3 },
+		{ "\xed\x9f\xbf", 3, 3 }, { "\xed\xa0\x80", 3, 0 },
+		{ "\xef\xbf\xbf", 3, 3 }, { "\xef\xbf\x7f", 3, 0 },
+		{ "\xf0\x8f\xbf\xbf", 4, 0 }, { "\xf0\x90\x80\x80", 4, 4 },
+		{ "\xf4\x8f\xbf\xbf", 4, 4 }, { "\xf4\x90\x80\x80", 4, 0 },
+		{ "\xf4\x8f\xbf\xbf", 3, 0 }, { "\xf5\x80\x80\x80", 4, 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK(recutf8_seq((const unsigned char *)t[i].s, t[i].n) ==
+		    t[i].len);
+}
+
 int
 main(void)
 {
@@ -261,5 +505,9 @@ main(void)
 	test_not_records();
 	test_nul();
 	test_object_writer();
+	test_cleaning();
+	test_plain_json();
+	test_repeated_columns();
+	test_utf8_seq();
 	return failures > 0;
 }
