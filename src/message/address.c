@@ -107,18 +107,16 @@ msg_addr_find(const char *s, size_t len, size_t *start, size_t *alen)
 	return 0;
 }
 
-/* s without comments, outside quotes, into out (len bytes); length. */
+/*
+ * s without comments, outside quotes, into out (len bytes); length.
+ * Only called for a value that holds a '(' or a '"' (scan_value()).
+ */
 static size_t
 strip_comments(const char *s, size_t len, char *out)
 {
 	size_t	 i, o = 0;
 	int	 depth = 0, quote = 0;
 
-	/* Without comments or quotes there is nothing to strip. */
-	if (memchr(s, '(', len) == NULL && memchr(s, '"', len) == NULL) {
-		memcpy(out, s, len);
-		return len;
-	}
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
@@ -182,20 +180,28 @@ is_control(unsigned char c)
 }
 
 
+/* What scan_value() finds in an address value. */
+#define SCAN_CONTROL	1	/* a control byte but a tab or a line end */
+#define SCAN_STRIP	2	/* a '(' or a '"': comments or quotes */
+
 /*
- * Whether s[0..len) holds a control byte other than a tab or a line end
- * (msg_unfold() leaves DEL for them): such an address is refused, not
- * read as two words ("mallory\0victim@example.org").
+ * SCAN_CONTROL when s[0..len) holds a control byte other than a tab or
+ * a line end (msg_unfold() leaves DEL for them): such an address is
+ * refused, not read as two words ("mallory\0victim@example.org").
+ * Else SCAN_STRIP when it holds a '(' or a '"', which strip_comments()
+ * has to look at; else 0: the value is used as it is, not copied.
  */
 static int
-has_control(const char *s, size_t len)
+scan_value(const char *s, size_t len)
 {
 	size_t		 i = 0, j;
 	uint64_t	 x;
+	int		 r = 0;
 
 	/*
-	 * 8 bytes at a time: most hold no byte below ' ' and no DEL, and
-	 * are passed at once; the others are looked at byte by byte.
+	 * 8 bytes at a time: most hold no byte below ' ', no DEL, no '('
+	 * and no '"', and are passed at once; the others are looked at
+	 * byte by byte.
 	 */
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&x, s + i, 8);
@@ -203,48 +209,65 @@ has_control(const char *s, size_t len)
 		    HIGHS)
 			for (j = i; j < i + 8; j++)
 				if (is_control((unsigned char)s[j]))
-					return 1;
+					return SCAN_CONTROL;
+		if (HASZERO(x ^ ONES * '(') | HASZERO(x ^ ONES * '"'))
+			r = SCAN_STRIP;
 	}
-	for (; i < len; i++)
+	for (; i < len; i++) {
 		if (is_control((unsigned char)s[i]))
-			return 1;
-	return 0;
+			return SCAN_CONTROL;
+		if (s[i] == '(' || s[i] == '"')
+			r = SCAN_STRIP;
+	}
+	return r;
 }
 
 char *
 msg_addr(struct arena *a, const char *s, size_t len)
 {
-	char		*buf;
+	char		*buf = NULL;
 	const char	*p, *lt, *gt;
 	size_t		 n, st, al;
+	int		 scan, at = 0;
 
-	if (s == NULL || has_control(s, len) ||
-	    (buf = arena_alloc(a, len + 1)) == NULL)
+	if (s == NULL || (scan = scan_value(s, len)) == SCAN_CONTROL)
 		return NULL;
+	/*
+	 * A type prefix holds no '(' or '"', so scan_value() told for the
+	 * rest too: mostly there is nothing to strip, and no copy is made.
+	 */
 	p = drop_type(s, &len);
-	n = strip_comments(p, len, buf);
-	buf[n] = '\0';
+	n = len;
+	if (scan == SCAN_STRIP) {
+		if ((buf = arena_alloc(a, len + 1)) == NULL)
+			return NULL;
+		n = strip_comments(p, len, buf);
+		p = buf;
+	}
 
 	/* Prefer an address in angle brackets. */
-	if ((lt = memchr(buf, '<', n)) != NULL &&
-	    (gt = memchr(lt, '>', n - (size_t)(lt - buf))) != NULL &&
+	if ((lt = memchr(p, '<', n)) != NULL &&
+	    (gt = memchr(lt, '>', n - (size_t)(lt - p))) != NULL &&
 	    memchr(lt, '@', (size_t)(gt - lt)) != NULL) {
+		n = (size_t)(gt - lt - 1);
 		p = lt + 1;
-		n = (size_t)(gt - p);
-	} else if (msg_addr_find(buf, n, &st, &al)) {
-		p = buf + st;
+		at = 1;
+	} else if (msg_addr_find(p, n, &st, &al)) {
+		p += st;
 		n = al;
-	} else
-		p = buf;
+		at = 1;
+	}
 	/* A source route: "@relay.example:user@example.com". */
 	if (n > 0 && *p == '@' && (lt = memchr(p, ':', n)) != NULL) {
 		n -= (size_t)(lt + 1 - p);
 		p = lt + 1;
+		at = 0;
 	}
 	if (n >= 7 && msg_startcase(p, n, "mailto:")) {
 		p += 7;
 		n -= 7;
 	}
+	/* '@' is no trimchar(): an '@' found above is kept. */
 	while (n > 0 && trimchar(*p)) {
 		p++;
 		n--;
@@ -254,11 +277,16 @@ msg_addr(struct arena *a, const char *s, size_t len)
 	if (n == 0)
 		return NULL;
 	/* Without '@' keep the first word only ("postmaster"). */
-	if (memchr(p, '@', n) == NULL) {
+	if (!at && memchr(p, '@', n) == NULL) {
 		const char *sp = memchr(p, ' ', n);
 
 		if (sp != NULL)
 			n = (size_t)(sp - p);
 	}
-	return arena_strndup(a, p, n);
+	if (buf == NULL)
+		return arena_strndup(a, p, n);
+	/* Cut out of the stripped copy: no second copy. */
+	buf += p - buf;
+	buf[n] = '\0';
+	return buf;
 }
