@@ -222,22 +222,32 @@ orig_set(struct report_ctx *ctx, struct dsn_record *b, int k, const char *v)
 	}
 }
 
+/* Sets the field of b that the raw field f gives, if wanted. */
+static int
+orig_take(struct report_ctx *ctx, struct dsn_record *b,
+    const struct msg_field *f)
+{
+	char	*v;
+	int	 k;
+
+	if ((k = orig_wanted(b, f)) < 0)
+		return 0;
+	if ((v = msg_decode_header(ctx->msg->arena, f->value,
+	    f->valuelen)) == NULL || orig_set(ctx, b, k, v) < 0)
+		return -1;
+	return 0;
+}
+
 /* Fills the original message's fields from a header block at t[pos..). */
 static int
 orig_from_block(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len, size_t pos)
 {
 	struct msg_field	 f;
-	char			*v;
-	int			 k;
 
-	while (msg_field_next(t, len, &pos, &f)) {
-		if ((k = orig_wanted(b, &f)) < 0)
-			continue;
-		if ((v = msg_decode_header(ctx->msg->arena, f.value,
-		    f.valuelen)) == NULL || orig_set(ctx, b, k, v) < 0)
+	while (msg_field_next(t, len, &pos, &f))
+		if (orig_take(ctx, b, &f) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -308,22 +318,37 @@ line_after(const char *t, size_t len, size_t pos, size_t *ll)
 }
 
 /*
- * 1 when at least two fields of orig_names start a header block at t[s]
- * (msg_field_next() skips blank-led lines before the first).
+ * 1 when two fields of orig_names start a header block at t[s]
+ * (msg_field_next() skips blank-led lines before the first): they are
+ * left in f, and in *end where the block goes on.
  */
 static int
-orig_block_at(const char *t, size_t len, size_t s)
+orig_block_at(const char *t, size_t len, size_t s, struct msg_field f[2],
+    size_t *end)
 {
-	struct msg_field	 f;
-	int			 known = 0;
+	int	 known;
 
-	/* known first: no third field read once two are known. */
-	while (known < 2 && msg_field_next(t, len, &s, &f))
-		if (orig_field(f.name, f.namelen, ORIG_NAMES) >= 0)
-			known++;
-		else
-			break;
-	return known >= 2;
+	/* No third field is read once two are known. */
+	for (known = 0; known < 2; known++)
+		if (!msg_field_next(t, len, &s, &f[known]) ||
+		    orig_field(f[known].name, f[known].namelen,
+		    ORIG_NAMES) < 0)
+			return 0;
+	*end = s;
+	return 1;
+}
+
+/*
+ * orig_from_block() over a block orig_block_at() found: its first two
+ * fields are not read again.
+ */
+static int
+orig_from_found(struct report_ctx *ctx, struct dsn_record *b, const char *t,
+    size_t len, const struct msg_field f[2], size_t end)
+{
+	if (orig_take(ctx, b, &f[0]) < 0 || orig_take(ctx, b, &f[1]) < 0)
+		return -1;
+	return orig_from_block(ctx, b, t, len, end);
 }
 
 /*
@@ -334,12 +359,14 @@ static int
 orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len)
 {
-	size_t	 pos, start, next, ll, nl;
+	struct msg_field	 f[2];
+	size_t			 pos, start, next, ll, nl, end;
 
 	/* The first line: msg_field_next() may skip an mbox line there. */
 	pos = line_after(t, len, 0, &ll);
-	if (ll >= 5 && memchr(t, ':', ll) != NULL && orig_block_at(t, len, 0))
-		return orig_from_block(ctx, b, t, len, 0);
+	if (ll >= 5 && memchr(t, ':', ll) != NULL &&
+	    orig_block_at(t, len, 0, f, &end))
+		return orig_from_found(ctx, b, t, len, f, end);
 	while (pos < len) {
 		start = pos;
 		pos = line_after(t, len, start, &ll);
@@ -353,8 +380,9 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 		if (t[start] != ' ' && t[start] != '\t') {
 			if (orig_first[(unsigned char)t[start]] &&
 			    orig_name_line(t + start, ll) &&
-			    orig_block_at(t, len, start))
-				return orig_from_block(ctx, b, t, len, start);
+			    orig_block_at(t, len, start, f, &end))
+				return orig_from_found(ctx, b, t, len, f,
+				    end);
 			continue;
 		}
 		if (memchr(t + start, ':', ll) == NULL)
@@ -370,8 +398,8 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 			nl = line_after(t, len, next, &ll);
 		if (next < len && orig_first[(unsigned char)t[next]] &&
 		    orig_name_line(t + next, msg_eol(t + next, len - next)) &&
-		    orig_block_at(t, len, start))
-			return orig_from_block(ctx, b, t, len, start);
+		    orig_block_at(t, len, start, f, &end))
+			return orig_from_found(ctx, b, t, len, f, end);
 		pos = next;
 	}
 	return 0;
