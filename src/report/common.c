@@ -490,7 +490,9 @@ complete_dsn(struct dsn_record *r)
 		return -1;
 	act = r->v[DSN_F_ACTION];
 	if (st == NULL && r->v[DSN_F_REPLY_CODE] != NULL) {
-		snprintf(gen, sizeof(gen), "%c.0.0", r->v[DSN_F_REPLY_CODE][0]);
+		/* "X.0.0" of the reply code's class, without snprintf(). */
+		memcpy(gen, "X.0.0", sizeof("X.0.0"));
+		gen[0] = r->v[DSN_F_REPLY_CODE][0];
 		st = gen;
 	}
 	if (st == NULL && act != NULL) {
