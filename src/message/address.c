@@ -147,19 +147,16 @@ strip_comments(const char *s, size_t len, char *out)
 static const char *
 drop_type(const char *s, size_t *len)
 {
-	size_t	 i;
+	size_t	 i, n = *len;
 
-	for (i = 0; i < *len && s[i] == ' '; i++)
+	for (i = 0; i < n && s[i] == ' '; i++)
 		;
-	for (; i < *len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == ';') {
-			*len -= i + 1;
-			return s + i + 1;
-		}
-		if (!(addr_class[c] & TYPE))
-			break;
+	/* ';' is no TYPE byte: the loop stops at it, then it is tested. */
+	while (i < n && (addr_class[(unsigned char)s[i]] & TYPE))
+		i++;
+	if (i < n && s[i] == ';') {
+		*len = n - (i + 1);
+		return s + i + 1;
 	}
 	return s;
 }
