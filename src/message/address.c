@@ -7,6 +7,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "message/message.h"
 #include "message/word.h"
@@ -188,6 +191,43 @@ is_control(unsigned char c)
  * Else SCAN_STRIP when it holds a '(' or a '"', which strip_comments()
  * has to look at; else 0: the value is used as it is, not copied.
  */
+#if defined(__SSE2__)
+/*
+ * scan_value() for len >= 16, 16 bytes at a time; the last block is
+ * the last 16 bytes, which may overlap the one before (looking at a
+ * byte twice changes nothing).
+ */
+static int
+scan_value16(const char *s, size_t len)
+{
+	const __m128i	 low = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+	const __m128i	 tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
+	const __m128i	 cr = _mm_set1_epi8('\r'), lp = _mm_set1_epi8('(');
+	const __m128i	 dq = _mm_set1_epi8('"');
+	__m128i		 x, ctl, ok;
+	size_t		 i;
+	unsigned	 strip = 0;
+
+	for (i = 0; ; i += 16) {
+		if (i + 16 > len)
+			i = len - 16;
+		x = _mm_loadu_si128((const void *)(s + i));
+		/* Below ' ' but a tab or a line end, or DEL. */
+		ok = _mm_or_si128(_mm_cmpeq_epi8(x, tab),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+		ctl = _mm_or_si128(_mm_andnot_si128(ok,
+		    _mm_cmpeq_epi8(_mm_min_epu8(x, low), x)),
+		    _mm_cmpeq_epi8(x, del));
+		if (_mm_movemask_epi8(ctl) != 0)
+			return SCAN_CONTROL;
+		strip |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, lp), _mm_cmpeq_epi8(x, dq)));
+		if (i + 16 >= len)
+			return strip != 0 ? SCAN_STRIP : 0;
+	}
+}
+#endif
+
 static int
 scan_value(const char *s, size_t len)
 {
@@ -195,6 +235,10 @@ scan_value(const char *s, size_t len)
 	uint64_t	 x;
 	int		 r = 0;
 
+#if defined(__SSE2__)
+	if (len >= 16)
+		return scan_value16(s, len);
+#endif
 	/*
 	 * 8 bytes at a time: most hold no byte below ' ', no DEL, no '('
 	 * and no '"', and are passed at once; the others are looked at
