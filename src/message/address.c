@@ -183,14 +183,8 @@ is_control(unsigned char c)
 /* What scan_value() finds in an address value. */
 #define SCAN_CONTROL	1	/* a control byte but a tab or a line end */
 #define SCAN_STRIP	2	/* a '(' or a '"': comments or quotes */
+#define SCAN_SEMI	4	/* a ';': maybe a type prefix */
 
-/*
- * SCAN_CONTROL when s[0..len) holds a control byte other than a tab or
- * a line end (msg_unfold() leaves DEL for them): such an address is
- * refused, not read as two words ("mallory\0victim@example.org").
- * Else SCAN_STRIP when it holds a '(' or a '"', which strip_comments()
- * has to look at; else 0: the value is used as it is, not copied.
- */
 #if defined(__SSE2__)
 /*
  * scan_value() for len >= 16, 16 bytes at a time; the last block is
@@ -203,10 +197,10 @@ scan_value16(const char *s, size_t len)
 	const __m128i	 low = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
 	const __m128i	 tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
 	const __m128i	 cr = _mm_set1_epi8('\r'), lp = _mm_set1_epi8('(');
-	const __m128i	 dq = _mm_set1_epi8('"');
+	const __m128i	 dq = _mm_set1_epi8('"'), semi = _mm_set1_epi8(';');
 	__m128i		 x, ctl, ok;
 	size_t		 i;
-	unsigned	 strip = 0;
+	unsigned	 strip = 0, semis = 0;
 
 	for (i = 0; ; i += 16) {
 		if (i + 16 > len)
@@ -222,12 +216,22 @@ scan_value16(const char *s, size_t len)
 			return SCAN_CONTROL;
 		strip |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
 		    _mm_cmpeq_epi8(x, lp), _mm_cmpeq_epi8(x, dq)));
+		semis |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, semi));
 		if (i + 16 >= len)
-			return strip != 0 ? SCAN_STRIP : 0;
+			return (strip != 0 ? SCAN_STRIP : 0) |
+			    (semis != 0 ? SCAN_SEMI : 0);
 	}
 }
 #endif
 
+/*
+ * SCAN_CONTROL when s[0..len) holds a control byte other than a tab or
+ * a line end (msg_unfold() leaves DEL for them): such an address is
+ * refused, not read as two words ("mallory\0victim@example.org").
+ * Else SCAN_STRIP when it holds a '(' or a '"', which strip_comments()
+ * has to look at (else the value is used as it is, not copied), and
+ * SCAN_SEMI when it holds a ';' (else it has no type to drop).
+ */
 static int
 scan_value(const char *s, size_t len)
 {
@@ -252,13 +256,17 @@ scan_value(const char *s, size_t len)
 				if (is_control((unsigned char)s[j]))
 					return SCAN_CONTROL;
 		if (HASZERO(x ^ ONES * '(') | HASZERO(x ^ ONES * '"'))
-			r = SCAN_STRIP;
+			r |= SCAN_STRIP;
+		if (HASZERO(x ^ ONES * ';'))
+			r |= SCAN_SEMI;
 	}
 	for (; i < len; i++) {
 		if (is_control((unsigned char)s[i]))
 			return SCAN_CONTROL;
 		if (s[i] == '(' || s[i] == '"')
-			r = SCAN_STRIP;
+			r |= SCAN_STRIP;
+		else if (s[i] == ';')
+			r |= SCAN_SEMI;
 	}
 	return r;
 }
@@ -277,9 +285,9 @@ msg_addr(struct arena *a, const char *s, size_t len)
 	 * A type prefix holds no '(' or '"', so scan_value() told for the
 	 * rest too: mostly there is nothing to strip, and no copy is made.
 	 */
-	p = drop_type(s, &len);
+	p = scan & SCAN_SEMI ? drop_type(s, &len) : s;
 	n = len;
-	if (scan == SCAN_STRIP) {
+	if (scan & SCAN_STRIP) {
 		if ((buf = arena_alloc(a, len + 1)) == NULL)
 			return NULL;
 		n = strip_comments(p, len, buf);
