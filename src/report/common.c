@@ -6,11 +6,13 @@
  * by the context, freed by dsn_report_scan()); each record is a copy
  * owned by the output list once report_add() succeeds.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "message/word.h"
 #include "report/recog.h"
 
 /* A stable digest of the message bytes, line endings left out. */
@@ -317,6 +319,34 @@ line_after(const char *t, size_t len, size_t pos, size_t *ll)
 	return pos < len ? pos + 1 : len;
 }
 
+/* The high bit of each byte of x that is c (exact, no borrows). */
+static uint64_t
+bytes_equal(uint64_t x, unsigned char c)
+{
+	uint64_t	 v = x ^ (ONES * c);
+
+	return ~(((v & ~HIGHS) + ~HIGHS) | v) & HIGHS;
+}
+
+/* Start of the line that holds t[c], from pos (a line's start) on. */
+static size_t
+line_start(const char *t, size_t pos, size_t c)
+{
+	uint64_t	 x, m;
+
+	/* Back 8 bytes at a time to the last CR or LF before c. */
+	for (; c >= pos + 8; c -= 8) {
+		memcpy(&x, t + c - 8, 8);
+		x = le64(x);
+		if ((m = bytes_equal(x, '\r') | bytes_equal(x, '\n')) != 0)
+			return c - 8 + (size_t)(63 - __builtin_clzll(m)) / 8 +
+			    1;
+	}
+	while (c > pos && t[c - 1] != '\n' && t[c - 1] != '\r')
+		c--;
+	return c;
+}
+
 /*
  * 1 when two fields of orig_names start a header block at t[s]
  * (msg_field_next() skips blank-led lines before the first): they are
@@ -360,6 +390,7 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len)
 {
 	struct msg_field	 f[2];
+	const char		*c;
 	size_t			 pos, start, next, ll, nl, end;
 
 	/* The first line: msg_field_next() may skip an mbox line there. */
@@ -367,8 +398,13 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 	if (ll >= 5 && memchr(t, ':', ll) != NULL &&
 	    orig_block_at(t, len, 0, f, &end))
 		return orig_from_found(ctx, b, t, len, f, end);
-	while (pos < len) {
-		start = pos;
+	/*
+	 * Only a line with a ':' may start a block (a field's name ends
+	 * at one): the lines are found from the colons, and those
+	 * between, which hold none, are passed over by memchr().
+	 */
+	while (pos < len && (c = memchr(t + pos, ':', len - pos)) != NULL) {
+		start = line_start(t, pos, (size_t)(c - t));
 		pos = line_after(t, len, start, &ll);
 		if (ll < 5)
 			continue;
@@ -385,8 +421,6 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 				    end);
 			continue;
 		}
-		if (memchr(t + start, ':', ll) == NULL)
-			continue;
 		/*
 		 * A blank-led line: msg_field_next() skips it and those
 		 * after it that start with a blank, then reads the fields
