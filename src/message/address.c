@@ -7,6 +7,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "message/message.h"
 #include "message/word.h"
@@ -107,18 +110,16 @@ msg_addr_find(const char *s, size_t len, size_t *start, size_t *alen)
 	return 0;
 }
 
-/* s without comments, outside quotes, into out (len bytes); length. */
+/*
+ * s without comments, outside quotes, into out (len bytes); length.
+ * Only called for a value that holds a '(' or a '"' (scan_value()).
+ */
 static size_t
 strip_comments(const char *s, size_t len, char *out)
 {
 	size_t	 i, o = 0;
 	int	 depth = 0, quote = 0;
 
-	/* Without comments or quotes there is nothing to strip. */
-	if (memchr(s, '(', len) == NULL && memchr(s, '"', len) == NULL) {
-		memcpy(out, s, len);
-		return len;
-	}
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
@@ -149,19 +150,16 @@ strip_comments(const char *s, size_t len, char *out)
 static const char *
 drop_type(const char *s, size_t *len)
 {
-	size_t	 i;
+	size_t	 i, n = *len;
 
-	for (i = 0; i < *len && s[i] == ' '; i++)
+	for (i = 0; i < n && s[i] == ' '; i++)
 		;
-	for (; i < *len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == ';') {
-			*len -= i + 1;
-			return s + i + 1;
-		}
-		if (!(addr_class[c] & TYPE))
-			break;
+	/* ';' is no TYPE byte: the loop stops at it, then it is tested. */
+	while (i < n && (addr_class[(unsigned char)s[i]] & TYPE))
+		i++;
+	if (i < n && s[i] == ';') {
+		*len = n - (i + 1);
+		return s + i + 1;
 	}
 	return s;
 }
@@ -182,20 +180,73 @@ is_control(unsigned char c)
 }
 
 
+/* What scan_value() finds in an address value. */
+#define SCAN_CONTROL	1	/* a control byte but a tab or a line end */
+#define SCAN_STRIP	2	/* a '(' or a '"': comments or quotes */
+#define SCAN_SEMI	4	/* a ';': maybe a type prefix */
+
+#if defined(__SSE2__)
 /*
- * Whether s[0..len) holds a control byte other than a tab or a line end
- * (msg_unfold() leaves DEL for them): such an address is refused, not
- * read as two words ("mallory\0victim@example.org").
+ * scan_value() for len >= 16, 16 bytes at a time; the last block is
+ * the last 16 bytes, which may overlap the one before (looking at a
+ * byte twice changes nothing).
  */
 static int
-has_control(const char *s, size_t len)
+scan_value16(const char *s, size_t len)
+{
+	const __m128i	 low = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+	const __m128i	 tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
+	const __m128i	 cr = _mm_set1_epi8('\r'), lp = _mm_set1_epi8('(');
+	const __m128i	 dq = _mm_set1_epi8('"'), semi = _mm_set1_epi8(';');
+	__m128i		 x, ctl, ok;
+	size_t		 i;
+	unsigned	 strip = 0, semis = 0;
+
+	for (i = 0; ; i += 16) {
+		if (i + 16 > len)
+			i = len - 16;
+		x = _mm_loadu_si128((const void *)(s + i));
+		/* Below ' ' but a tab or a line end, or DEL. */
+		ok = _mm_or_si128(_mm_cmpeq_epi8(x, tab),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+		ctl = _mm_or_si128(_mm_andnot_si128(ok,
+		    _mm_cmpeq_epi8(_mm_min_epu8(x, low), x)),
+		    _mm_cmpeq_epi8(x, del));
+		if (_mm_movemask_epi8(ctl) != 0)
+			return SCAN_CONTROL;
+		strip |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, lp), _mm_cmpeq_epi8(x, dq)));
+		semis |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, semi));
+		if (i + 16 >= len)
+			return (strip != 0 ? SCAN_STRIP : 0) |
+			    (semis != 0 ? SCAN_SEMI : 0);
+	}
+}
+#endif
+
+/*
+ * SCAN_CONTROL when s[0..len) holds a control byte other than a tab or
+ * a line end (msg_unfold() leaves DEL for them): such an address is
+ * refused, not read as two words ("mallory\0victim@example.org").
+ * Else SCAN_STRIP when it holds a '(' or a '"', which strip_comments()
+ * has to look at (else the value is used as it is, not copied), and
+ * SCAN_SEMI when it holds a ';' (else it has no type to drop).
+ */
+static int
+scan_value(const char *s, size_t len)
 {
 	size_t		 i = 0, j;
 	uint64_t	 x;
+	int		 r = 0;
 
+#if defined(__SSE2__)
+	if (len >= 16)
+		return scan_value16(s, len);
+#endif
 	/*
-	 * 8 bytes at a time: most hold no byte below ' ' and no DEL, and
-	 * are passed at once; the others are looked at byte by byte.
+	 * 8 bytes at a time: most hold no byte below ' ', no DEL, no '('
+	 * and no '"', and are passed at once; the others are looked at
+	 * byte by byte.
 	 */
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&x, s + i, 8);
@@ -203,48 +254,69 @@ has_control(const char *s, size_t len)
 		    HIGHS)
 			for (j = i; j < i + 8; j++)
 				if (is_control((unsigned char)s[j]))
-					return 1;
+					return SCAN_CONTROL;
+		if (HASZERO(x ^ ONES * '(') | HASZERO(x ^ ONES * '"'))
+			r |= SCAN_STRIP;
+		if (HASZERO(x ^ ONES * ';'))
+			r |= SCAN_SEMI;
 	}
-	for (; i < len; i++)
+	for (; i < len; i++) {
 		if (is_control((unsigned char)s[i]))
-			return 1;
-	return 0;
+			return SCAN_CONTROL;
+		if (s[i] == '(' || s[i] == '"')
+			r |= SCAN_STRIP;
+		else if (s[i] == ';')
+			r |= SCAN_SEMI;
+	}
+	return r;
 }
 
 char *
 msg_addr(struct arena *a, const char *s, size_t len)
 {
-	char		*buf;
+	char		*buf = NULL;
 	const char	*p, *lt, *gt;
 	size_t		 n, st, al;
+	int		 scan, at = 0;
 
-	if (s == NULL || has_control(s, len) ||
-	    (buf = arena_alloc(a, len + 1)) == NULL)
+	if (s == NULL || (scan = scan_value(s, len)) == SCAN_CONTROL)
 		return NULL;
-	p = drop_type(s, &len);
-	n = strip_comments(p, len, buf);
-	buf[n] = '\0';
+	/*
+	 * A type prefix holds no '(' or '"', so scan_value() told for the
+	 * rest too: mostly there is nothing to strip, and no copy is made.
+	 */
+	p = scan & SCAN_SEMI ? drop_type(s, &len) : s;
+	n = len;
+	if (scan & SCAN_STRIP) {
+		if ((buf = arena_alloc(a, len + 1)) == NULL)
+			return NULL;
+		n = strip_comments(p, len, buf);
+		p = buf;
+	}
 
 	/* Prefer an address in angle brackets. */
-	if ((lt = memchr(buf, '<', n)) != NULL &&
-	    (gt = memchr(lt, '>', n - (size_t)(lt - buf))) != NULL &&
+	if ((lt = memchr(p, '<', n)) != NULL &&
+	    (gt = memchr(lt, '>', n - (size_t)(lt - p))) != NULL &&
 	    memchr(lt, '@', (size_t)(gt - lt)) != NULL) {
+		n = (size_t)(gt - lt - 1);
 		p = lt + 1;
-		n = (size_t)(gt - p);
-	} else if (msg_addr_find(buf, n, &st, &al)) {
-		p = buf + st;
+		at = 1;
+	} else if (msg_addr_find(p, n, &st, &al)) {
+		p += st;
 		n = al;
-	} else
-		p = buf;
+		at = 1;
+	}
 	/* A source route: "@relay.example:user@example.com". */
 	if (n > 0 && *p == '@' && (lt = memchr(p, ':', n)) != NULL) {
 		n -= (size_t)(lt + 1 - p);
 		p = lt + 1;
+		at = 0;
 	}
 	if (n >= 7 && msg_startcase(p, n, "mailto:")) {
 		p += 7;
 		n -= 7;
 	}
+	/* '@' is no trimchar(): an '@' found above is kept. */
 	while (n > 0 && trimchar(*p)) {
 		p++;
 		n--;
@@ -254,11 +326,16 @@ msg_addr(struct arena *a, const char *s, size_t len)
 	if (n == 0)
 		return NULL;
 	/* Without '@' keep the first word only ("postmaster"). */
-	if (memchr(p, '@', n) == NULL) {
+	if (!at && memchr(p, '@', n) == NULL) {
 		const char *sp = memchr(p, ' ', n);
 
 		if (sp != NULL)
 			n = (size_t)(sp - p);
 	}
-	return arena_strndup(a, p, n);
+	if (buf == NULL)
+		return arena_strndup(a, p, n);
+	/* Cut out of the stripped copy: no second copy. */
+	buf += p - buf;
+	buf[n] = '\0';
+	return buf;
 }

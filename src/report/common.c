@@ -6,41 +6,187 @@
  * by the context, freed by dsn_report_scan()); each record is a copy
  * owned by the output list once report_add() succeeds.
  */
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "message/word.h"
 #include "report/recog.h"
 
-/* A stable digest of the message bytes, line endings left out. */
-static void
-digest(const char *buf, size_t len, char *out, size_t outlen)
-{
-	unsigned long long	 h1 = 1469598103934665603ULL, h2 = 7;
-	size_t			 i = 0, e;
+/*
+ * A stable digest of the message bytes, line endings left out: the
+ * bytes but CR and LF make one stream, hashed a 64-bit word at a time
+ * into two lanes.  A message keeps its digest whatever its line ends.
+ */
+struct digest {
+	uint64_t	 h1, h2;	/* the lanes; each word goes into both */
+	uint64_t	 acc;		/* the next word, k bytes of it so far */
+	unsigned	 k;
+};
 
-	/* Line by line (msg_eol() finds the ends), the ends skipped. */
-#define STEP(c)	do {						\
-	h1 = (h1 ^ (c)) * 1099511628211ULL;				\
-	h2 = h2 * 31 + (c) + (h2 >> 29);				\
-} while (0)
-	while (i < len) {
-		e = i + msg_eol(buf + i, len - i);
-		/* Four bytes a turn, then the rest. */
-		for (; i + 4 <= e; i += 4) {
-			STEP((unsigned char)buf[i]);
-			STEP((unsigned char)buf[i + 1]);
-			STEP((unsigned char)buf[i + 2]);
-			STEP((unsigned char)buf[i + 3]);
+static uint64_t
+rotl64(uint64_t x, unsigned r)
+{
+	return x << r | x >> (64 - r);
+}
+
+/* Each step is a bijection of a lane: words that differ change both. */
+static void
+digest_mix(uint64_t *h1, uint64_t *h2, uint64_t w)
+{
+	*h1 = rotl64((*h1 ^ w) * 0x9e3779b97f4a7c15ULL, 31);
+	*h2 = rotl64((*h2 + w) * 0xc2b2ae3d27d4eb4fULL, 29);
+}
+
+static void
+digest_word(struct digest *d, uint64_t w)
+{
+	digest_mix(&d->h1, &d->h2, w);
+}
+
+/* Appends the low n (1..8) bytes of x to the stream; x's others are 0. */
+static void
+digest_bytes(struct digest *d, uint64_t x, unsigned n)
+{
+	if (d->k == 0) {
+		if (n == 8)
+			digest_word(d, x);
+		else {
+			d->acc = x;
+			d->k = n;
 		}
-		for (; i < e; i++)
-			STEP((unsigned char)buf[i]);
-		while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
-			i++;
+		return;
 	}
-#undef STEP
-	snprintf(out, outlen, "digest-%016llx%016llx", h1, h2);
+	/* A line end was left out before: words straddle the input's. */
+	d->acc |= x << (8 * d->k);
+	if (d->k + n < 8) {
+		d->k += n;
+		return;
+	}
+	digest_word(d, d->acc);
+	n -= 8 - d->k;
+	d->acc = n > 0 ? x >> (8 * (8 - d->k)) : 0;
+	d->k = n;
+}
+
+/* The high bit of each byte of x that is c (exact, no borrows). */
+static uint64_t
+bytes_equal(uint64_t x, unsigned char c)
+{
+	uint64_t	 v = x ^ (ONES * c);
+
+	return ~(((v & ~HIGHS) + ~HIGHS) | v) & HIGHS;
+}
+
+/*
+ * The bytes but CR and LF of x (8 from the input) into the stream;
+ * returns how many were left out.
+ */
+static unsigned
+digest_line_ends(struct digest *d, uint64_t x)
+{
+	uint64_t	 m = bytes_equal(x, '\r') | bytes_equal(x, '\n');
+	unsigned	 j, r = 8, out = 0;
+
+	while (m != 0) {
+		out++;
+		j = (unsigned)__builtin_ctzll(m) / 8;
+		if (j > 0)
+			digest_bytes(d, x & ((1ULL << (8 * j)) - 1), j);
+		if ((r -= j + 1) == 0)
+			return out;
+		x >>= 8 * (j + 1);
+		m >>= 8 * (j + 1);
+	}
+	digest_bytes(d, x, r);
+	return out;
+}
+
+/* 1 when the word x holds a byte below 0x0e: maybe a CR or a LF. */
+static int
+low_byte(uint64_t x)
+{
+	return ((x - ONES * 0x0e) & ~x & HIGHS) != 0;
+}
+
+/*
+ * The words of buf from *i on that hold no CR or LF, each whole into
+ * the stream (straddling two of its words after a line end was left
+ * out); *i is left at the first other word.  Most of a message: the
+ * state is kept in locals meanwhile.
+ */
+static void
+digest_run(struct digest *d, const char *buf, size_t len, size_t *i)
+{
+	uint64_t	 h1 = d->h1, h2 = d->h2, acc = d->acc, x;
+	unsigned	 sl = 8 * d->k;
+	size_t		 j;
+
+	for (j = *i; j + 8 <= len; j += 8) {
+		memcpy(&x, buf + j, 8);
+		x = le64(x);
+		if (low_byte(x))
+			break;
+		if (sl == 0)
+			digest_mix(&h1, &h2, x);
+		else {
+			digest_mix(&h1, &h2, acc | x << sl);
+			acc = x >> (64 - sl);
+		}
+	}
+	d->h1 = h1;
+	d->h2 = h2;
+	d->acc = acc;
+	*i = j;
+}
+
+/* A 64-bit finaliser (MurmurHash3's): each input bit moves all others. */
+static uint64_t
+fmix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* "digest-" and 32 hex digits into out (DIGEST_SIZE bytes). */
+#define DIGEST_SIZE	40
+
+static void
+digest(const char *buf, size_t len, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	struct digest		 d = { 1469598103934665603ULL, 7, 0, 0 };
+	uint64_t		 x, h[2];
+	size_t			 i, n = len;	/* n: the stream's length */
+	int			 o;
+
+	for (i = 0; ; i += 8) {
+		digest_run(&d, buf, len, &i);
+		if (i + 8 > len)
+			break;
+		/* A byte below 0x0e: CR and LF are looked for. */
+		memcpy(&x, buf + i, 8);
+		n -= digest_line_ends(&d, le64(x));
+	}
+	for (; i < len; i++)
+		if (buf[i] != '\r' && buf[i] != '\n')
+			digest_bytes(&d, (unsigned char)buf[i], 1);
+		else
+			n--;
+	if (d.k > 0)
+		digest_word(&d, d.acc);
+	/* The length tells "a" from "a\0", which leave the same words. */
+	h[0] = fmix64(d.h1 ^ n);
+	h[1] = fmix64(d.h2 + n * 0x9e3779b97f4a7c15ULL);
+	memcpy(out, "digest-", 7);
+	for (o = 0; o < 32; o++)
+		out[7 + o] = hex[h[o / 16] >> (60 - 4 * (o % 16)) & 15];
+	out[7 + 32] = '\0';
 }
 
 /* s without surrounding angle brackets and spaces, into rec field f. */
@@ -222,22 +368,32 @@ orig_set(struct report_ctx *ctx, struct dsn_record *b, int k, const char *v)
 	}
 }
 
+/* Sets the field of b that the raw field f gives, if wanted. */
+static int
+orig_take(struct report_ctx *ctx, struct dsn_record *b,
+    const struct msg_field *f)
+{
+	char	*v;
+	int	 k;
+
+	if ((k = orig_wanted(b, f)) < 0)
+		return 0;
+	if ((v = msg_decode_header(ctx->msg->arena, f->value,
+	    f->valuelen)) == NULL || orig_set(ctx, b, k, v) < 0)
+		return -1;
+	return 0;
+}
+
 /* Fills the original message's fields from a header block at t[pos..). */
 static int
 orig_from_block(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len, size_t pos)
 {
 	struct msg_field	 f;
-	char			*v;
-	int			 k;
 
-	while (msg_field_next(t, len, &pos, &f)) {
-		if ((k = orig_wanted(b, &f)) < 0)
-			continue;
-		if ((v = msg_decode_header(ctx->msg->arena, f.value,
-		    f.valuelen)) == NULL || orig_set(ctx, b, k, v) < 0)
+	while (msg_field_next(t, len, &pos, &f))
+		if (orig_take(ctx, b, &f) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -307,23 +463,57 @@ line_after(const char *t, size_t len, size_t pos, size_t *ll)
 	return pos < len ? pos + 1 : len;
 }
 
+/* Start of the line that holds t[c], from pos (a line's start) on. */
+static size_t
+line_start(const char *t, size_t pos, size_t c)
+{
+	uint64_t	 x, m;
+
+	/* Back 8 bytes at a time to the last CR or LF before c. */
+	for (; c >= pos + 8; c -= 8) {
+		memcpy(&x, t + c - 8, 8);
+		x = le64(x);
+		if ((m = bytes_equal(x, '\r') | bytes_equal(x, '\n')) != 0)
+			return c - 8 + (size_t)(63 - __builtin_clzll(m)) / 8 +
+			    1;
+	}
+	while (c > pos && t[c - 1] != '\n' && t[c - 1] != '\r')
+		c--;
+	return c;
+}
+
 /*
- * 1 when at least two fields of orig_names start a header block at t[s]
- * (msg_field_next() skips blank-led lines before the first).
+ * 1 when two fields of orig_names start a header block at t[s]
+ * (msg_field_next() skips blank-led lines before the first): they are
+ * left in f, and in *end where the block goes on.
  */
 static int
-orig_block_at(const char *t, size_t len, size_t s)
+orig_block_at(const char *t, size_t len, size_t s, struct msg_field f[2],
+    size_t *end)
 {
-	struct msg_field	 f;
-	int			 known = 0;
+	int	 known;
 
-	/* known first: no third field read once two are known. */
-	while (known < 2 && msg_field_next(t, len, &s, &f))
-		if (orig_field(f.name, f.namelen, ORIG_NAMES) >= 0)
-			known++;
-		else
-			break;
-	return known >= 2;
+	/* No third field is read once two are known. */
+	for (known = 0; known < 2; known++)
+		if (!msg_field_next(t, len, &s, &f[known]) ||
+		    orig_field(f[known].name, f[known].namelen,
+		    ORIG_NAMES) < 0)
+			return 0;
+	*end = s;
+	return 1;
+}
+
+/*
+ * orig_from_block() over a block orig_block_at() found: its first two
+ * fields are not read again.
+ */
+static int
+orig_from_found(struct report_ctx *ctx, struct dsn_record *b, const char *t,
+    size_t len, const struct msg_field f[2], size_t end)
+{
+	if (orig_take(ctx, b, &f[0]) < 0 || orig_take(ctx, b, &f[1]) < 0)
+		return -1;
+	return orig_from_block(ctx, b, t, len, end);
 }
 
 /*
@@ -334,14 +524,22 @@ static int
 orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len)
 {
-	size_t	 pos, start, next, ll, nl;
+	struct msg_field	 f[2];
+	const char		*c;
+	size_t			 pos, start, next, ll, nl, end;
 
 	/* The first line: msg_field_next() may skip an mbox line there. */
 	pos = line_after(t, len, 0, &ll);
-	if (ll >= 5 && memchr(t, ':', ll) != NULL && orig_block_at(t, len, 0))
-		return orig_from_block(ctx, b, t, len, 0);
-	while (pos < len) {
-		start = pos;
+	if (ll >= 5 && memchr(t, ':', ll) != NULL &&
+	    orig_block_at(t, len, 0, f, &end))
+		return orig_from_found(ctx, b, t, len, f, end);
+	/*
+	 * Only a line with a ':' may start a block (a field's name ends
+	 * at one): the lines are found from the colons, and those
+	 * between, which hold none, are passed over by memchr().
+	 */
+	while (pos < len && (c = memchr(t + pos, ':', len - pos)) != NULL) {
+		start = line_start(t, pos, (size_t)(c - t));
 		pos = line_after(t, len, start, &ll);
 		if (ll < 5)
 			continue;
@@ -353,12 +551,11 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 		if (t[start] != ' ' && t[start] != '\t') {
 			if (orig_first[(unsigned char)t[start]] &&
 			    orig_name_line(t + start, ll) &&
-			    orig_block_at(t, len, start))
-				return orig_from_block(ctx, b, t, len, start);
+			    orig_block_at(t, len, start, f, &end))
+				return orig_from_found(ctx, b, t, len, f,
+				    end);
 			continue;
 		}
-		if (memchr(t + start, ':', ll) == NULL)
-			continue;
 		/*
 		 * A blank-led line: msg_field_next() skips it and those
 		 * after it that start with a blank, then reads the fields
@@ -370,8 +567,8 @@ orig_inline(struct report_ctx *ctx, struct dsn_record *b, const char *t,
 			nl = line_after(t, len, next, &ll);
 		if (next < len && orig_first[(unsigned char)t[next]] &&
 		    orig_name_line(t + next, msg_eol(t + next, len - next)) &&
-		    orig_block_at(t, len, start))
-			return orig_from_block(ctx, b, t, len, start);
+		    orig_block_at(t, len, start, f, &end))
+			return orig_from_found(ctx, b, t, len, f, end);
 		pos = next;
 	}
 	return 0;
@@ -385,7 +582,7 @@ build_base(struct report_ctx *ctx)
 	struct dsn_record	*b;
 	struct msg_part		*ret;
 	const char		*v, *t;
-	char			 id[64];
+	char			 id[DIGEST_SIZE];
 	size_t			 tl;
 
 	if ((b = ctx->base = dsn_record_new()) == NULL)
@@ -394,7 +591,7 @@ build_base(struct report_ctx *ctx)
 	    set_msgid(b, DSN_F_REPORT_ID, v) < 0)
 		return -1;
 	if (b->v[DSN_F_REPORT_ID] == NULL) {
-		digest(m->buf, m->len, id, sizeof(id));
+		digest(m->buf, m->len, id);
 		if (dsn_record_sets(b, DSN_F_REPORT_ID, id) < 0)
 			return -1;
 	}
@@ -462,7 +659,9 @@ complete_dsn(struct dsn_record *r)
 		return -1;
 	act = r->v[DSN_F_ACTION];
 	if (st == NULL && r->v[DSN_F_REPLY_CODE] != NULL) {
-		snprintf(gen, sizeof(gen), "%c.0.0", r->v[DSN_F_REPLY_CODE][0]);
+		/* "X.0.0" of the reply code's class, without snprintf(). */
+		memcpy(gen, "X.0.0", sizeof("X.0.0"));
+		gen[0] = r->v[DSN_F_REPLY_CODE][0];
 		st = gen;
 	}
 	if (st == NULL && act != NULL) {

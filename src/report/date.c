@@ -12,9 +12,18 @@
 
 #include "report/recog.h"
 
-static const char *const months[] = {
-	"jan", "feb", "mar", "apr", "may", "jun",
-	"jul", "aug", "sep", "oct", "nov", "dec"
+/* The month names' first three letters, lower case, one int each. */
+#define MONTH(a, b, c)	((a) << 16 | (b) << 8 | (c))
+
+static const int months[] = {
+	MONTH('j', 'a', 'n'), MONTH('f', 'e', 'b'), MONTH('m', 'a', 'r'),
+	MONTH('a', 'p', 'r'), MONTH('m', 'a', 'y'), MONTH('j', 'u', 'n'),
+	MONTH('j', 'u', 'l'), MONTH('a', 'u', 'g'), MONTH('s', 'e', 'p'),
+	MONTH('o', 'c', 't'), MONTH('n', 'o', 'v'), MONTH('d', 'e', 'c')
+};
+
+static const unsigned char month_len[] = {
+	31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
 };
 
 static const struct {
@@ -33,28 +42,50 @@ static const struct {
 static int
 lc(char c)
 {
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+	unsigned char	 u = (unsigned char)c;
+
+	return (unsigned)u - 'A' < 26u ? u + 32 : u;
 }
 
+/* 1 when c is an ASCII letter. */
+static int
+is_alpha(char c)
+{
+	return ((unsigned)(unsigned char)c | 0x20) - 'a' < 26u;
+}
+
+/* Up to maxdig digits at *s into *v, *s moved past them; how many. */
 static int
 num(const char **s, int maxdig, int *v)
 {
-	int	 n = 0;
+	const char	*p = *s;
+	int		 n, x = 0;
 
-	*v = 0;
-	while (**s >= '0' && **s <= '9' && n < maxdig) {
-		*v = *v * 10 + (**s - '0');
-		(*s)++;
-		n++;
-	}
+	/* Read through a local: *s is not stored at each digit. */
+	for (n = 0; n < maxdig && (unsigned)(p[n] - '0') < 10u; n++)
+		x = x * 10 + (p[n] - '0');
+	*v = x;
+	*s = p + n;
 	return n;
 }
 
 static void
 skipws(const char **s)
 {
-	while (**s == ' ' || **s == '\t' || **s == ',')
-		(*s)++;
+	const char	*p = *s;
+
+	while (*p == ' ' || *p == '\t' || *p == ',')
+		p++;
+	*s = p;
+}
+
+/* Days in month mo (1-12) of year y, proleptic Gregorian. */
+static int
+month_days(int y, int mo)
+{
+	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return month_len[mo - 1];
 }
 
 /* Days since 1970-01-01 of a civil date (Howard Hinnant's method). */
@@ -133,52 +164,112 @@ put_num(char *out, int v, size_t w)
 static size_t
 put2(char *out, int v)
 {
-	out[0] = (char)('0' + v / 10);
-	out[1] = (char)('0' + v % 10);
+	static const char	 two[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
+
+	out[0] = two[2 * v];
+	out[1] = two[2 * v + 1];
 	return 2;
 }
+
+/*
+ * The UTC date and time of a valid local one at zone offset zmin when
+ * that moves it at most a day, the common case: the day steps over a
+ * month or year end, with no day count.  0, nothing changed, for a
+ * leap second, a day past its month's end (the day count carries it
+ * into the next month) or a farther move.
+ */
+static int
+utc_near(int *y, int *mo, int *d, int *h, int *mi, int sec, int zmin)
+{
+	int	 md = *h * 60 + *mi - zmin;	/* minutes into the day */
+
+	if (sec > 59 || (*d > 28 && *d > month_days(*y, *mo)) ||
+	    md < -1440 || md >= 2 * 1440)
+		return 0;
+	if (md < 0) {
+		md += 1440;
+		if (--*d == 0) {
+			if (--*mo == 0) {
+				*mo = 12;
+				(*y)--;
+			}
+			*d = month_days(*y, *mo);
+		}
+	} else if (md >= 1440) {
+		md -= 1440;
+		if (++*d > month_days(*y, *mo)) {
+			*d = 1;
+			if (++*mo > 12) {
+				*mo = 1;
+				(*y)++;
+			}
+		}
+	}
+	*h = md / 60;
+	*mi = md % 60;
+	return 1;
+}
+
+/* Any other move, through the day count. */
+static void
+utc_far(int *y, int *mo, int *d, int *h, int *mi, int *sec, int zmin)
+{
+	long long	 t;
+	long		 days;
+
+	t = *h * 3600 + *mi * 60 + *sec - (long long)zmin * 60;
+	t += (long long)days_from_civil(*y, *mo, *d) * 86400;
+	days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+	t -= (long long)days * 86400;
+	civil_from_days(days, y, mo, d);
+	*h = (int)(t / 3600);
+	*mi = (int)(t % 3600 / 60);
+	*sec = (int)(t % 60);
+}
+
+/* The longest result: a five-digit year, after a day's move. */
+#define DATE_MAX	21
 
 static int
 emit(int y, int mo, int d, int h, int mi, int sec, int zmin, char *out,
     size_t outlen)
 {
-	long long	 t;
-	long		 days;
-	char		 buf[48];
-	size_t		 n;
+	char	 buf[48], *o;
+	size_t	 n;
 
 	if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
 	    h > 23 || mi > 59 || sec > 60)
 		return -1;
-	t = h * 3600 + mi * 60 + sec - (long long)zmin * 60;
-	/*
-	 * A time that stays within its day, on a day every month has,
-	 * keeps its date: no round trip through the day count.
-	 */
-	if (t < 0 || t >= 86400 || d > 28) {
-		t += (long long)days_from_civil(y, mo, d) * 86400;
-		days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-		t -= (long long)days * 86400;
-		civil_from_days(days, &y, &mo, &d);
-	}
+	if (!utc_near(&y, &mo, &d, &h, &mi, sec, zmin))
+		utc_far(&y, &mo, &d, &h, &mi, &sec, zmin);
+	/* Straight into out when any result fits. */
+	o = outlen > DATE_MAX ? out : buf;
 	/* "%04d-%02d-%02dT%02d:%02d:%02dZ" without printf. */
 	if (y < 10000) {
-		put2(buf, y / 100);
-		n = put2(buf + 2, y % 100) + 2;
+		put2(o, y / 100);
+		n = put2(o + 2, y % 100) + 2;
 	} else
-		n = put_num(buf, y, 4);
-	buf[n++] = '-';
+		n = put_num(o, y, 4);
+	o[n++] = '-';
 	/* The rest are below 100: the month, the day and a time of day. */
-	n += put2(buf + n, mo);
-	buf[n++] = '-';
-	n += put2(buf + n, d);
-	buf[n++] = 'T';
-	n += put2(buf + n, (int)(t / 3600));
-	buf[n++] = ':';
-	n += put2(buf + n, (int)(t % 3600 / 60));
-	buf[n++] = ':';
-	n += put2(buf + n, (int)(t % 60));
-	buf[n++] = 'Z';
+	n += put2(o + n, mo);
+	o[n++] = '-';
+	n += put2(o + n, d);
+	o[n++] = 'T';
+	n += put2(o + n, h);
+	o[n++] = ':';
+	n += put2(o + n, mi);
+	o[n++] = ':';
+	n += put2(o + n, sec);
+	o[n++] = 'Z';
+	if (o == out) {
+		out[n] = '\0';
+		return 0;
+	}
 	if (outlen == 0)
 		return -1;
 	if (n >= outlen) {
@@ -217,7 +308,7 @@ iso_date(const char *s, char *out, size_t outlen)
 int
 report_date(const char *s, char *out, size_t outlen)
 {
-	int	 d, mo, y, h, mi, sec = 0, i, n, c0;
+	int	 d, mo, y, h, mi, sec = 0, i, n, key;
 
 	if (s == NULL)
 		return -1;
@@ -226,20 +317,24 @@ report_date(const char *s, char *out, size_t outlen)
 	    s[3] >= '0' && s[4] == '-')
 		return iso_date(s, out, outlen);
 	/* Day name. */
-	while ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
+	while (is_alpha(*s))
 		s++;
 	skipws(&s);
 	if (num(&s, 2, &d) < 1)
 		return -1;
 	skipws(&s);
-	c0 = lc(s[0]);
-	for (mo = 0, i = 0; i < 12 && mo == 0; i++)
-		if (c0 == months[i][0] && lc(s[1]) == months[i][1] &&
-		    lc(s[2]) == months[i][2])
+	/* No byte past the string's end is read: s[2] after s[1]. */
+	if (s[0] == '\0' || s[1] == '\0')
+		return -1;
+	key = MONTH(lc(s[0]), lc(s[1]), lc(s[2]));
+	for (mo = 0, i = 0; i < 12; i++)
+		if (months[i] == key) {
 			mo = i + 1;
+			break;
+		}
 	if (mo == 0)
 		return -1;
-	while ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
+	while (is_alpha(*s))
 		s++;
 	skipws(&s);
 	if ((n = num(&s, 4, &y)) < 2)

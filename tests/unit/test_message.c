@@ -154,6 +154,23 @@ test_charset_addr(void)
 	check_str("addr route", msg_addr(a, "@relay.example:u@example.org",
 	    28), "u@example.org");
 	check_str("addr none", msg_addr(a, "  ", 2), NULL);
+	/* 16 bytes and more: the value is scanned a block at a time. */
+	check_str("addr long control", msg_addr(a,
+	    "rfc822; mallory\x01victim@example.org", 34), NULL);
+	check_str("addr long DEL", msg_addr(a,
+	    "victim@example.org, mallory\x7f", 28), NULL);
+	check_str("addr long plain", msg_addr(a,
+	    "rfc822;   someone.else@example.org", 34),
+	    "someone.else@example.org");
+	check_str("addr long comment", msg_addr(a,
+	    "Some Name (a note) <name@example.org> (x)", 41),
+	    "name@example.org");
+	check_str("addr long quote", msg_addr(a,
+	    "\"Doe; John\" <jd@example.org>", 28), "jd@example.org");
+	check_str("addr late semicolon", msg_addr(a,
+	    "Postmaster team; see <pm@example.org>", 37), "pm@example.org");
+	check_str("addr no at", msg_addr(a, "rfc822; postmaster here", 23),
+	    "postmaster");
 	arena_free(a);
 }
 
