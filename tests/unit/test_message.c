@@ -130,6 +130,17 @@ test_charset_addr(void)
 	check_str("iso-2022-jp 8-bit run in JIS X 0208", msg_to_utf8(a,
 	    "iso-2022-jp", "\x1b$B\x30\x21\xa4\xa2\x30\x21\x1b(Bz", 13,
 	    &n), "\xe4\xba\x9c\xef\xbf\xbd\xef\xbf\xbd\xe4\xba\x9c" "z");
+	/*
+	 * ASCII runs are copied without iconv, but only in the ASCII
+	 * state: after an ESC ( B read as one, not after one that a
+	 * single shift (ESC N, with ISO-8859-1 as G2) took a byte of.
+	 */
+	check_str("iso-2022-jp runs", msg_to_utf8(a, "iso-2022-jp",
+	    "ab\n\x1b$B\x30\x21\x1b(Bcd\x1b$B\x30\x21\n\x1b(B", 22, &n),
+	    "ab\n\xe4\xba\x9c" "cd\xe4\xba\x9c\n");
+	check_str("iso-2022-jp-2 shifted ESC", msg_to_utf8(a,
+	    "iso-2022-jp-2", "\x1b.A\x1bN\x1b(Bx", 10, &n),
+	    "\xc2\x9b(Bx");
 	check_str("unknown charset kept", msg_to_utf8(a, "x-nonesuch",
 	    "ab", 2, &n), "ab");
 	/*
