@@ -114,6 +114,37 @@ test_decoders(void)
 	check_str("q", out, "a b_");
 }
 
+/*
+ * Values of one line of words and single spaces are only trimmed; a
+ * control byte or two spaces anywhere (also in the last block of 16)
+ * go the long way: spaces collapsed, controls made one DEL.
+ */
+static void
+test_unfold(void)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "", "" }, { " ", "" }, { " a b ", "a b" },
+		{ " 0123456789abcdef", "0123456789abcdef" },
+		{ " 0123456789abcdef ", "0123456789abcdef" },
+		{ " 0123456789abcdefghijklmnopqrstu  v",
+		    "0123456789abcdefghijklmnopqrstu v" },
+		{ " 0123456789abcdefghijklmnopqrstuv\x01",
+		    "0123456789abcdefghijklmnopqrstuv" },
+		{ " 0123456789abcdefghijklmnopqrst\x01uv",
+		    "0123456789abcdefghijklmnopqrst\x7fuv" },
+		{ " a\r\n\tb", "a b" }, { "  a  ", "a" },
+	};
+	struct arena	*a = arena_new();
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_str(cases[i].in, msg_unfold(a, cases[i].in,
+		    strlen(cases[i].in)), cases[i].want);
+	arena_free(a);
+}
+
 static void
 test_charset_addr(void)
 {
@@ -286,6 +317,7 @@ main(void)
 	test_mime();
 	test_adjacent_delims();
 	test_decoders();
+	test_unfold();
 	test_charset_addr();
 	test_record();
 	test_record_pool();
