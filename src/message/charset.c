@@ -211,6 +211,41 @@ plain7(const char *in, size_t len)
 	return plain7_len(in, len) == len;
 }
 
+/* Wide characters of 4 bytes, little-endian, for SSE2 to pack. */
+#if defined(__SSE2__) && defined(__STDC_ISO_10646__) && \
+    __SIZEOF_WCHAR_T__ == 4 && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WIDE_SSE2	1
+#else
+#define WIDE_SSE2	0
+#endif
+
+/*
+ * Leading wide characters of w[0..n) below 0x80 written as bytes at o,
+ * 8 at a time with SSE2 (wchar_t of 4 bytes, little-endian); returns
+ * how many.  ISO-2022-JP text is mostly ASCII.
+ */
+static size_t
+wide_ascii(char *o, const wchar_t *w, size_t n)
+{
+	size_t		 i = 0;
+#if WIDE_SSE2
+	const __m128i	 high = _mm_set1_epi32(~0x7f), zero = _mm_setzero_si128();
+	__m128i		 x, y;
+
+	for (; i + 8 <= n; i += 8) {
+		x = _mm_loadu_si128((const void *)(w + i));
+		y = _mm_loadu_si128((const void *)(w + i + 4));
+		if (_mm_movemask_epi8(_mm_cmpeq_epi32(_mm_and_si128(
+		    _mm_or_si128(x, y), high), zero)) != 0xffff)
+			break;
+		_mm_storel_epi64((void *)(o + i), _mm_packus_epi16(
+		    _mm_packs_epi32(x, y), zero));
+	}
+#endif
+	return i;
+}
+
 /*
  * The wide characters w[0..n) written as UTF-8 in the arena, NUL-
  * terminated.  They come from an ISO 2022 decoder, so they are Unicode
@@ -222,13 +257,22 @@ wide_to_utf8(struct arena *a, const wchar_t *w, size_t n, size_t *outlen)
 {
 	char		*out, *o;
 	uint32_t	 c;
-	size_t		 i;
+	size_t		 i, k;
 
 	if (n > ((size_t)-1 - 1) / 4 || (out = arena_alloc(a, n * 4 + 1)) ==
 	    NULL)
 		return NULL;
 	for (o = out, i = 0; i < n; i++) {
 		c = (uint32_t)w[i];
+		if (c < 0x80 && i + 8 < n) {
+			/* A run of ASCII, 8 characters at a time. */
+			k = wide_ascii(o, w + i, n - i);
+			o += k;
+			i += k;
+			if (i == n)
+				break;
+			c = (uint32_t)w[i];
+		}
 		if (c < 0x80)
 			*o++ = (char)c;
 		else if (c < 0x800) {
@@ -262,11 +306,28 @@ wide_to_utf8(struct arena *a, const wchar_t *w, size_t n, size_t *outlen)
 static void
 ascii_to_wide(char **ip, size_t *il, char **op, size_t *ol)
 {
-	wchar_t	 w;
-	size_t	 i, n;
+	wchar_t		 w;
+	size_t		 i = 0, n;
+#if WIDE_SSE2
+	const __m128i	 zero = _mm_setzero_si128();
+	__m128i		 x, lo, hi;
+	char		*o = *op;
+#endif
 
 	n = plain7_len(*ip, *il);
-	for (i = 0; i < n; i++) {
+#if WIDE_SSE2
+	/* 16 bytes at a time, each widened to 4 with zeros. */
+	for (; i + 16 <= n; i += 16, o += 64) {
+		x = _mm_loadu_si128((const void *)(*ip + i));
+		lo = _mm_unpacklo_epi8(x, zero);
+		hi = _mm_unpackhi_epi8(x, zero);
+		_mm_storeu_si128((void *)o, _mm_unpacklo_epi16(lo, zero));
+		_mm_storeu_si128((void *)(o + 16), _mm_unpackhi_epi16(lo, zero));
+		_mm_storeu_si128((void *)(o + 32), _mm_unpacklo_epi16(hi, zero));
+		_mm_storeu_si128((void *)(o + 48), _mm_unpackhi_epi16(hi, zero));
+	}
+#endif
+	for (; i < n; i++) {
 		w = (unsigned char)(*ip)[i];
 		memcpy(*op + i * sizeof(w), &w, sizeof(w));
 	}

@@ -169,6 +169,10 @@ test_charset_addr(void)
 	check_str("iso-2022-jp runs", msg_to_utf8(a, "iso-2022-jp",
 	    "ab\n\x1b$B\x30\x21\x1b(Bcd\x1b$B\x30\x21\n\x1b(B", 22, &n),
 	    "ab\n\xe4\xba\x9c" "cd\xe4\xba\x9c\n");
+	check_str("iso-2022-jp long runs", msg_to_utf8(a, "iso-2022-jp",
+	    "0123456789abcdefghij\x1b$B\x30\x21\x1b(B0123456789abcdefghij",
+	    48, &n), "0123456789abcdefghij\xe4\xba\x9c"
+	    "0123456789abcdefghij");
 	check_str("iso-2022-jp-2 shifted ESC", msg_to_utf8(a,
 	    "iso-2022-jp-2", "\x1b.A\x1bN\x1b(Bx", 10, &n),
 	    "\xc2\x9b(Bx");
