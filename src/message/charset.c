@@ -15,6 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include <wchar.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "message/message.h"
 #include "message/word.h"
@@ -161,25 +164,86 @@ ascii_based(const char *cs)
 }
 
 
-/* 1 when in[0..len) holds only bytes below 0x80 but ESC, SO and SI. */
-static int
-plain7(const char *in, size_t len)
+/*
+ * Length of the run at in[0..len) of bytes below 0x80 but ESC, SO and
+ * SI: 16 bytes at a time with SSE2 (SO and SI are 0x0e with the low bit
+ * either way; movemask takes the high bits as they are), else 8.
+ */
+static size_t
+plain7_len(const char *in, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)in;
 	uint64_t		 x;
 	size_t			 i = 0;
+#if defined(__SSE2__)
+	const __m128i		 esc = _mm_set1_epi8(0x1b);
+	const __m128i		 so = _mm_set1_epi8(0x0e);
+	const __m128i		 lowbit = _mm_set1_epi8(0x01);
+	__m128i			 v;
+	unsigned		 m;
 
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const void *)(p + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(v, _mm_or_si128(
+		    _mm_cmpeq_epi8(v, esc), _mm_cmpeq_epi8(_mm_andnot_si128(
+		    lowbit, v), so))));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&x, p + i, 8);
 		if ((x & HIGHS) != 0 || HASZERO(x ^ (ONES * 0x1b)) ||
 		    HASZERO(x ^ (ONES * 0x0e)) || HASZERO(x ^ (ONES * 0x0f)))
-			return 0;
+			break;
 	}
 	for (; i < len; i++)
 		if (p[i] >= 0x80 || p[i] == 0x1b || p[i] == 0x0e ||
 		    p[i] == 0x0f)
-			return 0;
-	return 1;
+			break;
+	return i;
+}
+
+/* 1 when in[0..len) holds only bytes below 0x80 but ESC, SO and SI. */
+static int
+plain7(const char *in, size_t len)
+{
+	return plain7_len(in, len) == len;
+}
+
+/* Wide characters of 4 bytes, little-endian, for SSE2 to pack. */
+#if defined(__SSE2__) && defined(__STDC_ISO_10646__) && \
+    __SIZEOF_WCHAR_T__ == 4 && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WIDE_SSE2	1
+#else
+#define WIDE_SSE2	0
+#endif
+
+/*
+ * Leading wide characters of w[0..n) below 0x80 written as bytes at o,
+ * 8 at a time with SSE2 (wchar_t of 4 bytes, little-endian); returns
+ * how many.  ISO-2022-JP text is mostly ASCII.
+ */
+static size_t
+wide_ascii(char *o, const wchar_t *w, size_t n)
+{
+	size_t		 i = 0;
+#if WIDE_SSE2
+	const __m128i	 high = _mm_set1_epi32(~0x7f), zero = _mm_setzero_si128();
+	__m128i		 x, y;
+
+	for (; i + 8 <= n; i += 8) {
+		x = _mm_loadu_si128((const void *)(w + i));
+		y = _mm_loadu_si128((const void *)(w + i + 4));
+		if (_mm_movemask_epi8(_mm_cmpeq_epi32(_mm_and_si128(
+		    _mm_or_si128(x, y), high), zero)) != 0xffff)
+			break;
+		_mm_storel_epi64((void *)(o + i), _mm_packus_epi16(
+		    _mm_packs_epi32(x, y), zero));
+	}
+#endif
+	return i;
 }
 
 /*
@@ -193,13 +257,22 @@ wide_to_utf8(struct arena *a, const wchar_t *w, size_t n, size_t *outlen)
 {
 	char		*out, *o;
 	uint32_t	 c;
-	size_t		 i;
+	size_t		 i, k;
 
 	if (n > ((size_t)-1 - 1) / 4 || (out = arena_alloc(a, n * 4 + 1)) ==
 	    NULL)
 		return NULL;
 	for (o = out, i = 0; i < n; i++) {
 		c = (uint32_t)w[i];
+		if (c < 0x80 && i + 8 < n) {
+			/* A run of ASCII, 8 characters at a time. */
+			k = wide_ascii(o, w + i, n - i);
+			o += k;
+			i += k;
+			if (i == n)
+				break;
+			c = (uint32_t)w[i];
+		}
 		if (c < 0x80)
 			*o++ = (char)c;
 		else if (c < 0x800) {
@@ -224,6 +297,70 @@ wide_to_utf8(struct arena *a, const wchar_t *w, size_t n, size_t *outlen)
 	return out;
 }
 
+#if defined(__STDC_ISO_10646__)
+/*
+ * The ASCII run at *ip (see plain7_len()) written at *op as wide
+ * characters, each byte its own code point, as iconv reads ISO-2022-JP
+ * in its ASCII state; *ip, *il, *op and *ol are advanced past it.
+ */
+static void
+ascii_to_wide(char **ip, size_t *il, char **op, size_t *ol)
+{
+	wchar_t		 w;
+	size_t		 i = 0, n;
+#if WIDE_SSE2
+	const __m128i	 zero = _mm_setzero_si128();
+	__m128i		 x, lo, hi;
+	char		*o = *op;
+#endif
+
+	n = plain7_len(*ip, *il);
+#if WIDE_SSE2
+	/* 16 bytes at a time, each widened to 4 with zeros. */
+	for (; i + 16 <= n; i += 16, o += 64) {
+		x = _mm_loadu_si128((const void *)(*ip + i));
+		lo = _mm_unpacklo_epi8(x, zero);
+		hi = _mm_unpackhi_epi8(x, zero);
+		_mm_storeu_si128((void *)o, _mm_unpacklo_epi16(lo, zero));
+		_mm_storeu_si128((void *)(o + 16), _mm_unpackhi_epi16(lo, zero));
+		_mm_storeu_si128((void *)(o + 32), _mm_unpacklo_epi16(hi, zero));
+		_mm_storeu_si128((void *)(o + 48), _mm_unpackhi_epi16(hi, zero));
+	}
+#endif
+	for (; i < n; i++) {
+		w = (unsigned char)(*ip)[i];
+		memcpy(*op + i * sizeof(w), &w, sizeof(w));
+	}
+	*ip += n;
+	*il -= n;
+	*op += n * sizeof(w);
+	*ol -= n * sizeof(w);
+}
+
+/*
+ * ISO-2022-JP read from its ASCII state: the ASCII run at *ip is copied
+ * (see ascii_to_wide()), then the number of bytes iconv is to read
+ * next is returned: up to the next ESC ( B, or that escape alone when
+ * it comes first, after which the text is ASCII again if iconv wrote
+ * nothing for it; with no ESC ( B left, all the rest and *jp cleared.
+ * 0 at the end of the text.
+ */
+static size_t
+jp_next(char **ip, size_t *il, char **op, size_t *ol, int *jp)
+{
+	const char	*e;
+
+	ascii_to_wide(ip, il, op, ol);
+	if (*il == 0)
+		return 0;
+	if ((e = msg_memmem(*ip, *il, "\x1b(B", 3)) == NULL) {
+		*jp = 0;
+		return *il;
+	}
+	return e == *ip ? 3 : (size_t)(e - *ip);
+}
+#endif
+
 static char *
 copy_out(struct arena *a, const char *in, size_t len, size_t *outlen)
 {
@@ -238,9 +375,10 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 	iconv_t		 cd;
 	char		*out, *ip, *op;
 	const char	*to = "UTF-8", *rep = "\xef\xbf\xbd";
+	char		*op0;
 	size_t		 il, ol, cap, i, scan = 0, esc = (size_t)-1;
-	size_t		 replen = 3;
-	int		 cached, stateful;
+	size_t		 replen = 3, rest, r;
+	int		 cached, stateful, jp = 0;
 #if defined(__STDC_ISO_10646__)
 	static const wchar_t	 wrep = 0xfffd;
 #endif
@@ -271,6 +409,7 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 		to = "WCHAR_T";
 		rep = (const char *)&wrep;
 		replen = sizeof(wrep);
+		jp = strncasecmp(cs, "iso-2022-jp", 11) == 0;
 	}
 #endif
 	if ((cd = cd_get(to, cs, &cached)) == (iconv_t)-1)
@@ -294,10 +433,38 @@ msg_to_utf8(struct arena *a, const char *cs, const char *in, size_t len,
 	op = out;
 	ol = cap - 1;
 	while (il > 0) {
-		size_t	 skip;
+		size_t	 skip, n = il;
+		int	 atesc = 0;
 
-		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
-			break;
+#if defined(__STDC_ISO_10646__)
+		if (jp) {
+			if ((n = jp_next(&ip, &il, &op, &ol, &jp)) == 0)
+				break;
+			atesc = jp && n == 3 && memcmp(ip, "\x1b(B", 3) == 0;
+		}
+#endif
+		/* iconv gets n bytes, the rest of the text after. */
+		rest = il - n;
+		il = n;
+		op0 = op;
+		r = iconv(cd, &ip, &il, &op, &ol);
+		il += rest;
+		if (r != (size_t)-1) {
+			/* ESC ( B read as an escape writes nothing. */
+			if (atesc && op != op0)
+				jp = 0;
+			continue;
+		}
+		/*
+		 * Input cut short where the text was split: iconv left the
+		 * incomplete character, and reads it whole now.  After any
+		 * error, iconv's state is not known: no more ASCII runs.
+		 */
+		if (jp && errno == EINVAL && rest > 0) {
+			jp = 0;
+			continue;
+		}
+		jp = 0;
 		if (errno == E2BIG || ol < replen)
 			break;
 		/*

@@ -267,6 +267,81 @@ plain_run(const char *v, size_t len, size_t i)
 	return i;
 }
 
+/* Copies s[0..n) to d for n <= 16, in two overlapping moves at most. */
+static void
+copy_small(char *d, const char *s, size_t n)
+{
+	uint64_t	 x, y;
+	uint32_t	 w, z;
+
+	if (n >= 8) {
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(d, &x, 8);
+		memcpy(d + n - 8, &y, 8);
+	} else if (n >= 4) {
+		memcpy(&w, s, 4);
+		memcpy(&z, s + n - 4, 4);
+		memcpy(d, &w, 4);
+		memcpy(d + n - 4, &z, 4);
+	} else
+		while (n-- > 0)
+			*d++ = *s++;
+}
+
+#if defined(__SSE2__)
+/*
+ * One bit per byte of the 16 at p that is a control byte or DEL, or a
+ * space followed by a space.
+ */
+static unsigned
+unsimple16(const char *p)
+{
+	const __m128i	 sp = _mm_set1_epi8(' '), c1f = _mm_set1_epi8(0x1f);
+	const __m128i	 del = _mm_set1_epi8(0x7f);
+	__m128i		 x, y;
+
+	x = _mm_loadu_si128((const void *)p);
+	y = _mm_loadu_si128((const void *)(p + 1));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x), _mm_cmpeq_epi8(x, del)),
+	    _mm_and_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(y, sp))));
+}
+#endif
+
+/*
+ * 1 when v[0..len) holds no control byte, no DEL and no two spaces in a
+ * row: one line of words and single spaces, which msg_unfold() only
+ * trims (most values).  16 bytes at a time with SSE2; a short value is
+ * looked at in a copy padded with letters.
+ */
+static int
+simple_value(const char *v, size_t len)
+{
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	char		 pad[32];
+
+	if (len < 17) {
+		memset(pad, 'a', sizeof(pad));
+		copy_small(pad, v, len);
+		return unsimple16(pad) == 0;
+	}
+	for (; i + 17 <= len; i += 16)
+		if (unsimple16(v + i) != 0)
+			return 0;
+	/* The last bytes, in a block that ends at len (the 17th too). */
+	return i == len || (unsimple16(v + len - 17) == 0 &&
+	    (unsigned char)v[len - 1] >= ' ' && v[len - 1] != 0x7f);
+#else
+	for (; i < len; i++)
+		if ((unsigned char)v[i] < ' ' || v[i] == 0x7f ||
+		    (v[i] == ' ' && i + 1 < len && v[i + 1] == ' '))
+			return 0;
+	return 1;
+#endif
+}
+
 char *
 msg_unfold_len(struct arena *a, const char *v, size_t len, size_t *outlen)
 {
@@ -275,6 +350,17 @@ msg_unfold_len(struct arena *a, const char *v, size_t len, size_t *outlen)
 	size_t		 i, o, e;
 	int		 space, ctl, esc = 0;
 
+	/* A simple value is copied trimmed of its one space at each end. */
+	if (simple_value(v, len)) {
+		i = len > 0 && v[0] == ' ';
+		e = len > i && v[len - 1] == ' ' ? len - 1 : len;
+		if ((out = arena_alloc(a, e - i + 1)) == NULL)
+			return NULL;
+		memcpy(out, v + i, e - i);
+		out[e - i] = '\0';
+		*outlen = e - i;
+		return out;
+	}
 	if ((out = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
 again:

@@ -13,6 +13,7 @@
 #define DSN_MESSAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "dsn/limits.h"
@@ -117,6 +118,7 @@ struct msg_part {
 	size_t		 bodylen;
 	size_t		 field0;	/* first field in msg->fields */
 	size_t		 nfields;
+	uint64_t	 fbloom[2];	/* msg_field_bit() of its fields */
 	const char	*type;		/* "type/subtype", lowercase, arena */
 	const char	*boundary;	/* multipart boundary or NULL */
 	const char	*charset;	/* lowercase or NULL */
@@ -142,6 +144,7 @@ struct msg {
 	const char		*buf;
 	size_t			 len;
 	struct msg_field	*fields;	/* all header fields, by part */
+	uint32_t		*fkeys;		/* msg_field_key() of each */
 	size_t			 nfields, capfields;
 	struct msg_part		*parts;		/* parts[0] is the message */
 	int			 nparts, capparts;
@@ -169,6 +172,29 @@ struct msg	*msg_parse(const char *buf, size_t len,
  */
 void		 msg_free(struct msg *);
 
+/*
+ * Sieve key of a field name of n > 0 bytes: its length and its first
+ * and last bytes with the case bit set.  Equal names (in any case) have
+ * equal keys; msg_field_find() compares names only when keys match.
+ */
+static inline uint32_t
+msg_field_key(const char *name, size_t n)
+{
+	return (uint32_t)(n < 0xffff ? n : 0xffff) |
+	    (uint32_t)((unsigned char)name[0] | 0x20) << 16 |
+	    (uint32_t)((unsigned char)name[n - 1] | 0x20) << 24;
+}
+
+/*
+ * Bit (0-127) of a field key in the part's fbloom: most names asked for
+ * are absent, and a clear bit tells so without a look at the fields.
+ */
+static inline unsigned
+msg_field_bit(uint32_t key)
+{
+	return (unsigned)((key * 0x9e3779b1u) >> 25);
+}
+
 /* msg_field_get() of a name of n > 0 bytes in part p (not NULL). */
 const struct msg_field	*msg_field_find(const struct msg *,
 			    const struct msg_part *p, const char *name,
@@ -183,11 +209,16 @@ static inline const struct msg_field *
 msg_field_get(const struct msg *m, const struct msg_part *p,
     const char *name)
 {
-	size_t	 n = strlen(name);
+	size_t		 n = strlen(name);
+	unsigned	 b;
 
 	if (p == NULL)
 		p = &m->parts[0];
-	if (n == 0 || p->nfields == 0)
+	if (n == 0)
+		return NULL;
+	/* For a constant name, b is a constant. */
+	b = msg_field_bit(msg_field_key(name, n));
+	if ((p->fbloom[b >> 6] >> (b & 63) & 1) == 0)
 		return NULL;
 	return msg_field_find(m, p, name, n);
 }

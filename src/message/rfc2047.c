@@ -84,13 +84,21 @@ msg_decode_header(struct arena *a, const char *v, size_t len)
 {
 	struct decoder	 d;
 	struct eword	 w;
+	const char	*q;
 	char		*u;
 	size_t		 n, i, j;
 	int		 inword = 0;
 
 	if ((u = msg_unfold_len(a, v, len, &n)) == NULL)
 		return NULL;
-	if (memchr(u, '=', n) == NULL)
+	/*
+	 * No encoded word without "=?": the unfolded value (which holds no
+	 * NUL) is the result.  u[n] is its NUL, so q[1] can be read.
+	 */
+	for (q = memchr(u, '=', n); q != NULL && q[1] != '?';
+	    q = memchr(q + 1, '=', n - (size_t)(q + 1 - u)))
+		;
+	if (q == NULL)
 		return u;
 	memset(&d, 0, sizeof(d));
 	d.a = a;

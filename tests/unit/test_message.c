@@ -114,6 +114,37 @@ test_decoders(void)
 	check_str("q", out, "a b_");
 }
 
+/*
+ * Values of one line of words and single spaces are only trimmed; a
+ * control byte or two spaces anywhere (also in the last block of 16)
+ * go the long way: spaces collapsed, controls made one DEL.
+ */
+static void
+test_unfold(void)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "", "" }, { " ", "" }, { " a b ", "a b" },
+		{ " 0123456789abcdef", "0123456789abcdef" },
+		{ " 0123456789abcdef ", "0123456789abcdef" },
+		{ " 0123456789abcdefghijklmnopqrstu  v",
+		    "0123456789abcdefghijklmnopqrstu v" },
+		{ " 0123456789abcdefghijklmnopqrstuv\x01",
+		    "0123456789abcdefghijklmnopqrstuv" },
+		{ " 0123456789abcdefghijklmnopqrst\x01uv",
+		    "0123456789abcdefghijklmnopqrst\x7fuv" },
+		{ " a\r\n\tb", "a b" }, { "  a  ", "a" },
+	};
+	struct arena	*a = arena_new();
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_str(cases[i].in, msg_unfold(a, cases[i].in,
+		    strlen(cases[i].in)), cases[i].want);
+	arena_free(a);
+}
+
 static void
 test_charset_addr(void)
 {
@@ -130,6 +161,21 @@ test_charset_addr(void)
 	check_str("iso-2022-jp 8-bit run in JIS X 0208", msg_to_utf8(a,
 	    "iso-2022-jp", "\x1b$B\x30\x21\xa4\xa2\x30\x21\x1b(Bz", 13,
 	    &n), "\xe4\xba\x9c\xef\xbf\xbd\xef\xbf\xbd\xe4\xba\x9c" "z");
+	/*
+	 * ASCII runs are copied without iconv, but only in the ASCII
+	 * state: after an ESC ( B read as one, not after one that a
+	 * single shift (ESC N, with ISO-8859-1 as G2) took a byte of.
+	 */
+	check_str("iso-2022-jp runs", msg_to_utf8(a, "iso-2022-jp",
+	    "ab\n\x1b$B\x30\x21\x1b(Bcd\x1b$B\x30\x21\n\x1b(B", 22, &n),
+	    "ab\n\xe4\xba\x9c" "cd\xe4\xba\x9c\n");
+	check_str("iso-2022-jp long runs", msg_to_utf8(a, "iso-2022-jp",
+	    "0123456789abcdefghij\x1b$B\x30\x21\x1b(B0123456789abcdefghij",
+	    48, &n), "0123456789abcdefghij\xe4\xba\x9c"
+	    "0123456789abcdefghij");
+	check_str("iso-2022-jp-2 shifted ESC", msg_to_utf8(a,
+	    "iso-2022-jp-2", "\x1b.A\x1bN\x1b(Bx", 10, &n),
+	    "\xc2\x9b(Bx");
 	check_str("unknown charset kept", msg_to_utf8(a, "x-nonesuch",
 	    "ab", 2, &n), "ab");
 	/*
@@ -292,6 +338,7 @@ main(void)
 	test_mime();
 	test_adjacent_delims();
 	test_decoders();
+	test_unfold();
 	test_charset_addr();
 	test_record();
 	test_record_pool();
