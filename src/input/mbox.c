@@ -170,6 +170,25 @@ line_start(const char *buf, size_t f, size_t len, int eof, int *found,
 }
 
 #if defined(__SSE2__)
+/*
+ * The first set bit of m (places from nl on) whose line may matter to
+ * line_start(): ">" or "From ", not "From:" and the like, which are
+ * passed over here rather than returned one by one.  Each line start
+ * is below end, so five bytes follow it.  end when there is none.
+ */
+static size_t
+first_start(const char *buf, size_t nl, unsigned long long m, size_t end)
+{
+	size_t at;
+
+	for (; m != 0; m &= m - 1) {
+		at = nl + (size_t)__builtin_ctzll(m);
+		if (buf[at + 1] == '>' || memcmp(buf + at + 1, "From ", 5) == 0)
+			return at;
+	}
+	return end;
+}
+
 /* Bit i set when buf[i] is a newline and buf[i + 1] is 'F' or '>'. */
 static __m128i
 starts16(const char *p)
@@ -186,14 +205,16 @@ starts16(const char *p)
 
 /*
  * The first newline at or after nl, below end, followed by 'F' or '>'
- * (the only line starts line_start() may stop or note at), 32 places a
- * time; end when none.  buf[end] must be readable (end < len).
+ * (the only line starts line_start() may stop or note at; the SIMD
+ * loop skips those with 'F' but no "From "), 32 places a time; end
+ * when none.  buf[end] must be readable (end < len).
  */
 static size_t
 next_start(const char *buf, size_t nl, size_t end)
 {
 	__m128i a, b;
 	unsigned m;
+	size_t at;
 
 	for (; nl + 32 <= end; nl += 32) {
 		a = starts16(buf + nl);
@@ -202,7 +223,8 @@ next_start(const char *buf, size_t nl, size_t end)
 			continue;
 		m = (unsigned)_mm_movemask_epi8(a) |
 		    (unsigned)_mm_movemask_epi8(b) << 16;
-		return nl + (size_t)__builtin_ctz(m);
+		if ((at = first_start(buf, nl, m, end)) < end)
+			return at;
 	}
 	for (; nl < end; nl++)
 		if (buf[nl] == '\n' && (buf[nl + 1] == 'F' ||
@@ -238,6 +260,7 @@ next_start_avx2(const char *buf, size_t nl, size_t end)
 {
 	__m256i a, b, ab;
 	unsigned long long m;
+	size_t at;
 
 	for (; nl + 64 <= end; nl += 64) {
 		a = starts32(buf + nl);
@@ -248,7 +271,8 @@ next_start_avx2(const char *buf, size_t nl, size_t end)
 		m = (unsigned)_mm256_movemask_epi8(a) |
 		    (unsigned long long)(unsigned)_mm256_movemask_epi8(b) <<
 		    32;
-		return nl + (size_t)__builtin_ctzll(m);
+		if ((at = first_start(buf, nl, m, end)) < end)
+			return at;
 	}
 	return next_start(buf, nl, end);
 }
