@@ -102,6 +102,7 @@ is_date(const char *s, size_t n)
 int
 mbox_is_envelope(const char *s, size_t n, int strict)
 {
+	const char *sp;
 	size_t i = 5;
 
 	(void)strict;	/* one rule wherever the line stands */
@@ -110,10 +111,9 @@ mbox_is_envelope(const char *s, size_t n, int strict)
 	if (n < 6 || n > 1000 || memcmp(s, "From ", 5) != 0)
 		return 0;
 	/* The address: one token, sometimes more spaces after it. */
-	if (s[i] == ' ')
+	if (s[i] == ' ' || (sp = memchr(s + i, ' ', n - i)) == NULL)
 		return 0;
-	while (i < n && s[i] != ' ')
-		i++;
+	i = (size_t)(sp - s);
 	while (i < n && s[i] == ' ')
 		i++;
 	return is_date(s + i, n - i);
