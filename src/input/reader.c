@@ -261,10 +261,18 @@ fill(struct reader *r, char *err, size_t errlen)
 		want = r->len + CHUNK;
 		if (want < r->cap + r->cap / 2)
 			want = r->cap + r->cap / 2;
-		if ((nb = realloc(r->buf, want + 1)) == NULL) {
+		/*
+		 * Not realloc(): it copies the whole old buffer, and a
+		 * small file grows it once with a few bytes in it (in a
+		 * directory of messages that copy was most of the run).
+		 */
+		if ((nb = malloc(want + 1)) == NULL) {
 			fail(r, err, errlen, strerror(errno));
 			return -1;
 		}
+		if (r->len > 0)
+			memcpy(nb, r->buf, r->len);
+		free(r->buf);
 		r->buf = nb;
 		r->cap = want;
 	}

@@ -53,15 +53,16 @@ name_cmp(const void *a, const void *b)
 static char *
 join(const char *dir, const char *name)
 {
-	size_t n = strlen(dir) + strlen(name) + 2;
+	size_t dl = strlen(dir), nl = strlen(name);
 	char *p;
 
-	if ((p = malloc(n)) == NULL)
+	if ((p = malloc(dl + nl + 2)) == NULL)
 		return NULL;
-	if (n > 2 && dir[strlen(dir) - 1] == '/')
-		snprintf(p, n, "%s%s", dir, name);
-	else
-		snprintf(p, n, "%s/%s", dir, name);
+	/* Lengths known: copies, not snprintf() (one call per file). */
+	memcpy(p, dir, dl);
+	if (dl == 0 || dir[dl - 1] != '/')
+		p[dl++] = '/';
+	memcpy(p + dl, name, nl + 1);
 	return p;
 }
 

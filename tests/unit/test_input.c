@@ -121,6 +121,40 @@ test_envelope(void)
 	CHECK(!mbox_is_envelope("From: a@example.com 10:00", 25, 0));
 }
 
+/*
+ * mbox_find_next() at every alignment: "From:" and "From the" lines
+ * are passed over, a ">From " line is noted, and the envelope line is
+ * found, whichever 16, 32 or 64-byte block each falls in.
+ */
+static void
+test_find_next(void)
+{
+	static const char env[] = "From b@example.com Mon Apr 27 17:34:05 2009\n"
+	    "Subject: two\n\nx\n";
+	char	 buf[1024];
+	size_t	 n, k, at, f;
+	int	 found, esc, quoted;
+
+	for (quoted = 0; quoted < 2; quoted++)
+		for (k = 0; k < 140; k++) {
+			n = 0;
+			memset(buf, 'x', k);
+			n += k;
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+			    "\nFrom: a@example.com\nFrom the start 10:00\n"
+			    "Final-Recipient: rfc822; a@example.com\n%s"
+			    "more text that runs on for a while, then\n",
+			    quoted ? ">From quoted\n" : "> not\n");
+			at = n;
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s",
+			    env);
+			esc = 0;
+			f = mbox_find_next(buf, 0, 0, n, 1, &found, &esc);
+			CHECK(found && f == at);
+			CHECK(esc == quoted);
+		}
+}
+
 static const char mbox[] =
     "From a@example.com Mon Apr 27 17:34:04 2009\n"
     "Subject: one\n\nbody\n\nFrom the start: not a split 10:00\n"
@@ -268,6 +302,7 @@ main(void)
 		return 1;
 	dsn_limits_default(&lim);
 	test_envelope();
+	test_find_next();
 	test_mbox();
 	test_line_endings();
 	test_big();
