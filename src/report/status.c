@@ -321,15 +321,50 @@ static const unsigned char step_next[NSTEP] = {
 	9, 0, 0, 0, 7, 0, 0, 0, 0, 0
 };
 
+/* What status_command() has found so far. */
+struct steps {
+	const char	*lead[NSTEP];	/* command after lead k, or NULL */
+	size_t		 lmin;		/* first k with a lead[k], or NSTEP */
+	size_t		 best;		/* first phrase found, or NSTEP */
+};
+
+/*
+ * The third bytes of the step words by their first byte, one bit per
+ * third byte c at bit (c & 31) (a space is bit 0, a letter's bit is
+ * the same in either case).  A look at it costs less than a call of
+ * step_try(), and most places that share a step word's first two
+ * letters ("in", "re", "se") fail on the third.
+ */
+#define B3(c)	(1u << ((c) & 31))
+static const unsigned step_third[256] = {
+	['d'] = B3('e') | B3('r'), ['D'] = B3('e') | B3('r'),
+	['s'] = B3('n'), ['S'] = B3('n'), ['m'] = B3(' '), ['M'] = B3(' '),
+	['b'] = B3('t'), ['B'] = B3('t'),
+	['a'] = B3('l') | B3('t'), ['A'] = B3('l') | B3('t'),
+	['i'] = B3(' '), ['I'] = B3(' '), ['w'] = B3('i'), ['W'] = B3('i'),
+	['r'] = B3('s'), ['R'] = B3('s'),
+};
+#undef B3
+
+/*
+ * 1 when s[i] and s[i + 2] may be the first and third bytes of a step
+ * word (all are longer than 3 bytes).
+ */
+static int
+step_maybe(const char *s, size_t len, size_t i)
+{
+	return len - i > 3 && (step_third[(unsigned char)s[i]] >>
+	    ((unsigned char)s[i + 2] & 31) & 1);
+}
+
 /*
  * Tries the step words at s[i] (its first byte through step_first, its
  * second and third compared at once, then the word): a phrase lowers
- * *best, a lead followed by a command sets lead[k].  1 when the first
- * phrase is there: nothing can beat it.
+ * st->best, a lead followed by a command sets st->lead[k].  1 when the
+ * first phrase is there: nothing can beat it.
  */
 static int
-step_try(const char *s, size_t len, size_t i, const char **lead,
-    size_t *best)
+step_try(const char *s, size_t len, size_t i, struct steps *st)
 {
 	size_t		 k;
 	unsigned	 n;
@@ -345,73 +380,85 @@ step_try(const char *s, size_t len, size_t i, const char **lead,
 		    len - i < step_words[k].len ||
 		    ((unsigned char)s[i + 2] | 0x20) !=
 		    (unsigned char)step_words[k].s[2] ||
-		    (step_words[k].cmd != NULL ? k >= *best :
-		    lead[k] != NULL) ||
+		    (step_words[k].cmd != NULL ? k >= st->best :
+		    st->lead[k] != NULL) ||
 		    !msg_startcase(s + i, len - i, step_words[k].s))
 			continue;
 		if (step_words[k].cmd != NULL) {
-			if ((*best = k) == 0)
+			if ((st->best = k) == 0)
 				return 1;
-		} else
-			lead[k] = command_at(s + i + step_words[k].len,
-			    len - i - step_words[k].len);
+		} else if ((st->lead[k] = command_at(s + i + step_words[k].len,
+		    len - i - step_words[k].len)) != NULL && k < st->lmin)
+			st->lmin = k;
 	}
 	return 0;
 }
 
+#if defined(__SSE2__)
+/*
+ * One bit per place of p[0..16) where the byte and the next one are
+ * the first two letters of a step word (either case: | 0x20 folds
+ * letters); reads p[0..17).
+ */
+static unsigned
+step_sift(const char *p)
+{
+	const __m128i	 low = _mm_set1_epi8(0x20);
+	__m128i		 x, y, f;
+
+	x = _mm_or_si128(_mm_loadu_si128((const void *)p), low);
+	y = _mm_or_si128(_mm_loadu_si128((const void *)(p + 1)), low);
+#define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
+#define PAIR(a, b)	_mm_and_si128(EQ(x, a), EQ(y, b))
+	/* do du se re my bu ab af in wh: the step words' starts. */
+	f = _mm_or_si128(_mm_or_si128(
+	    _mm_and_si128(EQ(x, 'd'), _mm_or_si128(EQ(y, 'o'), EQ(y, 'u'))),
+	    _mm_and_si128(EQ(y, 'e'), _mm_or_si128(EQ(x, 's'), EQ(x, 'r')))),
+	    _mm_or_si128(_mm_or_si128(PAIR('m', 'y'), PAIR('b', 'u')),
+	    _mm_and_si128(EQ(x, 'a'), _mm_or_si128(EQ(y, 'b'),
+	    EQ(y, 'f')))));
+	f = _mm_or_si128(f, _mm_or_si128(PAIR('i', 'n'), PAIR('w', 'h')));
+#undef PAIR
+#undef EQ
+	return (unsigned)_mm_movemask_epi8(f);
+}
+#endif
+
 /*
  * One pass over s: each place that may start a step word is tried.
- * With SSE2, 16 places at a time are sifted first: a place is kept
- * when its byte and the next one are the first two letters of a step
- * word (either case: | 0x20 folds letters), so few reach step_try().
+ * With SSE2, 16 places at a time are sifted first (step_sift()), so
+ * few reach step_maybe() and fewer step_try(); the last block overlaps
+ * the one before it, its places already tried shifted out.
  */
 const char *
 status_command(const char *s, size_t len)
 {
-	const char	*lead[NSTEP] = { NULL };
-	size_t		 i = 0, k, best = NSTEP;
+	struct steps	 st;
+	size_t		 i = 0;
 #if defined(__SSE2__)
-	const __m128i	 low = _mm_set1_epi8(0x20);
-	__m128i		 x, y, f;
+	size_t		 b, j;
 	unsigned	 m;
 #endif
 
 	if (s == NULL || len < 2)
 		return NULL;
+	memset(st.lead, 0, sizeof(st.lead));
+	st.lmin = st.best = NSTEP;
 #if defined(__SSE2__)
-	for (; i + 17 <= len; i += 16) {
-		x = _mm_or_si128(_mm_loadu_si128((const void *)(s + i)), low);
-		y = _mm_or_si128(_mm_loadu_si128((const void *)(s + i + 1)),
-		    low);
-#define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
-#define PAIR(a, b)	_mm_and_si128(EQ(x, a), EQ(y, b))
-		/* do du se re my bu ab af in wh: the step words' starts. */
-		f = _mm_or_si128(_mm_or_si128(
-		    _mm_and_si128(EQ(x, 'd'), _mm_or_si128(EQ(y, 'o'),
-		    EQ(y, 'u'))),
-		    _mm_and_si128(EQ(y, 'e'), _mm_or_si128(EQ(x, 's'),
-		    EQ(x, 'r')))),
-		    _mm_or_si128(_mm_or_si128(PAIR('m', 'y'), PAIR('b', 'u')),
-		    _mm_and_si128(EQ(x, 'a'), _mm_or_si128(EQ(y, 'b'),
-		    EQ(y, 'f')))));
-		f = _mm_or_si128(f, _mm_or_si128(PAIR('i', 'n'),
-		    PAIR('w', 'h')));
-#undef PAIR
-#undef EQ
-		for (m = (unsigned)_mm_movemask_epi8(f); m != 0; m &= m - 1)
-			if (step_try(s, len, i + (size_t)__builtin_ctz(m), lead,
-			    &best))
+	/* Places 0..len - 2 are tried: a block of 16 reads 17 bytes. */
+	for (; len >= 17 && i + 1 < len; i += 16) {
+		b = i + 17 <= len ? i : len - 17;
+		for (m = step_sift(s + b) >> (i - b); m != 0; m &= m - 1) {
+			j = i + (size_t)__builtin_ctz(m);
+			if (step_maybe(s, len, j) && step_try(s, len, j, &st))
 				return step_words[0].cmd;
+		}
 	}
 #endif
 	for (; i + 1 < len; i++)
-		if (step_first[(unsigned char)s[i]] != 0 &&
-		    step_try(s, len, i, lead, &best))
+		if (step_maybe(s, len, i) && step_try(s, len, i, &st))
 			return step_words[0].cmd;
-	if (best < NSTEP)
-		return step_words[best].cmd;
-	for (k = 0; k < NSTEP; k++)
-		if (lead[k] != NULL)
-			return lead[k];
-	return NULL;
+	if (st.best < NSTEP)
+		return step_words[st.best].cmd;
+	return st.lmin < NSTEP ? st.lead[st.lmin] : NULL;
 }
