@@ -6,6 +6,7 @@
  * Field values are arena strings of the parsed message; records are
  * handed to report_add().
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -32,11 +33,66 @@ static const struct {
 };
 #undef NAME
 
-/* 1 when field f is named s (len bytes). */
+/*
+ * The fields ds_field() takes, by the length of their names: the one or
+ * two of each length (R_COUNT: Reporting-MTA), -1 where none.
+ */
+#define R_REPORTING	R_COUNT
+static const signed char by_len[26][2] = {
+	[6] = { R_ACTION, R_STATUS }, [10] = { R_REMOTE, -1 },
+	[13] = { R_REPORTING, -1 }, [15] = { R_FINAL, R_DIAG },
+	[17] = { R_LAST, -1 }, [18] = { R_ORIG, R_ACTUAL },
+	[25] = { R_CATEGORY, -1 },
+};
+
+/*
+ * 1 when s[0..n) is name[0..n) but for the case of letters (name has
+ * only letters and '-', n >= 4): 8 bytes at a time (4 when shorter),
+ * the last ones overlapping those before.  Where name has a letter
+ * (bit 6 set, unlike '-') the case bit 0x20 is not compared.
+ */
 static int
-named(const struct msg_field *f, const char *s, size_t len)
+name_eq(const char *s, const char *name, size_t n)
 {
-	return f->namelen == len && msg_startcase(f->name, len, s);
+	uint64_t	 a, b;
+	uint32_t	 c, d;
+	size_t		 i;
+
+	if (n < 8) {
+		memcpy(&c, s, 4);
+		memcpy(&d, name, 4);
+		if (((c ^ d) & ~((d & 0x40404040u) >> 1)) != 0)
+			return 0;
+		memcpy(&c, s + n - 4, 4);
+		memcpy(&d, name + n - 4, 4);
+		return ((c ^ d) & ~((d & 0x40404040u) >> 1)) == 0;
+	}
+	for (i = 0;; i += 8) {
+		if (i + 8 > n)
+			i = n - 8;
+		memcpy(&a, s + i, 8);
+		memcpy(&b, name + i, 8);
+		if (((a ^ b) & ~((b & 0x4040404040404040ull) >> 1)) != 0)
+			return 0;
+		if (i + 8 == n)
+			return 1;
+	}
+}
+
+/* The R_* field f is (R_REPORTING: Reporting-MTA), or -1. */
+static int
+field_index(const struct msg_field *f)
+{
+	size_t	 k;
+	int	 i;
+
+	if (f->namelen >= sizeof(by_len) / sizeof(by_len[0]))
+		return -1;
+	for (k = 0; k < 2 && (i = by_len[f->namelen][k]) >= 0; k++)
+		if (name_eq(f->name, i == R_REPORTING ? "Reporting-MTA" :
+		    rcpt_names[i].s, f->namelen))
+			return i;
+	return -1;
 }
 
 struct ds_state {
@@ -319,16 +375,13 @@ ds_field(struct ds_state *s, const struct msg_field *f)
 	const char	*v;
 	int		 i;
 
-	if (named(f, "Reporting-MTA", sizeof("Reporting-MTA") - 1)) {
+	if ((i = field_index(f)) == R_REPORTING) {
 		if (s->reporting == NULL)
 			s->reporting = msg_unfold(s->ctx->msg->arena, f->value,
 			    f->valuelen);
 		return 0;
 	}
-	for (i = 0; i < R_COUNT; i++)
-		if (named(f, rcpt_names[i].s, rcpt_names[i].len))
-			break;
-	if (i == R_COUNT)
+	if (i < 0)
 		return 0;
 	if ((v = msg_unfold(s->ctx->msg->arena, f->value, f->valuelen)) ==
 	    NULL)
