@@ -35,14 +35,14 @@ static const struct {
 
 /*
  * The fields ds_field() takes, by the length of their names: the one or
- * two of each length (R_COUNT: Reporting-MTA), -1 where none.
+ * two of each length, plus one (R_REPORTING: Reporting-MTA); 0: none.
  */
 #define R_REPORTING	R_COUNT
-static const signed char by_len[26][2] = {
-	[6] = { R_ACTION, R_STATUS }, [10] = { R_REMOTE, -1 },
-	[13] = { R_REPORTING, -1 }, [15] = { R_FINAL, R_DIAG },
-	[17] = { R_LAST, -1 }, [18] = { R_ORIG, R_ACTUAL },
-	[25] = { R_CATEGORY, -1 },
+static const unsigned char by_len[26][2] = {
+	[6] = { R_ACTION + 1, R_STATUS + 1 }, [10] = { R_REMOTE + 1 },
+	[13] = { R_REPORTING + 1 }, [15] = { R_FINAL + 1, R_DIAG + 1 },
+	[17] = { R_LAST + 1 }, [18] = { R_ORIG + 1, R_ACTUAL + 1 },
+	[25] = { R_CATEGORY + 1 },
 };
 
 /*
@@ -88,10 +88,12 @@ field_index(const struct msg_field *f)
 
 	if (f->namelen >= sizeof(by_len) / sizeof(by_len[0]))
 		return -1;
-	for (k = 0; k < 2 && (i = by_len[f->namelen][k]) >= 0; k++)
+	for (k = 0; k < 2 && by_len[f->namelen][k] != 0; k++) {
+		i = by_len[f->namelen][k] - 1;
 		if (name_eq(f->name, i == R_REPORTING ? "Reporting-MTA" :
 		    rcpt_names[i].s, f->namelen))
 			return i;
+	}
 	return -1;
 }
 
