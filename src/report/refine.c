@@ -47,12 +47,10 @@ action_rank(const char *a)
 static int
 specific(const char *st)
 {
-	const char	*d;
-
 	if (!status_valid(st))
 		return -1;
-	d = strchr(st + 2, '.') + 1;
-	if (strcmp(d, "0") != 0)
+	/* Valid: one digit between the dots, the detail from st[4] on. */
+	if (st[4] != '0' || st[5] != '\0')
 		return 2;
 	return st[2] != '0';
 }
@@ -466,12 +464,14 @@ lone_reply(struct about *a, const char *t, size_t len)
 	memcpy(a->status, first, sizeof(first));
 }
 
-/* Fills what r lacks from a.  -1 on allocation failure. */
+/*
+ * Fills what r lacks from a; sp is specific() of r's status.  -1 on
+ * allocation failure.
+ */
 static int
-apply(struct dsn_record *r, const struct about *a)
+apply(struct dsn_record *r, const struct about *a, int sp)
 {
 	const char	*st = r->v[DSN_F_STATUS];
-	int		 sp = specific(st);
 
 	if (r->v[DSN_F_SMTP_COMMAND] == NULL && a->cmd != NULL &&
 	    dsn_record_sets(r, DSN_F_SMTP_COMMAND, a->cmd) < 0)
@@ -498,23 +498,20 @@ apply(struct dsn_record *r, const struct about *a)
  * why do not depend on it).
  */
 static int
-wants_reply(const struct dsn_record *r)
+wants_reply(const struct dsn_record *r, int sp)
 {
-	return r->v[DSN_F_REPLY_CODE] == NULL ||
-	    specific(r->v[DSN_F_STATUS]) <= 0;
+	return r->v[DSN_F_REPLY_CODE] == NULL || sp <= 0;
 }
 
-/* 1 when r could gain from the text. */
+/* 1 when r could gain from the text; sp is specific() of its status. */
 static int
-wants_text(const struct dsn_record *r)
+wants_text(const struct dsn_record *r, int sp)
 {
 	return r->v[DSN_F_TYPE] != NULL &&
 	    strcmp(r->v[DSN_F_TYPE], "dsn") == 0 &&
 	    r->v[DSN_F_RECIPIENT] != NULL &&
 	    (r->v[DSN_F_SMTP_COMMAND] == NULL ||
-	    r->v[DSN_F_DIAGNOSTIC] == NULL ||
-	    r->v[DSN_F_REPLY_CODE] == NULL ||
-	    specific(r->v[DSN_F_STATUS]) <= 0);
+	    r->v[DSN_F_DIAGNOSTIC] == NULL || wants_reply(r, sp));
 }
 
 /*
@@ -529,13 +526,14 @@ report_refine(struct report_ctx *ctx)
 	struct about		 a;
 	const char		*t = NULL;
 	size_t			 i, tl = 0, n;
-	int			 dropped, done = 0, text = 0;
+	int			 dropped, done = 0, text = 0, sp;
 
 	if ((dropped = merge_repeats(ctx)) < 0)
 		return -1;
 	n = l->n - ctx->first;
 	for (i = ctx->first; i < l->n && done < REF_RECORDS; i++) {
-		if (!wants_text(l->v[i]))
+		sp = specific(l->v[i]->v[DSN_F_STATUS]);
+		if (!wants_text(l->v[i], sp))
 			continue;
 		if (!text) {
 			text = 1;
@@ -547,12 +545,12 @@ report_refine(struct report_ctx *ctx)
 			break;
 		done++;
 		memset(&a, 0, sizeof(a));
-		a.skip_reply = !wants_reply(l->v[i]);
+		a.skip_reply = !wants_reply(l->v[i], sp);
 		find_about(&a, t, tl, l->v[i]->v[DSN_F_RECIPIENT],
 		    l->v[i]->v[DSN_F_DIAGNOSTIC] == NULL);
 		if (!a.skip_reply && a.reply[0] == '\0' && n == 1)
 			lone_reply(&a, t, tl);
-		if (apply(l->v[i], &a) < 0)
+		if (apply(l->v[i], &a, sp) < 0)
 			return -1;
 	}
 	return dropped;
