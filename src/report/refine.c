@@ -10,6 +10,9 @@
  */
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "report/recog.h"
 
@@ -430,11 +433,46 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt,
 }
 
 /*
+ * The first line start from `from` on (0 < from) whose first byte is a
+ * class digit '2' to '5', or len: a place after a CR or LF (a digit is
+ * no LF, so a CR there ends its own line).  16 places at a time with
+ * SSE2; the places of text lines are mostly not that.
+ */
+static size_t
+digit_line(const char *t, size_t len, size_t from)
+{
+	size_t		 i = from;
+#if defined(__SSE2__)
+	__m128i		 p, c, nl, dg;
+	unsigned	 m;
+
+	for (; i + 16 <= len; i += 16) {
+		p = _mm_loadu_si128((const void *)(t + i - 1));
+		c = _mm_loadu_si128((const void *)(t + i));
+		nl = _mm_or_si128(_mm_cmpeq_epi8(p, _mm_set1_epi8('\n')),
+		    _mm_cmpeq_epi8(p, _mm_set1_epi8('\r')));
+		/* Bytes of 0x80 and up compare negative: no digits. */
+		dg = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('1')),
+		    _mm_cmplt_epi8(c, _mm_set1_epi8('6')));
+		if ((m = (unsigned)_mm_movemask_epi8(_mm_and_si128(nl, dg))) !=
+		    0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < len; i++)
+		if ((t[i - 1] == '\n' || t[i - 1] == '\r') && t[i] >= '2' &&
+		    t[i] <= '5')
+			return i;
+	return len;
+}
+
+/*
  * For a report about one recipient that the text does not name again
  * (Sendmail's "----- Transcript of session follows -----" after a
  * local delivery: "554 5.3.0 unknown mailer error 255"): the lines that
  * start with a reply code and a status of its class, when they all
- * give the same reply code.
+ * give the same reply code.  Only lines starting with a class digit
+ * are looked at (digit_line()).
  * XXX lone reply: any such line of the readable part counts, wherever it
  * stands; a quoted reply in a human note could be taken.
  */
@@ -444,10 +482,12 @@ lone_reply(struct about *a, const char *t, size_t len)
 	char	 rc[4] = "", st[16], first[16] = "";
 	size_t	 p, e;
 
-	for (p = 0; p < len; p = next_line(t, len, e)) {
+	if (len == 0)
+		return;
+	p = t[0] >= '2' && t[0] <= '5' ? 0 : digit_line(t, len, 1);
+	for (; p < len; p = digit_line(t, len, e + 1)) {
 		e = eol(t, len, p);
-		if (e - p < 9 || t[p] < '2' || t[p] > '5' ||
-		    !status_reply_find(t + p, 3, 0, st) ||
+		if (e - p < 9 || !status_reply_find(t + p, 3, 0, st) ||
 		    !status_pair_find(t + p, e - p, st, sizeof(st)) ||
 		    st[0] != t[p] || strncmp(t + p + 4, st, strlen(st)) != 0)
 			continue;
