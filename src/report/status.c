@@ -309,16 +309,35 @@ static const struct {
 #define NSTEP	(sizeof(step_words) / sizeof(step_words[0]))
 
 /*
- * The first step word starting with each byte, plus one (0: none), and
- * the next one with the same first letter, plus one.
+ * Where status_command() looks: each step word holds a letter r, g, o
+ * or y followed by a space, or else a space followed by an l ("does
+ * not like"), pairs rarer in bounce text than a word's first letters.
+ * A place holding such a pair is an anchor; the words it may be part
+ * of start a fixed offset before it (the offset of the pair in the
+ * word).  Every place of a word has its anchor, so trying the words at
+ * the anchors finds all that trying them at every place finds.
  */
-static const unsigned char step_first[256] = {
-	['d'] = 1, ['D'] = 1, ['s'] = 2, ['S'] = 2, ['m'] = 3, ['M'] = 3,
-	['b'] = 4, ['B'] = 4, ['a'] = 5, ['A'] = 5, ['i'] = 6, ['I'] = 6,
-	['w'] = 8, ['W'] = 8, ['r'] = 10, ['R'] = 10,
+static const struct {
+	unsigned char	 c;		/* the pair's first byte, lowercase */
+	unsigned char	 k;		/* the step word */
+	unsigned char	 off;		/* the pair's offset in it */
+} step_anchors[] = {
+	{ ' ', 0, 8 },			/* does not| like recipient */
+	{ 'g', 3, 11 },			/* but greetin|g failed */
+	{ 'g', 7, 12 },			/* while sendin|g */
+	{ 'g', 8, 5 },			/* durin|g */
+	{ 'o', 4, 6 },			/* able t|o establish ... */
+	{ 'o', 5, 10 },			/* in reply t|o */
+	{ 'o', 9, 10 },			/* response t|o */
+	{ 'r', 1, 5 },			/* sende|r was rejected */
+	{ 'r', 6, 4 },			/* afte|r */
+	{ 'y', 2, 1 },			/* m|y name was rejected */
 };
-static const unsigned char step_next[NSTEP] = {
-	9, 0, 0, 0, 7, 0, 0, 0, 0, 0
+#define NANCHOR	(sizeof(step_anchors) / sizeof(step_anchors[0]))
+
+/* The first of step_anchors with each first byte, plus one (0: none). */
+static const unsigned char anchor_first[256] = {
+	[' '] = 1, ['g'] = 2, ['o'] = 5, ['r'] = 8, ['y'] = 10,
 };
 
 /* What status_command() has found so far. */
@@ -329,106 +348,92 @@ struct steps {
 };
 
 /*
- * The third bytes of the step words by their first byte, one bit per
- * third byte c at bit (c & 31) (a space is bit 0, a letter's bit is
- * the same in either case).  A look at it costs less than a call of
- * step_try(), and most places that share a step word's first two
- * letters ("in", "re", "se") fail on the third.
- */
-#define B3(c)	(1u << ((c) & 31))
-static const unsigned step_third[256] = {
-	['d'] = B3('e') | B3('r'), ['D'] = B3('e') | B3('r'),
-	['s'] = B3('n'), ['S'] = B3('n'), ['m'] = B3(' '), ['M'] = B3(' '),
-	['b'] = B3('t'), ['B'] = B3('t'),
-	['a'] = B3('l') | B3('t'), ['A'] = B3('l') | B3('t'),
-	['i'] = B3(' '), ['I'] = B3(' '), ['w'] = B3('i'), ['W'] = B3('i'),
-	['r'] = B3('s'), ['R'] = B3('s'),
-};
-#undef B3
-
-/*
- * 1 when s[i] and s[i + 2] may be the first and third bytes of a step
- * word (all are longer than 3 bytes).
+ * Tries step word k at s[i]: a phrase lowers st->best, a lead followed
+ * by a command sets st->lead[k].  1 when the first phrase is there:
+ * nothing can beat it.
  */
 static int
-step_maybe(const char *s, size_t len, size_t i)
+step_word(const char *s, size_t len, size_t i, size_t k, struct steps *st)
 {
-	return len - i > 3 && (step_third[(unsigned char)s[i]] >>
-	    ((unsigned char)s[i + 2] & 31) & 1);
+	if ((step_words[k].cmd != NULL ? k >= st->best :
+	    st->lead[k] != NULL) || len - i < step_words[k].len ||
+	    !msg_startcase(s + i, len - i, step_words[k].s))
+		return 0;
+	if (step_words[k].cmd != NULL)
+		return (st->best = k) == 0;
+	if ((st->lead[k] = command_at(s + i + step_words[k].len,
+	    len - i - step_words[k].len)) != NULL && k < st->lmin)
+		st->lmin = k;
+	return 0;
 }
 
 /*
- * Tries the step words at s[i] (its first byte through step_first, its
- * second and third compared at once, then the word): a phrase lowers
- * st->best, a lead followed by a command sets st->lead[k].  1 when the
- * first phrase is there: nothing can beat it.
+ * Tries the words of the anchor at s[p] (its pair is there: the caller
+ * sifted it), those whose first letter is at its place.  1 when the
+ * first phrase is there.
  */
 static int
-step_try(const char *s, size_t len, size_t i, struct steps *st)
+step_try(const char *s, size_t len, size_t p, struct steps *st)
 {
-	size_t		 k;
-	unsigned	 n;
+	unsigned char	 c = (unsigned char)s[p];
+	size_t		 n, at;
 
-	for (n = step_first[(unsigned char)s[i]]; n != 0; n = step_next[k]) {
-		k = n - 1;
-		/*
-		 * Second bytes are letters, third ones letters or a space:
-		 * | 0x20 folds the case (and keeps a space).
-		 */
-		if (((unsigned char)s[i + 1] | 0x20) !=
-		    (unsigned char)step_words[k].s[1] ||
-		    len - i < step_words[k].len ||
-		    ((unsigned char)s[i + 2] | 0x20) !=
-		    (unsigned char)step_words[k].s[2] ||
-		    (step_words[k].cmd != NULL ? k >= st->best :
-		    st->lead[k] != NULL) ||
-		    !msg_startcase(s + i, len - i, step_words[k].s))
+	if (c != ' ')
+		c |= 0x20;
+	for (n = anchor_first[c] - 1u; n < NANCHOR && step_anchors[n].c == c;
+	    n++) {
+		if (p < step_anchors[n].off)
 			continue;
-		if (step_words[k].cmd != NULL) {
-			if ((st->best = k) == 0)
-				return 1;
-		} else if ((st->lead[k] = command_at(s + i + step_words[k].len,
-		    len - i - step_words[k].len)) != NULL && k < st->lmin)
-			st->lmin = k;
+		at = p - step_anchors[n].off;
+		if (((unsigned char)s[at] | 0x20) ==
+		    (unsigned char)step_words[step_anchors[n].k].s[0] &&
+		    step_word(s, len, at, step_anchors[n].k, st))
+			return 1;
 	}
 	return 0;
 }
 
+/* 1 when s[p], s[p + 1] is an anchor's pair (either case). */
+static int
+step_pair(const char *s, size_t p)
+{
+	unsigned char	 a = (unsigned char)s[p], b = (unsigned char)s[p + 1];
+
+	if (a == ' ')
+		return (b | 0x20) == 'l';
+	a |= 0x20;
+	return b == ' ' && (a == 'r' || a == 'g' || a == 'o' || a == 'y');
+}
+
 #if defined(__SSE2__)
 /*
- * One bit per place of p[0..16) where the byte and the next one are
- * the first two letters of a step word (either case: | 0x20 folds
- * letters); reads p[0..17).
+ * One bit per place of p[0..16) holding an anchor's pair (| 0x20 folds
+ * the case of letters; a space is compared as it is); reads p[0..17).
  */
 static unsigned
 step_sift(const char *p)
 {
 	const __m128i	 low = _mm_set1_epi8(0x20);
-	__m128i		 x, y, f;
+	__m128i		 x, y, xl, f;
 
-	x = _mm_or_si128(_mm_loadu_si128((const void *)p), low);
-	y = _mm_or_si128(_mm_loadu_si128((const void *)(p + 1)), low);
+	x = _mm_loadu_si128((const void *)p);
+	y = _mm_loadu_si128((const void *)(p + 1));
+	xl = _mm_or_si128(x, low);
 #define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
-#define PAIR(a, b)	_mm_and_si128(EQ(x, a), EQ(y, b))
-	/* do du se re my bu ab af in wh: the step words' starts. */
-	f = _mm_or_si128(_mm_or_si128(
-	    _mm_and_si128(EQ(x, 'd'), _mm_or_si128(EQ(y, 'o'), EQ(y, 'u'))),
-	    _mm_and_si128(EQ(y, 'e'), _mm_or_si128(EQ(x, 's'), EQ(x, 'r')))),
-	    _mm_or_si128(_mm_or_si128(PAIR('m', 'y'), PAIR('b', 'u')),
-	    _mm_and_si128(EQ(x, 'a'), _mm_or_si128(EQ(y, 'b'),
-	    EQ(y, 'f')))));
-	f = _mm_or_si128(f, _mm_or_si128(PAIR('i', 'n'), PAIR('w', 'h')));
-#undef PAIR
+	f = _mm_and_si128(EQ(y, ' '), _mm_or_si128(
+	    _mm_or_si128(EQ(xl, 'r'), EQ(xl, 'g')),
+	    _mm_or_si128(EQ(xl, 'o'), EQ(xl, 'y'))));
+	f = _mm_or_si128(f, _mm_and_si128(EQ(x, ' '),
+	    EQ(_mm_or_si128(y, low), 'l')));
 #undef EQ
 	return (unsigned)_mm_movemask_epi8(f);
 }
 #endif
 
 /*
- * One pass over s: each place that may start a step word is tried.
- * With SSE2, 16 places at a time are sifted first (step_sift()), so
- * few reach step_maybe() and fewer step_try(); the last block overlaps
- * the one before it, its places already tried shifted out.
+ * One pass over s: each anchor is tried.  With SSE2, 16 places at a
+ * time are sifted (step_sift()); the last block overlaps the one
+ * before it, its places already tried shifted out.
  */
 const char *
 status_command(const char *s, size_t len)
@@ -436,7 +441,7 @@ status_command(const char *s, size_t len)
 	struct steps	 st;
 	size_t		 i = 0;
 #if defined(__SSE2__)
-	size_t		 b, j;
+	size_t		 b;
 	unsigned	 m;
 #endif
 
@@ -448,15 +453,13 @@ status_command(const char *s, size_t len)
 	/* Places 0..len - 2 are tried: a block of 16 reads 17 bytes. */
 	for (; len >= 17 && i + 1 < len; i += 16) {
 		b = i + 17 <= len ? i : len - 17;
-		for (m = step_sift(s + b) >> (i - b); m != 0; m &= m - 1) {
-			j = i + (size_t)__builtin_ctz(m);
-			if (step_maybe(s, len, j) && step_try(s, len, j, &st))
+		for (m = step_sift(s + b) >> (i - b); m != 0; m &= m - 1)
+			if (step_try(s, len, i + (size_t)__builtin_ctz(m), &st))
 				return step_words[0].cmd;
-		}
 	}
 #endif
 	for (; i + 1 < len; i++)
-		if (step_maybe(s, len, i) && step_try(s, len, i, &st))
+		if (step_pair(s, i) && step_try(s, len, i, &st))
 			return step_words[0].cmd;
 	if (st.best < NSTEP)
 		return step_words[st.best].cmd;
