@@ -410,7 +410,7 @@ step_pair(const char *s, size_t p)
  * One bit per place of p[0..16) holding an anchor's pair (| 0x20 folds
  * the case of letters; a space is compared as it is); reads p[0..17).
  */
-static unsigned
+static inline unsigned
 step_sift(const char *p)
 {
 	const __m128i	 low = _mm_set1_epi8(0x20);
@@ -451,11 +451,16 @@ status_command(const char *s, size_t len)
 	st.lmin = st.best = NSTEP;
 #if defined(__SSE2__)
 	/* Places 0..len - 2 are tried: a block of 16 reads 17 bytes. */
-	for (; len >= 17 && i + 1 < len; i += 16) {
-		b = i + 17 <= len ? i : len - 17;
+	for (; i + 17 <= len; i += 16)
+		for (m = step_sift(s + i); m != 0; m &= m - 1)
+			if (step_try(s, len, i + (size_t)__builtin_ctz(m), &st))
+				return step_words[0].cmd;
+	if (len >= 17 && i + 1 < len) {
+		b = len - 17;
 		for (m = step_sift(s + b) >> (i - b); m != 0; m &= m - 1)
 			if (step_try(s, len, i + (size_t)__builtin_ctz(m), &st))
 				return step_words[0].cmd;
+		i = len;
 	}
 #endif
 	for (; i + 1 < len; i++)
