@@ -148,39 +148,54 @@ reply_at(const char *s, size_t len, size_t i)
 	    c == '[' || c == '"' || c == '\n' || c == '\r' || c == '=';
 }
 
+#if defined(__SSE2__)
+/*
+ * One bit per place of p[0..16) holding a class digit followed by two
+ * digits; reads p[0..18).  Bytes of 0x80 and up compare negative:
+ * never digits.
+ */
+static inline unsigned
+reply_sift(const char *p)
+{
+	const __m128i	 lo = _mm_set1_epi8('0' - 1);
+	const __m128i	 hi = _mm_set1_epi8('9' + 1);
+	__m128i		 x, y, z, c;
+
+	x = _mm_loadu_si128((const void *)p);
+	y = _mm_loadu_si128((const void *)(p + 1));
+	z = _mm_loadu_si128((const void *)(p + 2));
+	c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('2')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('4'))),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('5')));
+#define DIGIT(v)	\
+	_mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi))
+	c = _mm_and_si128(c, _mm_and_si128(DIGIT(y), DIGIT(z)));
+#undef DIGIT
+	return (unsigned)_mm_movemask_epi8(c);
+}
+#endif
+
 /*
  * The first i from `from` on, below end, where s[i] is a class digit
  * ('2', '4' or '5') and s[i + 1], s[i + 2] are digits: where reply_at()
  * may find a code (end is at most len - 2, so s[i + 2] is there); end
- * when none.  16 places at a time with SSE2.
+ * when none.  16 places at a time with SSE2, the last block overlapping
+ * the one before it (its places before i shifted out).
  */
 static size_t
 next_reply(const char *s, size_t from, size_t end)
 {
 	size_t		 i = from;
 #if defined(__SSE2__)
-	const __m128i	 d2 = _mm_set1_epi8('2'), d4 = _mm_set1_epi8('4');
-	const __m128i	 d5 = _mm_set1_epi8('5');
-	const __m128i	 lo = _mm_set1_epi8('0' - 1);
-	const __m128i	 hi = _mm_set1_epi8('9' + 1);
-	__m128i		 x, y, z, c;
 	unsigned	 m;
 
-	/* Bytes of 0x80 and up compare negative: never digits. */
-#define DIGIT(v)	\
-	_mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi))
-	for (; i + 16 <= end; i += 16) {
-		x = _mm_loadu_si128((const void *)(s + i));
-		y = _mm_loadu_si128((const void *)(s + i + 1));
-		z = _mm_loadu_si128((const void *)(s + i + 2));
-		c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d2),
-		    _mm_cmpeq_epi8(x, d4)), _mm_cmpeq_epi8(x, d5));
-		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(c,
-		    _mm_and_si128(DIGIT(y), DIGIT(z))));
-		if (m != 0)
+	for (; i + 16 <= end; i += 16)
+		if ((m = reply_sift(s + i)) != 0)
 			return i + (size_t)__builtin_ctz(m);
+	if (i < end && end >= 16) {
+		m = reply_sift(s + end - 16) >> (i - (end - 16));
+		return m != 0 ? i + (size_t)__builtin_ctz(m) : end;
 	}
-#undef DIGIT
 #endif
 	for (; i < end; i++)
 		if (IS_CLASS(s[i]) && isdig((unsigned char)s[i + 1]) &&
