@@ -106,11 +106,13 @@ struct ds_state {
 	int			 added;
 };
 
+/* Types are lowercase: most parts (text, multipart) fail on t[1]. */
 static int
 is_ds_type(const char *t)
 {
-	return strcmp(t, "message/delivery-status") == 0 ||
-	    strcmp(t, "message/global-delivery-status") == 0;
+	return t[0] == 'm' && t[1] == 'e' &&
+	    (strcmp(t, "message/delivery-status") == 0 ||
+	    strcmp(t, "message/global-delivery-status") == 0);
 }
 
 static struct msg_part *
