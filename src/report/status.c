@@ -324,35 +324,35 @@ static const struct {
 #define NSTEP	(sizeof(step_words) / sizeof(step_words[0]))
 
 /*
- * Where status_command() looks: each step word holds a letter r, g, o
- * or y followed by a space, or else a space followed by an l ("does
- * not like"), pairs rarer in bounce text than a word's first letters.
- * A place holding such a pair is an anchor; the words it may be part
- * of start a fixed offset before it (the offset of the pair in the
- * word).  Every place of a word has its anchor, so trying the words at
- * the anchors finds all that trying them at every place finds.
+ * Where status_command() looks: each step word holds a pair rarer in
+ * bounce text than its first letters: a space then l or w, g or o then
+ * a space, or "ft".  A place holding such a pair is an anchor, keyed
+ * by the pair's letter; the words it may be part of start a fixed
+ * offset before it (the offset of the pair in the word).  Every place
+ * of a word has its anchor, so trying the words at the anchors finds
+ * all that trying them at every place finds.
  */
 static const struct {
-	unsigned char	 c;		/* the pair's first byte, lowercase */
+	unsigned char	 c;		/* the pair's letter, lowercase */
 	unsigned char	 k;		/* the step word */
 	unsigned char	 off;		/* the pair's offset in it */
 } step_anchors[] = {
-	{ ' ', 0, 8 },			/* does not| like recipient */
-	{ 'g', 3, 11 },			/* but greetin|g failed */
-	{ 'g', 7, 12 },			/* while sendin|g */
-	{ 'g', 8, 5 },			/* durin|g */
-	{ 'o', 4, 6 },			/* able t|o establish ... */
-	{ 'o', 5, 10 },			/* in reply t|o */
-	{ 'o', 9, 10 },			/* response t|o */
-	{ 'r', 1, 5 },			/* sende|r was rejected */
-	{ 'r', 6, 4 },			/* afte|r */
-	{ 'y', 2, 1 },			/* m|y name was rejected */
+	{ 'f', 6, 1 },			/* a|ft|er */
+	{ 'g', 3, 11 },			/* but greetin|g |failed */
+	{ 'g', 7, 12 },			/* while sendin|g | */
+	{ 'g', 8, 5 },			/* durin|g | */
+	{ 'l', 0, 8 },			/* does not| l|ike recipient */
+	{ 'o', 4, 6 },			/* able t|o |establish ... */
+	{ 'o', 5, 10 },			/* in reply t|o | */
+	{ 'o', 9, 10 },			/* response t|o | */
+	{ 'w', 1, 6 },			/* sender| w|as rejected */
+	{ 'w', 2, 7 },			/* my name| w|as rejected */
 };
 #define NANCHOR	(sizeof(step_anchors) / sizeof(step_anchors[0]))
 
-/* The first of step_anchors with each first byte, plus one (0: none). */
+/* The first of step_anchors with each letter, plus one (0: none). */
 static const unsigned char anchor_first[256] = {
-	[' '] = 1, ['g'] = 2, ['o'] = 5, ['r'] = 8, ['y'] = 10,
+	['f'] = 1, ['g'] = 2, ['l'] = 5, ['o'] = 6, ['w'] = 9,
 };
 
 /* What status_command() has found so far. */
@@ -390,11 +390,11 @@ step_word(const char *s, size_t len, size_t i, size_t k, struct steps *st)
 static int
 step_try(const char *s, size_t len, size_t p, struct steps *st)
 {
-	unsigned char	 c = (unsigned char)s[p];
+	unsigned char	 c;
 	size_t		 n, at;
 
-	if (c != ' ')
-		c |= 0x20;
+	/* The pair's letter: after its space, or first. */
+	c = (unsigned char)(s[p] == ' ' ? s[p + 1] : s[p]) | 0x20;
 	for (n = anchor_first[c] - 1u; n < NANCHOR && step_anchors[n].c == c;
 	    n++) {
 		if (p < step_anchors[n].off)
@@ -415,9 +415,11 @@ step_pair(const char *s, size_t p)
 	unsigned char	 a = (unsigned char)s[p], b = (unsigned char)s[p + 1];
 
 	if (a == ' ')
-		return (b | 0x20) == 'l';
+		return (b | 0x20) == 'l' || (b | 0x20) == 'w';
 	a |= 0x20;
-	return b == ' ' && (a == 'r' || a == 'g' || a == 'o' || a == 'y');
+	if (b == ' ')
+		return a == 'g' || a == 'o';
+	return a == 'f' && (b | 0x20) == 't';
 }
 
 #if defined(__SSE2__)
@@ -429,17 +431,17 @@ static inline unsigned
 step_sift(const char *p)
 {
 	const __m128i	 low = _mm_set1_epi8(0x20);
-	__m128i		 x, y, xl, f;
+	__m128i		 x, y, xl, yl, f;
 
 	x = _mm_loadu_si128((const void *)p);
 	y = _mm_loadu_si128((const void *)(p + 1));
 	xl = _mm_or_si128(x, low);
+	yl = _mm_or_si128(y, low);
 #define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
-	f = _mm_and_si128(EQ(y, ' '), _mm_or_si128(
-	    _mm_or_si128(EQ(xl, 'r'), EQ(xl, 'g')),
-	    _mm_or_si128(EQ(xl, 'o'), EQ(xl, 'y'))));
-	f = _mm_or_si128(f, _mm_and_si128(EQ(x, ' '),
-	    EQ(_mm_or_si128(y, low), 'l')));
+	f = _mm_or_si128(
+	    _mm_and_si128(EQ(x, ' '), _mm_or_si128(EQ(yl, 'l'), EQ(yl, 'w'))),
+	    _mm_and_si128(EQ(y, ' '), _mm_or_si128(EQ(xl, 'g'), EQ(xl, 'o'))));
+	f = _mm_or_si128(f, _mm_and_si128(EQ(xl, 'f'), EQ(yl, 't')));
 #undef EQ
 	return (unsigned)_mm_movemask_epi8(f);
 }
