@@ -52,25 +52,76 @@ status_at(const char *s, size_t len, size_t i)
 	return j - i;
 }
 
+#if defined(__SSE2__)
+/*
+ * One bit per place of p[0..16) holding a class digit, a dot, any byte
+ * and a dot: where status_at() may find a code; reads p[0..19).
+ */
+static inline unsigned
+status_sift(const char *p)
+{
+	const __m128i	 dot = _mm_set1_epi8('.');
+	__m128i		 x, c;
+
+	x = _mm_loadu_si128((const void *)p);
+	c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('2')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('4'))),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('5')));
+	c = _mm_and_si128(c, _mm_and_si128(
+	    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(p + 1)), dot),
+	    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(p + 3)), dot)));
+	return (unsigned)_mm_movemask_epi8(c);
+}
+#endif
+
+/* 1 with the status code at s[i] in out when there is one that fits. */
+static int
+status_copy(const char *s, size_t len, size_t i, char *out, size_t outlen)
+{
+	size_t	 n;
+
+	if ((n = status_at(s, len, i)) == 0 || n >= outlen)
+		return 0;
+	memcpy(out, s + i, n);
+	out[n] = '\0';
+	return 1;
+}
+
+/*
+ * status_at() is tried at the places i below len - 4 (it needs s[i + 4])
+ * in order.  With SSE2 16 places at a time are sifted first
+ * (status_sift()), the last block overlapping the one before it (its
+ * places already tried shifted out).
+ */
 int
 status_find(const char *s, size_t len, char *out, size_t outlen)
 {
-	const char	*p;
-	size_t		 i, n;
+	size_t		 i = 0, end;
+#if defined(__SSE2__)
+	unsigned	 m;
+#endif
 
-	if (s == NULL)
+	if (s == NULL || len < 5)
 		return 0;
-	for (p = s; (p = memchr(p, '.', len - (size_t)(p - s))) != NULL;
-	    p++) {
-		i = (size_t)(p - s);
-		if (i == 0)
-			continue;
-		if ((n = status_at(s, len, i - 1)) > 0 && n < outlen) {
-			memcpy(out, s + i - 1, n);
-			out[n] = '\0';
-			return 1;
-		}
+	end = len - 4;
+#if defined(__SSE2__)
+	for (; i + 16 <= end; i += 16)
+		for (m = status_sift(s + i); m != 0; m &= m - 1)
+			if (status_copy(s, len, i + (size_t)__builtin_ctz(m),
+			    out, outlen))
+				return 1;
+	if (i < end && end >= 16) {
+		for (m = status_sift(s + end - 16) >> (i - (end - 16)); m != 0;
+		    m &= m - 1)
+			if (status_copy(s, len, i + (size_t)__builtin_ctz(m),
+			    out, outlen))
+				return 1;
+		return 0;
 	}
+#endif
+	for (; i < end; i++)
+		if (s[i + 1] == '.' && status_copy(s, len, i, out, outlen))
+			return 1;
 	return 0;
 }
 
