@@ -201,27 +201,30 @@ reply_at(const char *s, size_t len, size_t i)
 
 #if defined(__SSE2__)
 /*
- * One bit per place of p[0..16) holding a class digit followed by two
- * digits; reads p[0..18).  Bytes of 0x80 and up compare negative:
- * never digits.
+ * 0xff for each byte of v among the n values from lo on: moved so that
+ * lo is -128 (adding 0x80 - lo), those are the bytes below -128 + n.
+ */
+static inline __m128i
+in_range(__m128i v, int lo, int n)
+{
+	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+	    _mm_set1_epi8((char)(n - 128)));
+}
+
+/*
+ * One bit per place of p[0..16) holding a digit '2' to '5' followed by
+ * two digits (a '3' there is left for reply_at() to refuse); reads
+ * p[0..18).
  */
 static inline unsigned
 reply_sift(const char *p)
 {
-	const __m128i	 lo = _mm_set1_epi8('0' - 1);
-	const __m128i	 hi = _mm_set1_epi8('9' + 1);
-	__m128i		 x, y, z, c;
+	__m128i	 c;
 
-	x = _mm_loadu_si128((const void *)p);
-	y = _mm_loadu_si128((const void *)(p + 1));
-	z = _mm_loadu_si128((const void *)(p + 2));
-	c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('2')),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('4'))),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('5')));
-#define DIGIT(v)	\
-	_mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi))
-	c = _mm_and_si128(c, _mm_and_si128(DIGIT(y), DIGIT(z)));
-#undef DIGIT
+	c = _mm_and_si128(in_range(_mm_loadu_si128((const void *)p), '2', 4),
+	    _mm_and_si128(
+	    in_range(_mm_loadu_si128((const void *)(p + 1)), '0', 10),
+	    in_range(_mm_loadu_si128((const void *)(p + 2)), '0', 10)));
 	return (unsigned)_mm_movemask_epi8(c);
 }
 #endif
