@@ -54,20 +54,29 @@ status_at(const char *s, size_t len, size_t i)
 
 #if defined(__SSE2__)
 /*
- * One bit per place of p[0..16) holding a class digit, a dot, any byte
- * and a dot: where status_at() may find a code; reads p[0..19).
+ * 0xff for each byte of v among the n values from lo on: moved so that
+ * lo is -128 (adding 0x80 - lo), those are the bytes below -128 + n.
+ */
+static inline __m128i
+in_range(__m128i v, int lo, int n)
+{
+	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+	    _mm_set1_epi8((char)(n - 128)));
+}
+
+/*
+ * One bit per place of p[0..16) holding a digit '2' to '5' (a '3' is
+ * left for status_at() to refuse), a dot, any byte and a dot; reads
+ * p[0..19).
  */
 static inline unsigned
 status_sift(const char *p)
 {
 	const __m128i	 dot = _mm_set1_epi8('.');
-	__m128i		 x, c;
+	__m128i		 c;
 
-	x = _mm_loadu_si128((const void *)p);
-	c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('2')),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('4'))),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('5')));
-	c = _mm_and_si128(c, _mm_and_si128(
+	c = _mm_and_si128(in_range(_mm_loadu_si128((const void *)p), '2', 4),
+	    _mm_and_si128(
 	    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(p + 1)), dot),
 	    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(p + 3)), dot)));
 	return (unsigned)_mm_movemask_epi8(c);
@@ -200,17 +209,6 @@ reply_at(const char *s, size_t len, size_t i)
 }
 
 #if defined(__SSE2__)
-/*
- * 0xff for each byte of v among the n values from lo on: moved so that
- * lo is -128 (adding 0x80 - lo), those are the bytes below -128 + n.
- */
-static inline __m128i
-in_range(__m128i v, int lo, int n)
-{
-	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
-	    _mm_set1_epi8((char)(n - 128)));
-}
-
 /*
  * One bit per place of p[0..16) holding a digit '2' to '5' followed by
  * two digits (a '3' there is left for reply_at() to refuse); reads
