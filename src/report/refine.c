@@ -385,6 +385,32 @@ heads_block(const char *t, size_t p, size_t le)
 }
 
 /*
+ * The first place from t[off] on where rcpt (rl bytes, its first '@' at
+ * rcpt[k]; k == rl: none) is written, in either case, or NULL.  An
+ * address is found from its '@' (memchr(), which passes over the rest
+ * of the text faster than msg_memcasemem() compares it): any place the
+ * address is written has that byte k bytes on.
+ */
+static const char *
+find_rcpt(const char *t, size_t len, size_t off, const char *rcpt,
+    size_t rl, size_t k)
+{
+	const char	*p, *e;
+
+	if (k == rl)
+		return msg_memcasemem(t + off, len - off, rcpt, rl);
+	if (len - off < rl)
+		return NULL;
+	/* The '@' of a place from off to len - rl. */
+	e = t + len - rl + k + 1;
+	for (p = t + off + k; p < e && (p = memchr(p, '@',
+	    (size_t)(e - p))) != NULL; p++)
+		if (msg_startcase(p - k, rl, rcpt))
+			return p - k;
+	return NULL;
+}
+
+/*
  * XXX text: a recipient the text names only by a local part or an alias
  * ("expanded from") gets nothing from here.
  *
@@ -401,14 +427,14 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt,
     int why)
 {
 	const char	*p;
-	size_t		 rl = strlen(rcpt), off = 0, ls, le, pe;
+	size_t		 rl = strlen(rcpt), k, off = 0, ls, le, pe;
 	int		 hits;
 
+	k = (p = strchr(rcpt, '@')) != NULL ? (size_t)(p - rcpt) : rl;
 	for (hits = 0; hits < REF_HITS && off < len && (a->cmd == NULL ||
 	    (!a->skip_reply && a->reply[0] == '\0') ||
 	    (why && a->line == NULL)) &&
-	    (p = msg_memcasemem(t + off, len - off,
-	    rcpt, rl)) != NULL; hits++) {
+	    (p = find_rcpt(t, len, off, rcpt, rl, k)) != NULL; hits++) {
 		size_t	 at = (size_t)(p - t);
 		off = at + rl;
 		if (!mention(t, len, at, rl))
