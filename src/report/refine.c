@@ -385,6 +385,22 @@ heads_block(const char *t, size_t p, size_t le)
 }
 
 /*
+ * 1 when s[0..rl) is rcpt but for the case of letters.  The first and
+ * last bytes are looked at first (| 0x20 cannot tell a pair of the
+ * same letter apart), and mostly the text writes the address as the
+ * record does: one memcmp().
+ */
+static int
+same_addr(const char *s, const char *rcpt, size_t rl)
+{
+	return ((unsigned char)s[0] | 0x20) ==
+	    ((unsigned char)rcpt[0] | 0x20) &&
+	    ((unsigned char)s[rl - 1] | 0x20) ==
+	    ((unsigned char)rcpt[rl - 1] | 0x20) &&
+	    (memcmp(s, rcpt, rl) == 0 || msg_startcase(s, rl, rcpt));
+}
+
+/*
  * The first place from t[off] on where rcpt (rl bytes, its first '@' at
  * rcpt[k]; k == rl: none) is written, in either case, or NULL.  An
  * address is found from its '@' (memchr(), which passes over the rest
@@ -405,7 +421,7 @@ find_rcpt(const char *t, size_t len, size_t off, const char *rcpt,
 	e = t + len - rl + k + 1;
 	for (p = t + off + k; p < e && (p = memchr(p, '@',
 	    (size_t)(e - p))) != NULL; p++)
-		if (msg_startcase(p - k, rl, rcpt))
+		if (same_addr(p - k, rcpt, rl))
 			return p - k;
 	return NULL;
 }
