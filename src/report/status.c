@@ -483,17 +483,19 @@ static inline unsigned
 step_sift(const char *p)
 {
 	const __m128i	 low = _mm_set1_epi8(0x20);
-	__m128i		 x, y, xl, yl, f;
+	__m128i		 x, y, yl, f;
 
 	x = _mm_loadu_si128((const void *)p);
 	y = _mm_loadu_si128((const void *)(p + 1));
-	xl = _mm_or_si128(x, low);
 	yl = _mm_or_si128(y, low);
 #define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
+	/* | 0x28: g and o (0x67, 0x6f) differ in bit 3 only. */
 	f = _mm_or_si128(
 	    _mm_and_si128(EQ(x, ' '), _mm_or_si128(EQ(yl, 'l'), EQ(yl, 'w'))),
-	    _mm_and_si128(EQ(y, ' '), _mm_or_si128(EQ(xl, 'g'), EQ(xl, 'o'))));
-	f = _mm_or_si128(f, _mm_and_si128(EQ(xl, 'f'), EQ(yl, 't')));
+	    _mm_and_si128(EQ(y, ' '),
+	    EQ(_mm_or_si128(x, _mm_set1_epi8(0x28)), 'o')));
+	f = _mm_or_si128(f, _mm_and_si128(EQ(_mm_or_si128(x, low), 'f'),
+	    EQ(yl, 't')));
 #undef EQ
 	return (unsigned)_mm_movemask_epi8(f);
 }
