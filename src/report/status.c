@@ -522,6 +522,11 @@ status_command(const char *s, size_t len)
 	st.lmin = st.best = NSTEP;
 #if defined(__SSE2__)
 	/* Places 0..len - 2 are tried: a block of 16 reads 17 bytes. */
+	for (; i + 33 <= len; i += 32)
+		for (m = step_sift(s + i) | step_sift(s + i + 16) << 16; m != 0;
+		    m &= m - 1)
+			if (step_try(s, len, i + (size_t)__builtin_ctz(m), &st))
+				return step_words[0].cmd;
 	for (; i + 17 <= len; i += 16)
 		for (m = step_sift(s + i); m != 0; m &= m - 1)
 			if (step_try(s, len, i + (size_t)__builtin_ctz(m), &st))
