@@ -474,32 +474,54 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt,
 	}
 }
 
+#if defined(__SSE2__)
+/*
+ * 0xff for each byte of v among the n values from lo on: moved so that
+ * lo is -128 (adding 0x80 - lo), those are the bytes below -128 + n.
+ */
+static inline __m128i
+in_range(__m128i v, int lo, int n)
+{
+	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 -
+	    lo))), _mm_set1_epi8((char)(n - 128)));
+}
+
+/*
+ * One bit per place of p[0..16) holding '2' to '5' after a byte from
+ * LF to CR (0x0a to 0x0d: the two line ends and two more); reads
+ * p[-1..16).
+ */
+static inline unsigned
+digit_sift(const char *p)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(
+	    in_range(_mm_loadu_si128((const void *)(p - 1)), '\n', 4),
+	    in_range(_mm_loadu_si128((const void *)p), '2', 4)));
+}
+#endif
+
 /*
  * The first line start from `from` on (0 < from) whose first byte is a
  * class digit '2' to '5', or len: a place after a CR or LF (a digit is
- * no LF, so a CR there ends its own line).  16 places at a time with
- * SSE2; the places of text lines are mostly not that.
+ * no LF, so a CR there ends its own line).  With SSE2 32 places at a
+ * time are sifted (digit_sift()); the places of text lines are mostly
+ * not that.
  */
 static size_t
 digit_line(const char *t, size_t len, size_t from)
 {
 	size_t		 i = from;
 #if defined(__SSE2__)
-	__m128i		 p, c, nl, dg;
+	size_t		 q;
 	unsigned	 m;
 
-	for (; i + 16 <= len; i += 16) {
-		p = _mm_loadu_si128((const void *)(t + i - 1));
-		c = _mm_loadu_si128((const void *)(t + i));
-		nl = _mm_or_si128(_mm_cmpeq_epi8(p, _mm_set1_epi8('\n')),
-		    _mm_cmpeq_epi8(p, _mm_set1_epi8('\r')));
-		/* Bytes of 0x80 and up compare negative: no digits. */
-		dg = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('1')),
-		    _mm_cmplt_epi8(c, _mm_set1_epi8('6')));
-		if ((m = (unsigned)_mm_movemask_epi8(_mm_and_si128(nl, dg))) !=
-		    0)
-			return i + (size_t)__builtin_ctz(m);
-	}
+	for (; i + 32 <= len; i += 32)
+		for (m = digit_sift(t + i) | digit_sift(t + i + 16) << 16;
+		    m != 0; m &= m - 1) {
+			q = i + (size_t)__builtin_ctz(m);
+			if (t[q - 1] == '\n' || t[q - 1] == '\r')
+				return q;
+		}
 #endif
 	for (; i < len; i++)
 		if ((t[i - 1] == '\n' || t[i - 1] == '\r') && t[i] >= '2' &&
