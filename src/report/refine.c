@@ -154,9 +154,27 @@ addr_char(int c)
 	    c == '+' || c == '%' || c == '=';
 }
 
+/*
+ * Start of the line holding t[pos]: after the last CR or LF before it.
+ * With SSE2 the 16 bytes before pos are looked at together, the last
+ * line end among them found from the top bit of the mask.
+ */
 static size_t
 bol(const char *t, size_t pos)
 {
+#if defined(__SSE2__)
+	__m128i		 x;
+	unsigned	 m;
+
+	for (; pos >= 16; pos -= 16) {
+		x = _mm_loadu_si128((const void *)(t + pos - 16));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')),
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))));
+		if (m != 0)
+			return pos - 16 + (size_t)(32 - __builtin_clz(m));
+	}
+#endif
 	while (pos > 0 && t[pos - 1] != '\n' && t[pos - 1] != '\r')
 		pos--;
 	return pos;
