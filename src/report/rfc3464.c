@@ -46,37 +46,47 @@ static const unsigned char by_len[26][2] = {
 };
 
 /*
- * 1 when s[0..n) is name[0..n) but for the case of letters (name has
- * only letters and '-', n >= 4): 8 bytes at a time (4 when shorter),
- * the last ones overlapping those before.  Where name has a letter
- * (bit 6 set, unlike '-') the case bit 0x20 is not compared.
+ * 1 when the 8 bytes at s are those at name but for the case of letters
+ * (name has only letters and '-'): where name has a letter (bit 6 set,
+ * unlike '-') the case bit 0x20 is not compared.
+ */
+static int
+eq8(const char *s, const char *name)
+{
+	uint64_t	 a, b;
+
+	memcpy(&a, s, 8);
+	memcpy(&b, name, 8);
+	return ((a ^ b) & ~((b & 0x4040404040404040ull) >> 1)) == 0;
+}
+
+/* eq8() for 4 bytes. */
+static int
+eq4(const char *s, const char *name)
+{
+	uint32_t	 a, b;
+
+	memcpy(&a, s, 4);
+	memcpy(&b, name, 4);
+	return ((a ^ b) & ~((b & 0x40404040u) >> 1)) == 0;
+}
+
+/*
+ * 1 when s[0..n) is name[0..n) but for the case of letters (n >= 4):
+ * 8 bytes at a time (4 when shorter), the last ones overlapping those
+ * before.
  */
 static int
 name_eq(const char *s, const char *name, size_t n)
 {
-	uint64_t	 a, b;
-	uint32_t	 c, d;
-	size_t		 i;
+	size_t	 i;
 
-	if (n < 8) {
-		memcpy(&c, s, 4);
-		memcpy(&d, name, 4);
-		if (((c ^ d) & ~((d & 0x40404040u) >> 1)) != 0)
+	if (n < 8)
+		return eq4(s, name) && eq4(s + n - 4, name + n - 4);
+	for (i = 0; i + 8 < n; i += 8)
+		if (!eq8(s + i, name + i))
 			return 0;
-		memcpy(&c, s + n - 4, 4);
-		memcpy(&d, name + n - 4, 4);
-		return ((c ^ d) & ~((d & 0x40404040u) >> 1)) == 0;
-	}
-	for (i = 0;; i += 8) {
-		if (i + 8 > n)
-			i = n - 8;
-		memcpy(&a, s + i, 8);
-		memcpy(&b, name + i, 8);
-		if (((a ^ b) & ~((b & 0x4040404040404040ull) >> 1)) != 0)
-			return 0;
-		if (i + 8 == n)
-			return 1;
-	}
+	return eq8(s + n - 8, name + n - 8);
 }
 
 /* The R_* field f is (R_REPORTING: Reporting-MTA), or -1. */
