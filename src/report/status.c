@@ -428,8 +428,10 @@ step_word(const char *s, size_t len, size_t i, size_t k, struct steps *st)
 		return 0;
 	if (step_words[k].cmd != NULL)
 		return (st->best = k) == 0;
-	if ((st->lead[k] = command_at(s + i + step_words[k].len,
-	    len - i - step_words[k].len)) != NULL && k < st->lmin)
+	st->lead[k] = command_at(s + i + step_words[k].len,
+	    len - i - step_words[k].len);
+	/* The first lead of the table that led to a command. */
+	if (st->lead[k] != NULL && st->lmin > k)
 		st->lmin = k;
 	return 0;
 }
