@@ -409,30 +409,36 @@ static const unsigned char anchor_first[256] = {
 
 /* What status_command() has found so far. */
 struct steps {
-	const char	*lead[NSTEP];	/* command after lead k, or NULL */
-	size_t		 lmin;		/* first k with a lead[k], or NSTEP */
 	size_t		 best;		/* first phrase found, or NSTEP */
+	size_t		 lmin;		/* first lead found, or NSTEP */
+	const char	*lcmd;		/* the command after that lead */
 };
 
 /*
  * Tries step word k at s[i]: a phrase lowers st->best, a lead followed
- * by a command sets st->lead[k].  1 when the first phrase is there:
- * nothing can beat it.
+ * by a command lowers st->lmin.  Only what can still win is tried: a
+ * phrase before the best one, a lead while no phrase is found and
+ * before the first lead found (whose places are seen in order, so the
+ * first of them followed by a command is the one kept).  1 when the
+ * first phrase is there: nothing can beat it.
  */
 static int
 step_word(const char *s, size_t len, size_t i, size_t k, struct steps *st)
 {
+	const char	*c;
+
 	if ((step_words[k].cmd != NULL ? k >= st->best :
-	    st->lead[k] != NULL) || len - i < step_words[k].len ||
+	    st->best < NSTEP || k >= st->lmin) ||
+	    len - i < step_words[k].len ||
 	    !msg_startcase(s + i, len - i, step_words[k].s))
 		return 0;
 	if (step_words[k].cmd != NULL)
 		return (st->best = k) == 0;
-	st->lead[k] = command_at(s + i + step_words[k].len,
-	    len - i - step_words[k].len);
-	/* The first lead of the table that led to a command. */
-	if (st->lead[k] != NULL && st->lmin > k)
+	if ((c = command_at(s + i + step_words[k].len,
+	    len - i - step_words[k].len)) != NULL) {
 		st->lmin = k;
+		st->lcmd = c;
+	}
 	return 0;
 }
 
@@ -520,8 +526,8 @@ status_command(const char *s, size_t len)
 
 	if (s == NULL || len < 2)
 		return NULL;
-	memset(st.lead, 0, sizeof(st.lead));
 	st.lmin = st.best = NSTEP;
+	st.lcmd = NULL;
 #if defined(__SSE2__)
 	/* Places 0..len - 2 are tried: a block of 16 reads 17 bytes. */
 	for (; i + 33 <= len; i += 32)
@@ -546,5 +552,5 @@ status_command(const char *s, size_t len)
 			return step_words[0].cmd;
 	if (st.best < NSTEP)
 		return step_words[st.best].cmd;
-	return st.lmin < NSTEP ? st.lead[st.lmin] : NULL;
+	return st.lcmd;
 }
