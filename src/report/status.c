@@ -511,8 +511,9 @@ step_sift(const char *p)
 
 /*
  * One pass over s: each anchor is tried.  With SSE2, 16 places at a
- * time are sifted (step_sift()); the last block overlaps the one
- * before it, its places already tried shifted out.
+ * time are sifted (step_sift()), two blocks a round while there are;
+ * the last block overlaps the one before it, its places already tried
+ * shifted out.
  */
 const char *
 status_command(const char *s, size_t len)
