@@ -32,10 +32,11 @@ m_startcase(const char *s, size_t len, const char *w)
 	size_t	 i;
 
 	for (i = 0; w[i] != '\0'; i++) {
-		int	 a = (unsigned char)s[i], b = (unsigned char)w[i];
+		int	 a, b = (unsigned char)w[i];
 
 		if (i >= len)
 			return 0;
+		a = (unsigned char)s[i];
 		if (a >= 'A' && a <= 'Z')
 			a += 32;
 		if (b >= 'A' && b <= 'Z')
