@@ -119,8 +119,9 @@ arf_feedback(struct report_ctx *ctx, struct msg_part *fp)
 	struct arena		*a = m->arena;
 	struct msg_field	 f;
 	struct msg_part		*ret;
-	const char		*b, *mta = NULL, *mailfrom = NULL;
-	char			*ftype = NULL, *v;
+	const char		*b;
+	char			*ftype = NULL, *mta = NULL, *mailfrom = NULL;
+	char			**keep;
 	size_t			 len, pos = 0;
 	int			 n = 0, rc;
 
@@ -135,16 +136,20 @@ arf_feedback(struct report_ctx *ctx, struct msg_part *fp)
 				skip_line(b, len, &pos);
 			continue;
 		}
-		if ((v = msg_unfold(a, f.value, f.valuelen)) == NULL)
+		/* The first of each, unfolded; the other fields are not. */
+		if (msg_field_is(&f, "Feedback-Type"))
+			keep = &ftype;
+		else if (msg_field_is(&f, "Reporting-MTA"))
+			keep = &mta;
+		else if (msg_field_is(&f, "Original-Mail-From"))
+			keep = &mailfrom;
+		else
+			continue;
+		if (*keep == NULL &&
+		    (*keep = msg_unfold(a, f.value, f.valuelen)) == NULL)
 			return -1;
-		if (msg_field_is(&f, "Feedback-Type") && ftype == NULL)
-			ftype = lower(v);
-		else if (msg_field_is(&f, "Reporting-MTA") && mta == NULL)
-			mta = v;
-		else if (msg_field_is(&f, "Original-Mail-From") &&
-		    mailfrom == NULL)
-			mailfrom = v;
 	}
+	lower(ftype);
 	/* Second pass: one record per Original-Rcpt-To. */
 	for (pos = 0; pos < len; ) {
 		size_t before = pos;

@@ -10,6 +10,9 @@
  */
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "report/recog.h"
 
@@ -47,12 +50,10 @@ action_rank(const char *a)
 static int
 specific(const char *st)
 {
-	const char	*d;
-
 	if (!status_valid(st))
 		return -1;
-	d = strchr(st + 2, '.') + 1;
-	if (strcmp(d, "0") != 0)
+	/* Valid: one digit between the dots, the detail from st[4] on. */
+	if (st[4] != '0' || st[5] != '\0')
 		return 2;
 	return st[2] != '0';
 }
@@ -153,9 +154,27 @@ addr_char(int c)
 	    c == '+' || c == '%' || c == '=';
 }
 
+/*
+ * Start of the line holding t[pos]: after the last CR or LF before it.
+ * With SSE2 the 16 bytes before pos are looked at together, the last
+ * line end among them found from the top bit of the mask.
+ */
 static size_t
 bol(const char *t, size_t pos)
 {
+#if defined(__SSE2__)
+	__m128i		 x;
+	unsigned	 m;
+
+	for (; pos >= 16; pos -= 16) {
+		x = _mm_loadu_si128((const void *)(t + pos - 16));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')),
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))));
+		if (m != 0)
+			return pos - 16 + (size_t)(32 - __builtin_clz(m));
+	}
+#endif
 	while (pos > 0 && t[pos - 1] != '\n' && t[pos - 1] != '\r')
 		pos--;
 	return pos;
@@ -384,6 +403,48 @@ heads_block(const char *t, size_t p, size_t le)
 }
 
 /*
+ * 1 when s[0..rl) is rcpt but for the case of letters.  The first and
+ * last bytes are looked at first (| 0x20 cannot tell a pair of the
+ * same letter apart), and mostly the text writes the address as the
+ * record does: one memcmp().
+ */
+static int
+same_addr(const char *s, const char *rcpt, size_t rl)
+{
+	return ((unsigned char)s[0] | 0x20) ==
+	    ((unsigned char)rcpt[0] | 0x20) &&
+	    ((unsigned char)s[rl - 1] | 0x20) ==
+	    ((unsigned char)rcpt[rl - 1] | 0x20) &&
+	    (memcmp(s, rcpt, rl) == 0 || msg_startcase(s, rl, rcpt));
+}
+
+/*
+ * The first place from t[off] on where rcpt (rl bytes, its first '@' at
+ * rcpt[k]; k == rl: none) is written, in either case, or NULL.  An
+ * address is found from its '@' (memchr(), which passes over the rest
+ * of the text faster than msg_memcasemem() compares it): any place the
+ * address is written has that byte k bytes on.
+ */
+static const char *
+find_rcpt(const char *t, size_t len, size_t off, const char *rcpt,
+    size_t rl, size_t k)
+{
+	const char	*p, *e;
+
+	if (k == rl)
+		return msg_memcasemem(t + off, len - off, rcpt, rl);
+	if (len - off < rl)
+		return NULL;
+	/* The '@' of a place from off to len - rl. */
+	e = t + len - rl + k + 1;
+	for (p = t + off + k; p < e && (p = memchr(p, '@',
+	    (size_t)(e - p))) != NULL; p++)
+		if (same_addr(p - k, rcpt, rl))
+			return p - k;
+	return NULL;
+}
+
+/*
  * XXX text: a recipient the text names only by a local part or an alias
  * ("expanded from") gets nothing from here.
  *
@@ -400,14 +461,14 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt,
     int why)
 {
 	const char	*p;
-	size_t		 rl = strlen(rcpt), off = 0, ls, le, pe;
+	size_t		 rl = strlen(rcpt), k, off = 0, ls, le, pe;
 	int		 hits;
 
+	k = (p = strchr(rcpt, '@')) != NULL ? (size_t)(p - rcpt) : rl;
 	for (hits = 0; hits < REF_HITS && off < len && (a->cmd == NULL ||
 	    (!a->skip_reply && a->reply[0] == '\0') ||
 	    (why && a->line == NULL)) &&
-	    (p = msg_memcasemem(t + off, len - off,
-	    rcpt, rl)) != NULL; hits++) {
+	    (p = find_rcpt(t, len, off, rcpt, rl, k)) != NULL; hits++) {
 		size_t	 at = (size_t)(p - t);
 		off = at + rl;
 		if (!mention(t, len, at, rl))
@@ -431,12 +492,69 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt,
 	}
 }
 
+#if defined(__SSE2__)
+/*
+ * 0xff for each byte of v among the n values from lo on: moved so that
+ * lo is -128 (adding 0x80 - lo), those are the bytes below -128 + n.
+ */
+static inline __m128i
+in_range(__m128i v, int lo, int n)
+{
+	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 -
+	    lo))), _mm_set1_epi8((char)(n - 128)));
+}
+
+/*
+ * One bit per place of p[0..16) holding '2' to '5' after a byte from
+ * LF to CR (0x0a to 0x0d: the two line ends and two more); reads
+ * p[-1..16).
+ */
+static inline unsigned
+digit_sift(const char *p)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(
+	    in_range(_mm_loadu_si128((const void *)(p - 1)), '\n', 4),
+	    in_range(_mm_loadu_si128((const void *)p), '2', 4)));
+}
+#endif
+
+/*
+ * The first line start from `from` on (0 < from) whose first byte is a
+ * class digit '2' to '5', or len: a place after a CR or LF (a digit is
+ * no LF, so a CR there ends its own line).  With SSE2 32 places at a
+ * time are sifted (digit_sift()); the places of text lines are mostly
+ * not that.
+ */
+static size_t
+digit_line(const char *t, size_t len, size_t from)
+{
+	size_t		 i = from;
+#if defined(__SSE2__)
+	size_t		 q;
+	unsigned	 m;
+
+	for (; i + 32 <= len; i += 32)
+		for (m = digit_sift(t + i) | digit_sift(t + i + 16) << 16;
+		    m != 0; m &= m - 1) {
+			q = i + (size_t)__builtin_ctz(m);
+			if (t[q - 1] == '\n' || t[q - 1] == '\r')
+				return q;
+		}
+#endif
+	for (; i < len; i++)
+		if ((t[i - 1] == '\n' || t[i - 1] == '\r') && t[i] >= '2' &&
+		    t[i] <= '5')
+			return i;
+	return len;
+}
+
 /*
  * For a report about one recipient that the text does not name again
  * (Sendmail's "----- Transcript of session follows -----" after a
  * local delivery: "554 5.3.0 unknown mailer error 255"): the lines that
  * start with a reply code and a status of its class, when they all
- * give the same reply code.
+ * give the same reply code.  Only lines starting with a class digit
+ * are looked at (digit_line()).
  * XXX lone reply: any such line of the readable part counts, wherever it
  * stands; a quoted reply in a human note could be taken.
  */
@@ -446,10 +564,12 @@ lone_reply(struct about *a, const char *t, size_t len)
 	char	 rc[4] = "", st[16], first[16] = "";
 	size_t	 p, e;
 
-	for (p = 0; p < len; p = next_line(t, len, e)) {
+	if (len == 0)
+		return;
+	p = t[0] >= '2' && t[0] <= '5' ? 0 : digit_line(t, len, 1);
+	for (; p < len; p = digit_line(t, len, e + 1)) {
 		e = eol(t, len, p);
-		if (e - p < 9 || t[p] < '2' || t[p] > '5' ||
-		    !status_reply_find(t + p, 3, 0, st) ||
+		if (e - p < 9 || !status_reply_find(t + p, 3, 0, st) ||
 		    !status_pair_find(t + p, e - p, st, sizeof(st)) ||
 		    st[0] != t[p] || strncmp(t + p + 4, st, strlen(st)) != 0)
 			continue;
@@ -466,12 +586,14 @@ lone_reply(struct about *a, const char *t, size_t len)
 	memcpy(a->status, first, sizeof(first));
 }
 
-/* Fills what r lacks from a.  -1 on allocation failure. */
+/*
+ * Fills what r lacks from a; sp is specific() of r's status.  -1 on
+ * allocation failure.
+ */
 static int
-apply(struct dsn_record *r, const struct about *a)
+apply(struct dsn_record *r, const struct about *a, int sp)
 {
 	const char	*st = r->v[DSN_F_STATUS];
-	int		 sp = specific(st);
 
 	if (r->v[DSN_F_SMTP_COMMAND] == NULL && a->cmd != NULL &&
 	    dsn_record_sets(r, DSN_F_SMTP_COMMAND, a->cmd) < 0)
@@ -498,23 +620,20 @@ apply(struct dsn_record *r, const struct about *a)
  * why do not depend on it).
  */
 static int
-wants_reply(const struct dsn_record *r)
+wants_reply(const struct dsn_record *r, int sp)
 {
-	return r->v[DSN_F_REPLY_CODE] == NULL ||
-	    specific(r->v[DSN_F_STATUS]) <= 0;
+	return r->v[DSN_F_REPLY_CODE] == NULL || sp <= 0;
 }
 
-/* 1 when r could gain from the text. */
+/* 1 when r could gain from the text; sp is specific() of its status. */
 static int
-wants_text(const struct dsn_record *r)
+wants_text(const struct dsn_record *r, int sp)
 {
 	return r->v[DSN_F_TYPE] != NULL &&
 	    strcmp(r->v[DSN_F_TYPE], "dsn") == 0 &&
 	    r->v[DSN_F_RECIPIENT] != NULL &&
 	    (r->v[DSN_F_SMTP_COMMAND] == NULL ||
-	    r->v[DSN_F_DIAGNOSTIC] == NULL ||
-	    r->v[DSN_F_REPLY_CODE] == NULL ||
-	    specific(r->v[DSN_F_STATUS]) <= 0);
+	    r->v[DSN_F_DIAGNOSTIC] == NULL || wants_reply(r, sp));
 }
 
 /*
@@ -529,13 +648,14 @@ report_refine(struct report_ctx *ctx)
 	struct about		 a;
 	const char		*t = NULL;
 	size_t			 i, tl = 0, n;
-	int			 dropped, done = 0, text = 0;
+	int			 dropped, done = 0, text = 0, sp;
 
 	if ((dropped = merge_repeats(ctx)) < 0)
 		return -1;
 	n = l->n - ctx->first;
 	for (i = ctx->first; i < l->n && done < REF_RECORDS; i++) {
-		if (!wants_text(l->v[i]))
+		sp = specific(l->v[i]->v[DSN_F_STATUS]);
+		if (!wants_text(l->v[i], sp))
 			continue;
 		if (!text) {
 			text = 1;
@@ -547,12 +667,12 @@ report_refine(struct report_ctx *ctx)
 			break;
 		done++;
 		memset(&a, 0, sizeof(a));
-		a.skip_reply = !wants_reply(l->v[i]);
+		a.skip_reply = !wants_reply(l->v[i], sp);
 		find_about(&a, t, tl, l->v[i]->v[DSN_F_RECIPIENT],
 		    l->v[i]->v[DSN_F_DIAGNOSTIC] == NULL);
 		if (!a.skip_reply && a.reply[0] == '\0' && n == 1)
 			lone_reply(&a, t, tl);
-		if (apply(l->v[i], &a) < 0)
+		if (apply(l->v[i], &a, sp) < 0)
 			return -1;
 	}
 	return dropped;

@@ -6,6 +6,7 @@
  * Field values are arena strings of the parsed message; records are
  * handed to report_add().
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -32,11 +33,78 @@ static const struct {
 };
 #undef NAME
 
-/* 1 when field f is named s (len bytes). */
+/*
+ * The fields ds_field() takes, by the length of their names: the one or
+ * two of each length, plus one (R_REPORTING: Reporting-MTA); 0: none.
+ */
+#define R_REPORTING	R_COUNT
+static const unsigned char by_len[26][2] = {
+	[6] = { R_ACTION + 1, R_STATUS + 1 }, [10] = { R_REMOTE + 1 },
+	[13] = { R_REPORTING + 1 }, [15] = { R_FINAL + 1, R_DIAG + 1 },
+	[17] = { R_LAST + 1 }, [18] = { R_ORIG + 1, R_ACTUAL + 1 },
+	[25] = { R_CATEGORY + 1 },
+};
+
+/*
+ * 1 when the 8 bytes at s are those at name but for the case of letters
+ * (name has only letters and '-'): where name has a letter (bit 6 set,
+ * unlike '-') the case bit 0x20 is not compared.
+ */
 static int
-named(const struct msg_field *f, const char *s, size_t len)
+eq8(const char *s, const char *name)
 {
-	return f->namelen == len && msg_startcase(f->name, len, s);
+	uint64_t	 a, b;
+
+	memcpy(&a, s, 8);
+	memcpy(&b, name, 8);
+	return ((a ^ b) & ~((b & 0x4040404040404040ull) >> 1)) == 0;
+}
+
+/* eq8() for 4 bytes. */
+static int
+eq4(const char *s, const char *name)
+{
+	uint32_t	 a, b;
+
+	memcpy(&a, s, 4);
+	memcpy(&b, name, 4);
+	return ((a ^ b) & ~((b & 0x40404040u) >> 1)) == 0;
+}
+
+/*
+ * 1 when s[0..n) is name[0..n) but for the case of letters (n >= 4):
+ * 8 bytes at a time (4 when shorter), the last ones overlapping those
+ * before.
+ */
+static int
+name_eq(const char *s, const char *name, size_t n)
+{
+	size_t	 i;
+
+	if (n < 8)
+		return eq4(s, name) && eq4(s + n - 4, name + n - 4);
+	for (i = 0; i + 8 < n; i += 8)
+		if (!eq8(s + i, name + i))
+			return 0;
+	return eq8(s + n - 8, name + n - 8);
+}
+
+/* The R_* field f is (R_REPORTING: Reporting-MTA), or -1. */
+static int
+field_index(const struct msg_field *f)
+{
+	size_t	 k;
+	int	 i;
+
+	if (f->namelen >= sizeof(by_len) / sizeof(by_len[0]))
+		return -1;
+	for (k = 0; k < 2 && by_len[f->namelen][k] != 0; k++) {
+		i = by_len[f->namelen][k] - 1;
+		if (name_eq(f->name, i == R_REPORTING ? "Reporting-MTA" :
+		    rcpt_names[i].s, f->namelen))
+			return i;
+	}
+	return -1;
 }
 
 struct ds_state {
@@ -48,11 +116,13 @@ struct ds_state {
 	int			 added;
 };
 
+/* Types are lowercase: most parts (text, multipart) fail on t[1]. */
 static int
 is_ds_type(const char *t)
 {
-	return strcmp(t, "message/delivery-status") == 0 ||
-	    strcmp(t, "message/global-delivery-status") == 0;
+	return t[0] == 'm' && t[1] == 'e' &&
+	    (strcmp(t, "message/delivery-status") == 0 ||
+	    strcmp(t, "message/global-delivery-status") == 0);
 }
 
 static struct msg_part *
@@ -319,16 +389,13 @@ ds_field(struct ds_state *s, const struct msg_field *f)
 	const char	*v;
 	int		 i;
 
-	if (named(f, "Reporting-MTA", sizeof("Reporting-MTA") - 1)) {
+	if ((i = field_index(f)) == R_REPORTING) {
 		if (s->reporting == NULL)
 			s->reporting = msg_unfold(s->ctx->msg->arena, f->value,
 			    f->valuelen);
 		return 0;
 	}
-	for (i = 0; i < R_COUNT; i++)
-		if (named(f, rcpt_names[i].s, rcpt_names[i].len))
-			break;
-	if (i == R_COUNT)
+	if (i < 0)
 		return 0;
 	if ((v = msg_unfold(s->ctx->msg->arena, f->value, f->valuelen)) ==
 	    NULL)

@@ -52,25 +52,85 @@ status_at(const char *s, size_t len, size_t i)
 	return j - i;
 }
 
+#if defined(__SSE2__)
+/*
+ * 0xff for each byte of v among the n values from lo on: moved so that
+ * lo is -128 (adding 0x80 - lo), those are the bytes below -128 + n.
+ */
+static inline __m128i
+in_range(__m128i v, int lo, int n)
+{
+	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+	    _mm_set1_epi8((char)(n - 128)));
+}
+
+/*
+ * One bit per place of p[0..16) holding a digit '2' to '5' (a '3' is
+ * left for status_at() to refuse), a dot, any byte and a dot; reads
+ * p[0..19).
+ */
+static inline unsigned
+status_sift(const char *p)
+{
+	const __m128i	 dot = _mm_set1_epi8('.');
+	__m128i		 c;
+
+	c = _mm_and_si128(in_range(_mm_loadu_si128((const void *)p), '2', 4),
+	    _mm_and_si128(
+	    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(p + 1)), dot),
+	    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(p + 3)), dot)));
+	return (unsigned)_mm_movemask_epi8(c);
+}
+#endif
+
+/* 1 with the status code at s[i] in out when there is one that fits. */
+static int
+status_copy(const char *s, size_t len, size_t i, char *out, size_t outlen)
+{
+	size_t	 n;
+
+	if ((n = status_at(s, len, i)) == 0 || n >= outlen)
+		return 0;
+	memcpy(out, s + i, n);
+	out[n] = '\0';
+	return 1;
+}
+
+/*
+ * status_at() is tried at the places i below len - 4 (it needs s[i + 4])
+ * in order.  With SSE2 16 places at a time are sifted first
+ * (status_sift()), the last block overlapping the one before it (its
+ * places already tried shifted out).
+ */
 int
 status_find(const char *s, size_t len, char *out, size_t outlen)
 {
-	const char	*p;
-	size_t		 i, n;
+	size_t		 i = 0, end;
+#if defined(__SSE2__)
+	unsigned	 m;
+#endif
 
-	if (s == NULL)
+	if (s == NULL || len < 5)
 		return 0;
-	for (p = s; (p = memchr(p, '.', len - (size_t)(p - s))) != NULL;
-	    p++) {
-		i = (size_t)(p - s);
-		if (i == 0)
-			continue;
-		if ((n = status_at(s, len, i - 1)) > 0 && n < outlen) {
-			memcpy(out, s + i - 1, n);
-			out[n] = '\0';
-			return 1;
-		}
+	end = len - 4;
+#if defined(__SSE2__)
+	for (; i + 16 <= end; i += 16)
+		for (m = status_sift(s + i); m != 0; m &= m - 1)
+			if (status_copy(s, len, i + (size_t)__builtin_ctz(m),
+			    out, outlen))
+				return 1;
+	if (i < end && end >= 16) {
+		for (m = status_sift(s + end - 16) >> (i - (end - 16)); m != 0;
+		    m &= m - 1)
+			if (status_copy(s, len, i + (size_t)__builtin_ctz(m),
+			    out, outlen))
+				return 1;
+		return 0;
 	}
+#endif
+	for (; i < end; i++)
+		if (s[i + 1] == '.' && status_copy(s, len, i, out, outlen))
+			return 1;
 	return 0;
 }
 
@@ -148,39 +208,46 @@ reply_at(const char *s, size_t len, size_t i)
 	    c == '[' || c == '"' || c == '\n' || c == '\r' || c == '=';
 }
 
+#if defined(__SSE2__)
+/*
+ * One bit per place of p[0..16) holding a digit '2' to '5' followed by
+ * two digits (a '3' there is left for reply_at() to refuse); reads
+ * p[0..18).
+ */
+static inline unsigned
+reply_sift(const char *p)
+{
+	__m128i	 c;
+
+	c = _mm_and_si128(in_range(_mm_loadu_si128((const void *)p), '2', 4),
+	    _mm_and_si128(
+	    in_range(_mm_loadu_si128((const void *)(p + 1)), '0', 10),
+	    in_range(_mm_loadu_si128((const void *)(p + 2)), '0', 10)));
+	return (unsigned)_mm_movemask_epi8(c);
+}
+#endif
+
 /*
  * The first i from `from` on, below end, where s[i] is a class digit
  * ('2', '4' or '5') and s[i + 1], s[i + 2] are digits: where reply_at()
  * may find a code (end is at most len - 2, so s[i + 2] is there); end
- * when none.  16 places at a time with SSE2.
+ * when none.  16 places at a time with SSE2, the last block overlapping
+ * the one before it (its places before i shifted out).
  */
 static size_t
 next_reply(const char *s, size_t from, size_t end)
 {
 	size_t		 i = from;
 #if defined(__SSE2__)
-	const __m128i	 d2 = _mm_set1_epi8('2'), d4 = _mm_set1_epi8('4');
-	const __m128i	 d5 = _mm_set1_epi8('5');
-	const __m128i	 lo = _mm_set1_epi8('0' - 1);
-	const __m128i	 hi = _mm_set1_epi8('9' + 1);
-	__m128i		 x, y, z, c;
 	unsigned	 m;
 
-	/* Bytes of 0x80 and up compare negative: never digits. */
-#define DIGIT(v)	\
-	_mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi))
-	for (; i + 16 <= end; i += 16) {
-		x = _mm_loadu_si128((const void *)(s + i));
-		y = _mm_loadu_si128((const void *)(s + i + 1));
-		z = _mm_loadu_si128((const void *)(s + i + 2));
-		c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, d2),
-		    _mm_cmpeq_epi8(x, d4)), _mm_cmpeq_epi8(x, d5));
-		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(c,
-		    _mm_and_si128(DIGIT(y), DIGIT(z))));
-		if (m != 0)
+	for (; i + 16 <= end; i += 16)
+		if ((m = reply_sift(s + i)) != 0)
 			return i + (size_t)__builtin_ctz(m);
+	if (i < end && end >= 16) {
+		m = reply_sift(s + end - 16) >> (i - (end - 16));
+		return m != 0 ? i + (size_t)__builtin_ctz(m) : end;
 	}
-#undef DIGIT
 #endif
 	for (; i < end; i++)
 		if (IS_CLASS(s[i]) && isdig((unsigned char)s[i + 1]) &&
@@ -309,109 +376,182 @@ static const struct {
 #define NSTEP	(sizeof(step_words) / sizeof(step_words[0]))
 
 /*
- * The first step word starting with each byte, plus one (0: none), and
- * the next one with the same first letter, plus one.
+ * Where status_command() looks: each step word holds a pair rarer in
+ * bounce text than its first letters: a space then l or w, g or o then
+ * a space, or "ft".  A place holding such a pair is an anchor, keyed
+ * by the pair's letter; the words it may be part of start a fixed
+ * offset before it (the offset of the pair in the word).  Every place
+ * of a word has its anchor, so trying the words at the anchors finds
+ * all that trying them at every place finds.
  */
-static const unsigned char step_first[256] = {
-	['d'] = 1, ['D'] = 1, ['s'] = 2, ['S'] = 2, ['m'] = 3, ['M'] = 3,
-	['b'] = 4, ['B'] = 4, ['a'] = 5, ['A'] = 5, ['i'] = 6, ['I'] = 6,
-	['w'] = 8, ['W'] = 8, ['r'] = 10, ['R'] = 10,
+static const struct {
+	unsigned char	 c;		/* the pair's letter, lowercase */
+	unsigned char	 k;		/* the step word */
+	unsigned char	 off;		/* the pair's offset in it */
+} step_anchors[] = {
+	{ 'f', 6, 1 },			/* a|ft|er */
+	{ 'g', 3, 11 },			/* but greetin|g |failed */
+	{ 'g', 7, 12 },			/* while sendin|g | */
+	{ 'g', 8, 5 },			/* durin|g | */
+	{ 'l', 0, 8 },			/* does not| l|ike recipient */
+	{ 'o', 4, 6 },			/* able t|o |establish ... */
+	{ 'o', 5, 10 },			/* in reply t|o | */
+	{ 'o', 9, 10 },			/* response t|o | */
+	{ 'w', 1, 6 },			/* sender| w|as rejected */
+	{ 'w', 2, 7 },			/* my name| w|as rejected */
 };
-static const unsigned char step_next[NSTEP] = {
-	9, 0, 0, 0, 7, 0, 0, 0, 0, 0
+#define NANCHOR	(sizeof(step_anchors) / sizeof(step_anchors[0]))
+
+/* The first of step_anchors with each letter, plus one (0: none). */
+static const unsigned char anchor_first[256] = {
+	['f'] = 1, ['g'] = 2, ['l'] = 5, ['o'] = 6, ['w'] = 9,
+};
+
+/* What status_command() has found so far. */
+struct steps {
+	size_t		 best;		/* first phrase found, or NSTEP */
+	size_t		 lmin;		/* first lead found, or NSTEP */
+	const char	*lcmd;		/* the command after that lead */
 };
 
 /*
- * Tries the step words at s[i] (its first byte through step_first, its
- * second and third compared at once, then the word): a phrase lowers
- * *best, a lead followed by a command sets lead[k].  1 when the first
- * phrase is there: nothing can beat it.
+ * Tries step word k at s[i]: a phrase lowers st->best, a lead followed
+ * by a command lowers st->lmin.  Only what can still win is tried: a
+ * phrase before the best one, a lead while no phrase is found and
+ * before the first lead found (whose places are seen in order, so the
+ * first of them followed by a command is the one kept).  1 when the
+ * first phrase is there: nothing can beat it.
  */
 static int
-step_try(const char *s, size_t len, size_t i, const char **lead,
-    size_t *best)
+step_word(const char *s, size_t len, size_t i, size_t k, struct steps *st)
 {
-	size_t		 k;
-	unsigned	 n;
+	const char	*c;
 
-	for (n = step_first[(unsigned char)s[i]]; n != 0; n = step_next[k]) {
-		k = n - 1;
-		/*
-		 * Second bytes are letters, third ones letters or a space:
-		 * | 0x20 folds the case (and keeps a space).
-		 */
-		if (((unsigned char)s[i + 1] | 0x20) !=
-		    (unsigned char)step_words[k].s[1] ||
-		    len - i < step_words[k].len ||
-		    ((unsigned char)s[i + 2] | 0x20) !=
-		    (unsigned char)step_words[k].s[2] ||
-		    (step_words[k].cmd != NULL ? k >= *best :
-		    lead[k] != NULL) ||
-		    !msg_startcase(s + i, len - i, step_words[k].s))
-			continue;
-		if (step_words[k].cmd != NULL) {
-			if ((*best = k) == 0)
-				return 1;
-		} else
-			lead[k] = command_at(s + i + step_words[k].len,
-			    len - i - step_words[k].len);
+	if ((step_words[k].cmd != NULL ? k >= st->best :
+	    st->best < NSTEP || k >= st->lmin) ||
+	    len - i < step_words[k].len ||
+	    !msg_startcase(s + i, len - i, step_words[k].s))
+		return 0;
+	if (step_words[k].cmd != NULL)
+		return (st->best = k) == 0;
+	if ((c = command_at(s + i + step_words[k].len,
+	    len - i - step_words[k].len)) != NULL) {
+		st->lmin = k;
+		st->lcmd = c;
 	}
 	return 0;
 }
 
 /*
- * One pass over s: each place that may start a step word is tried.
- * With SSE2, 16 places at a time are sifted first: a place is kept
- * when its byte and the next one are the first two letters of a step
- * word (either case: | 0x20 folds letters), so few reach step_try().
+ * Tries the words of the anchor at s[p] (its pair is there: the caller
+ * sifted it), those whose first letter is at its place.  1 when the
+ * first phrase is there.
+ */
+static int
+step_try(const char *s, size_t len, size_t p, struct steps *st)
+{
+	unsigned char	 c;
+	size_t		 n, at;
+
+	/* The pair's letter: after its space, or first. */
+	c = (unsigned char)(s[p] == ' ' ? s[p + 1] : s[p]) | 0x20;
+	for (n = anchor_first[c] - 1u; n < NANCHOR && step_anchors[n].c == c;
+	    n++) {
+		if (p < step_anchors[n].off)
+			continue;
+		at = p - step_anchors[n].off;
+		if (((unsigned char)s[at] | 0x20) ==
+		    (unsigned char)step_words[step_anchors[n].k].s[0] &&
+		    step_word(s, len, at, step_anchors[n].k, st))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when s[p], s[p + 1] is an anchor's pair (either case). */
+static int
+step_pair(const char *s, size_t p)
+{
+	unsigned char	 a = (unsigned char)s[p], b = (unsigned char)s[p + 1];
+
+	if (a == ' ')
+		return (b | 0x20) == 'l' || (b | 0x20) == 'w';
+	a |= 0x20;
+	if (b == ' ')
+		return a == 'g' || a == 'o';
+	return a == 'f' && (b | 0x20) == 't';
+}
+
+#if defined(__SSE2__)
+/*
+ * One bit per place of p[0..16) holding an anchor's pair (| 0x20 folds
+ * the case of letters; a space is compared as it is); reads p[0..17).
+ */
+static inline unsigned
+step_sift(const char *p)
+{
+	const __m128i	 low = _mm_set1_epi8(0x20);
+	__m128i		 x, y, yl, f;
+
+	x = _mm_loadu_si128((const void *)p);
+	y = _mm_loadu_si128((const void *)(p + 1));
+	yl = _mm_or_si128(y, low);
+#define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
+	/* | 0x28: g and o (0x67, 0x6f) differ in bit 3 only. */
+	f = _mm_or_si128(
+	    _mm_and_si128(EQ(x, ' '), _mm_or_si128(EQ(yl, 'l'), EQ(yl, 'w'))),
+	    _mm_and_si128(EQ(y, ' '),
+	    EQ(_mm_or_si128(x, _mm_set1_epi8(0x28)), 'o')));
+	f = _mm_or_si128(f, _mm_and_si128(EQ(_mm_or_si128(x, low), 'f'),
+	    EQ(yl, 't')));
+#undef EQ
+	return (unsigned)_mm_movemask_epi8(f);
+}
+#endif
+
+/*
+ * One pass over s: each anchor is tried.  With SSE2, 16 places at a
+ * time are sifted (step_sift()), two blocks a round while there are;
+ * the last block overlaps the one before it, its places already tried
+ * shifted out.
  */
 const char *
 status_command(const char *s, size_t len)
 {
-	const char	*lead[NSTEP] = { NULL };
-	size_t		 i = 0, k, best = NSTEP;
+	struct steps	 st;
+	size_t		 i = 0;
 #if defined(__SSE2__)
-	const __m128i	 low = _mm_set1_epi8(0x20);
-	__m128i		 x, y, f;
+	size_t		 b;
 	unsigned	 m;
 #endif
 
 	if (s == NULL || len < 2)
 		return NULL;
+	st.lmin = st.best = NSTEP;
+	st.lcmd = NULL;
 #if defined(__SSE2__)
-	for (; i + 17 <= len; i += 16) {
-		x = _mm_or_si128(_mm_loadu_si128((const void *)(s + i)), low);
-		y = _mm_or_si128(_mm_loadu_si128((const void *)(s + i + 1)),
-		    low);
-#define EQ(v, c)	_mm_cmpeq_epi8(v, _mm_set1_epi8(c))
-#define PAIR(a, b)	_mm_and_si128(EQ(x, a), EQ(y, b))
-		/* do du se re my bu ab af in wh: the step words' starts. */
-		f = _mm_or_si128(_mm_or_si128(
-		    _mm_and_si128(EQ(x, 'd'), _mm_or_si128(EQ(y, 'o'),
-		    EQ(y, 'u'))),
-		    _mm_and_si128(EQ(y, 'e'), _mm_or_si128(EQ(x, 's'),
-		    EQ(x, 'r')))),
-		    _mm_or_si128(_mm_or_si128(PAIR('m', 'y'), PAIR('b', 'u')),
-		    _mm_and_si128(EQ(x, 'a'), _mm_or_si128(EQ(y, 'b'),
-		    EQ(y, 'f')))));
-		f = _mm_or_si128(f, _mm_or_si128(PAIR('i', 'n'),
-		    PAIR('w', 'h')));
-#undef PAIR
-#undef EQ
-		for (m = (unsigned)_mm_movemask_epi8(f); m != 0; m &= m - 1)
-			if (step_try(s, len, i + (size_t)__builtin_ctz(m), lead,
-			    &best))
+	/* Places 0..len - 2 are tried: a block of 16 reads 17 bytes. */
+	for (; i + 33 <= len; i += 32)
+		for (m = step_sift(s + i) | step_sift(s + i + 16) << 16; m != 0;
+		    m &= m - 1)
+			if (step_try(s, len, i + (size_t)__builtin_ctz(m), &st))
 				return step_words[0].cmd;
+	for (; i + 17 <= len; i += 16)
+		for (m = step_sift(s + i); m != 0; m &= m - 1)
+			if (step_try(s, len, i + (size_t)__builtin_ctz(m), &st))
+				return step_words[0].cmd;
+	if (len >= 17 && i + 1 < len) {
+		b = len - 17;
+		for (m = step_sift(s + b) >> (i - b); m != 0; m &= m - 1)
+			if (step_try(s, len, i + (size_t)__builtin_ctz(m), &st))
+				return step_words[0].cmd;
+		i = len;
 	}
 #endif
 	for (; i + 1 < len; i++)
-		if (step_first[(unsigned char)s[i]] != 0 &&
-		    step_try(s, len, i, lead, &best))
+		if (step_pair(s, i) && step_try(s, len, i, &st))
 			return step_words[0].cmd;
-	if (best < NSTEP)
-		return step_words[best].cmd;
-	for (k = 0; k < NSTEP; k++)
-		if (lead[k] != NULL)
-			return lead[k];
-	return NULL;
+	if (st.best < NSTEP)
+		return step_words[st.best].cmd;
+	return st.lcmd;
 }
