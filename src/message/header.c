@@ -267,6 +267,7 @@ plain_run(const char *v, size_t len, size_t i)
 	return i;
 }
 
+#if defined(__SSE2__)
 /* Copies s[0..n) to d for n <= 16, in two overlapping moves at most. */
 static void
 copy_small(char *d, const char *s, size_t n)
@@ -288,6 +289,7 @@ copy_small(char *d, const char *s, size_t n)
 		while (n-- > 0)
 			*d++ = *s++;
 }
+#endif
 
 #if defined(__SSE2__)
 /*

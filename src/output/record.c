@@ -114,7 +114,14 @@ put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
  * and drops a few, and taking one back costs less than malloc() and
  * free() of 1 KiB.  Kept for the life of the thread (SPARE KiB at most).
  */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__)	/* gcc */
+#define NO_SPARE
+#elif defined(__has_feature)		/* clang */
+#if __has_feature(address_sanitizer)
+#define NO_SPARE
+#endif
+#endif
+#if defined(NO_SPARE)
 #define SPARE	0	/* AddressSanitizer then sees a record used after free */
 #else
 #define SPARE	4
@@ -236,11 +243,13 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
  * The high bit of each byte of x that is not PLAIN: exact for the
  * lowest such byte (a borrow or carry only flags bytes above it).
  */
+#if !defined(__SSE2__)
 static inline uint64_t
 bad8(uint64_t x)
 {
 	return (((x - ONES * 0x21) & ~x) | ((x + ONES) | x)) & HIGHS;
 }
+#endif
 
 #if defined(__SSE2__)
 /*
@@ -321,11 +330,13 @@ run_len(const unsigned char *p, size_t len, unsigned *esc)
  * The high bit of each byte of x that is '"' or '\\', which a JSON
  * string escapes (exact for the lowest, as bad8()).
  */
+#if !defined(__SSE2__)
 static inline uint64_t
 esc8(uint64_t x)
 {
 	return HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'));
 }
+#endif
 
 /*
  * Non-zero when a byte of the 16 in x (first) and y is not PLAIN; *esc
