@@ -60,6 +60,15 @@ is_domain(unsigned char c)
 	return addr_class[c] & DOMAIN;
 }
 
+/* The classes all four bytes at s have in common. */
+static unsigned
+class4(const char *s)
+{
+	return addr_class[(unsigned char)s[0]] &
+	    addr_class[(unsigned char)s[1]] &
+	    addr_class[(unsigned char)s[2]] & addr_class[(unsigned char)s[3]];
+}
+
 int
 msg_addr_valid(const char *s, size_t len)
 {
@@ -90,10 +99,15 @@ msg_addr_find(const char *s, size_t len, size_t *start, size_t *alen)
 
 	while ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
 		a = (size_t)(at - s);
-		for (b = a; b > 0 && is_local((unsigned char)s[b - 1]); b--)
+		/* Four bytes a step while they can be, then one. */
+		for (b = a; b >= 4 && (class4(s + b - 4) & LOCAL); b -= 4)
 			;
-		for (e = a + 1; e < len && is_domain((unsigned char)s[e]);
-		    e++)
+		for (; b > 0 && is_local((unsigned char)s[b - 1]); b--)
+			;
+		for (e = a + 1; e + 4 <= len && (class4(s + e) & DOMAIN);
+		    e += 4)
+			;
+		for (; e < len && is_domain((unsigned char)s[e]); e++)
 			;
 		/* A sentence may end right after the address. */
 		while (e > a + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
@@ -312,7 +326,7 @@ msg_addr(struct arena *a, const char *s, size_t len)
 		p = lt + 1;
 		at = 0;
 	}
-	if (n >= 7 && msg_startcase(p, n, "mailto:")) {
+	if (n >= 7 && (*p | 0x20) == 'm' && msg_startcase(p, n, "mailto:")) {
 		p += 7;
 		n -= 7;
 	}
