@@ -66,7 +66,8 @@ class4(const char *s)
 {
 	return addr_class[(unsigned char)s[0]] &
 	    addr_class[(unsigned char)s[1]] &
-	    addr_class[(unsigned char)s[2]] & addr_class[(unsigned char)s[3]];
+	    addr_class[(unsigned char)s[2]] &
+	    addr_class[(unsigned char)s[3]];
 }
 
 int

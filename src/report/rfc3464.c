@@ -234,7 +234,7 @@ action_word(const char *a, size_t n)
 
 	if (a == NULL)
 		return NULL;
-	/* The word a starts with, or one that starts with a (4 bytes up). */
+	/* The word a starts with, or one starting with a (4 bytes up). */
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if ((n >= words[i].len || (n >= 4 && n <= words[i].len)) &&
 		    head_caseeq(a, words[i].s, n < words[i].len ? n :
@@ -364,7 +364,8 @@ type_word(const char *s, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (s[i] == ' ' || s[i] == '<' || s[i] == '@' || s[i] == '"')
+		if (s[i] == ' ' || s[i] == '<' || s[i] == '@' ||
+		    s[i] == '"')
 			return 0;
 	return 1;
 }
@@ -500,14 +501,14 @@ fail:
 static unsigned
 unplain16(const char *p)
 {
-	const __m128i	 c1f = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
-	const __m128i	 sp = _mm_set1_epi8(' ');
+	const __m128i	 c1f = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(32);
+	const __m128i	 del = _mm_set1_epi8(0x7f);
 	__m128i		 x;
 	unsigned	 ctl, spaces;
 
 	x = _mm_loadu_si128((const void *)p);
-	ctl = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-	    _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x), _mm_cmpeq_epi8(x, del)));
+	ctl = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(
+	    _mm_min_epu8(x, c1f), x), _mm_cmpeq_epi8(x, del)));
 	spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sp));
 	return ctl | (spaces & spaces >> 1);
 }
