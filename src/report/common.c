@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "message/word.h"
 #include "report/recog.h"
@@ -46,7 +49,7 @@ digest_word(struct digest *d, uint64_t w)
 }
 
 /* Appends the low n (1..8) bytes of x to the stream; x's others are 0. */
-static void
+static inline void
 digest_bytes(struct digest *d, uint64_t x, unsigned n)
 {
 	if (d->k == 0) {
@@ -80,26 +83,25 @@ bytes_equal(uint64_t x, unsigned char c)
 }
 
 /*
- * The bytes but CR and LF of x (8 from the input) into the stream;
- * returns how many were left out.
+ * The bytes but CR and LF of x (8 from the input) into the stream, in
+ * one piece: each line end, from the last down, is cut out of x and
+ * the bytes above it moved down (those below keep their place).
+ * Returns how many were left out.
  */
 static unsigned
 digest_line_ends(struct digest *d, uint64_t x)
 {
 	uint64_t	 m = bytes_equal(x, '\r') | bytes_equal(x, '\n');
-	unsigned	 j, r = 8, out = 0;
+	unsigned	 j, out = 0;
 
-	while (m != 0) {
-		out++;
-		j = (unsigned)__builtin_ctzll(m) / 8;
-		if (j > 0)
-			digest_bytes(d, x & ((1ULL << (8 * j)) - 1), j);
-		if ((r -= j + 1) == 0)
-			return out;
-		x >>= 8 * (j + 1);
-		m >>= 8 * (j + 1);
+	for (; m != 0; out++) {
+		j = (unsigned)(63 - __builtin_clzll(m)) / 8;
+		m &= ~(0x80ULL << (8 * j));
+		x = (x & ((1ULL << (8 * j)) - 1)) |
+		    (j < 7 ? x >> (8 * (j + 1)) << (8 * j) : 0);
 	}
-	digest_bytes(d, x, r);
+	if (out < 8)
+		digest_bytes(d, x, 8 - out);
 	return out;
 }
 
@@ -119,11 +121,35 @@ low_byte(uint64_t x)
 static void
 digest_run(struct digest *d, const char *buf, size_t len, size_t *i)
 {
-	uint64_t	 h1 = d->h1, h2 = d->h2, acc = d->acc, x;
+	uint64_t	 h1 = d->h1, h2 = d->h2, acc = d->acc, x, y;
 	unsigned	 sl = 8 * d->k;
-	size_t		 j;
+	size_t		 j = *i;
+#if defined(__SSE2__)
+	const __m128i	 cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	__m128i		 v;
 
-	for (j = *i; j + 8 <= len; j += 8) {
+	/* 16 bytes at a time while they hold no CR or LF (tabs pass). */
+	for (; j + 16 <= len; j += 16) {
+		v = _mm_loadu_si128((const void *)(buf + j));
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr),
+		    _mm_cmpeq_epi8(v, lf))) != 0)
+			break;
+		memcpy(&x, buf + j, 8);
+		memcpy(&y, buf + j + 8, 8);
+		x = le64(x);
+		y = le64(y);
+		if (sl == 0) {
+			digest_mix(&h1, &h2, x);
+			digest_mix(&h1, &h2, y);
+		} else {
+			digest_mix(&h1, &h2, acc | x << sl);
+			digest_mix(&h1, &h2, x >> (64 - sl) | y << sl);
+			acc = y >> (64 - sl);
+		}
+	}
+#endif
+	/* Then a word at a time, up to one that may hold a line end. */
+	for (; j + 8 <= len; j += 8) {
 		memcpy(&x, buf + j, 8);
 		x = le64(x);
 		if (low_byte(x))

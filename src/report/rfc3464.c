@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "report/freetext.h"
 
@@ -107,10 +110,16 @@ field_index(const struct msg_field *f)
 	return -1;
 }
 
+/*
+ * Field values are views of ds_value(): in the body when a value is one
+ * plain line, else unfolded into the arena; none holds a NUL.
+ */
 struct ds_state {
 	struct report_ctx	*ctx;
 	const char		*reporting;	/* Reporting-MTA, message level */
+	size_t			 replen;
 	const char		*rcpt[R_COUNT];
+	size_t			 rlen[R_COUNT];
 	int			 open;		/* rcpt holds something */
 	int			 last;		/* rcpt index of the last field */
 	int			 added;
@@ -193,25 +202,47 @@ ds_test(struct report_ctx *ctx)
 	    has_ds_word(top->body, top->bodylen);
 }
 
-/* Action normalised to the RFC 3464 words, or NULL. */
-static const char *
-action_word(const char *a)
+/* 1 when a[0..n) is w[0..n) but for the case of ASCII letters. */
+static int
+head_caseeq(const char *a, const char *w, size_t n)
 {
-	static const char *const words[] = {
-		"failed", "delayed", "delivered", "relayed", "expanded", NULL
+	size_t		 i;
+	unsigned char	 x, y;
+
+	for (i = 0; i < n; i++) {
+		x = (unsigned char)a[i];
+		y = (unsigned char)w[i];
+		if (x != y && ((x ^ y) != 0x20 ||
+		    (unsigned)((x | 0x20) - 'a') > 'z' - 'a'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Action a[0..n) normalised to the RFC 3464 words, or NULL. */
+static const char *
+action_word(const char *a, size_t n)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} words[] = {
+		{ "failed", 6 }, { "delayed", 7 }, { "delivered", 9 },
+		{ "relayed", 7 }, { "expanded", 8 }
 	};
-	int	 i;
+	size_t	 i;
 
 	if (a == NULL)
 		return NULL;
-	for (i = 0; words[i] != NULL; i++)
-		if (msg_startcase(a, strlen(a), words[i]) ||
-		    (strlen(a) >= 4 && msg_startcase(words[i], strlen(words[i]),
-		    a)))
-			return words[i];
-	if (msg_startcase(a, strlen(a), "fail"))
+	/* The word a starts with, or one starting with a (4 bytes up). */
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if ((n >= words[i].len || (n >= 4 && n <= words[i].len)) &&
+		    head_caseeq(a, words[i].s, n < words[i].len ? n :
+		    words[i].len))
+			return words[i].s;
+	if (msg_startcase(a, n, "fail"))
 		return "failed";
-	if (msg_startcase(a, strlen(a), "deliverable"))
+	if (msg_startcase(a, n, "deliverable"))
 		return "delivered";
 	return NULL;
 }
@@ -267,7 +298,8 @@ pick_rcpt(struct ds_state *s, struct dsn_record *r, const char *orig)
 	for (i = 0; i < 3; i++) {
 		if ((v = s->rcpt[order[i]]) == NULL)
 			continue;
-		c = order[i] == R_ORIG ? orig : msg_addr(a, v, strlen(v));
+		c = order[i] == R_ORIG ? orig : msg_addr(a, v,
+		    s->rlen[order[i]]);
 		if (full_addr(c)) {
 			best = c;
 			break;
@@ -325,13 +357,98 @@ text_diag(struct report_ctx *ctx, struct dsn_record *r)
 	return dsn_record_set(r, DSN_F_DIAGNOSTIC, p, n);
 }
 
+/* 1 when s[0..n) may be a type: no ' ', '<', '@' or '"' in it. */
+static int
+type_word(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == ' ' || s[i] == '<' || s[i] == '@' ||
+		    s[i] == '"')
+			return 0;
+	return 1;
+}
+
+/* report_strip_type() of the value v[0..*len), which holds no NUL. */
+static const char *
+strip_type(const char *v, size_t *len)
+{
+	const char	*semi;
+	size_t		 n = *len;
+
+	if (v == NULL)
+		return NULL;
+	if ((semi = memchr(v, ';', n)) != NULL &&
+	    type_word(v, (size_t)(semi - v))) {
+		n -= (size_t)(semi + 1 - v);
+		v = semi + 1;
+	}
+	while (n > 0 && *v == ' ') {
+		v++;
+		n--;
+	}
+	*len = n;
+	return v;
+}
+
+/* dsn_record_set() of field f from a stripped value v[0..len). */
+static int
+set_stripped(struct dsn_record *r, enum dsn_field f, const char *v,
+    size_t len)
+{
+	v = strip_type(v, &len);
+	return dsn_record_set(r, f, v, len);
+}
+
+/* report_set_date() of the value v[0..len), NUL-terminated for it. */
+static int
+set_date(struct report_ctx *ctx, struct dsn_record *r, enum dsn_field f,
+    const char *v, size_t len)
+{
+	char	 buf[64], *t = buf;
+
+	if (v == NULL)
+		return 0;
+	if (len >= sizeof(buf) &&
+	    (t = arena_strndup(ctx->msg->arena, v, len)) == NULL)
+		return -1;
+	if (t == buf) {
+		memcpy(buf, v, len);
+		buf[len] = '\0';
+	}
+	return report_set_date(r, f, t);
+}
+
+/*
+ * The Diagnostic-Code v[0..len): its type, when the value starts with
+ * a word and a ';', into DSN_F_DIAGNOSTIC_TYPE, the rest the diagnostic.
+ */
+static int
+set_diag(struct dsn_record *r, const char *v, size_t len)
+{
+	const char	*semi;
+	size_t		 n;
+
+	if (v == NULL)
+		return 0;
+	if ((semi = memchr(v, ';', len)) != NULL &&
+	    memchr(v, ' ', (n = (size_t)(semi - v))) == NULL) {
+		if (dsn_record_set(r, DSN_F_DIAGNOSTIC_TYPE, v, n) < 0)
+			return -1;
+		len -= n + 1;
+		v = semi + 1;
+	}
+	return dsn_record_set(r, DSN_F_DIAGNOSTIC, v, len);
+}
+
 /* Emits the pending recipient, if any. */
 static int
 ds_close(struct ds_state *s)
 {
 	struct report_ctx	*ctx = s->ctx;
 	struct dsn_record	*r;
-	const char		*v, *semi, *orig;
+	const char		*orig;
 	int			 rc;
 
 	if (!s->open)
@@ -343,32 +460,25 @@ ds_close(struct ds_state *s)
 	if ((r = report_new(ctx, "dsn")) == NULL)
 		return -1;
 	/* Original-Recipient's address, read once for both its uses. */
-	orig = (v = s->rcpt[R_ORIG]) != NULL ?
-	    msg_addr(ctx->msg->arena, v, strlen(v)) : NULL;
+	orig = s->rcpt[R_ORIG] != NULL ? msg_addr(ctx->msg->arena,
+	    s->rcpt[R_ORIG], s->rlen[R_ORIG]) : NULL;
 	if (pick_rcpt(s, r, orig) < 0 ||
 	    dsn_record_sets(r, DSN_F_ORIGINAL_RECIPIENT, orig) < 0)
 		goto fail;
-	if (dsn_record_sets(r, DSN_F_ACTION,
-	    action_word(s->rcpt[R_ACTION])) < 0 ||
-	    dsn_record_sets(r, DSN_F_STATUS, s->rcpt[R_STATUS]) < 0 ||
-	    dsn_record_sets(r, DSN_F_REMOTE_MTA,
-	    report_strip_type(s->rcpt[R_REMOTE])) < 0 ||
-	    dsn_record_sets(r, DSN_F_REPORTING_MTA,
-	    report_strip_type(s->reporting)) < 0 ||
-	    report_set_date(r, DSN_F_LAST_ATTEMPT, s->rcpt[R_LAST]) < 0 ||
-	    dsn_record_sets(r, DSN_F_CATEGORY, s->rcpt[R_CATEGORY]) < 0)
+	if (dsn_record_sets(r, DSN_F_ACTION, action_word(s->rcpt[R_ACTION],
+	    s->rlen[R_ACTION])) < 0 ||
+	    dsn_record_set(r, DSN_F_STATUS, s->rcpt[R_STATUS],
+	    s->rlen[R_STATUS]) < 0 ||
+	    set_stripped(r, DSN_F_REMOTE_MTA, s->rcpt[R_REMOTE],
+	    s->rlen[R_REMOTE]) < 0 ||
+	    set_stripped(r, DSN_F_REPORTING_MTA, s->reporting,
+	    s->replen) < 0 ||
+	    set_date(ctx, r, DSN_F_LAST_ATTEMPT, s->rcpt[R_LAST],
+	    s->rlen[R_LAST]) < 0 ||
+	    dsn_record_set(r, DSN_F_CATEGORY, s->rcpt[R_CATEGORY],
+	    s->rlen[R_CATEGORY]) < 0 ||
+	    set_diag(r, s->rcpt[R_DIAG], s->rlen[R_DIAG]) < 0)
 		goto fail;
-	if ((v = s->rcpt[R_DIAG]) != NULL) {
-		semi = strchr(v, ';');
-		if (semi != NULL && strcspn(v, " ") >= (size_t)(semi - v)) {
-			if (dsn_record_set(r, DSN_F_DIAGNOSTIC_TYPE, v,
-			    (size_t)(semi - v)) < 0)
-				goto fail;
-			v = semi + 1;
-		}
-		if (dsn_record_sets(r, DSN_F_DIAGNOSTIC, v) < 0)
-			goto fail;
-	}
 	if (r->v[DSN_F_RECIPIENT] != NULL && text_diag(ctx, r) < 0)
 		goto fail;
 	if ((rc = report_add(ctx, r)) < 0)
@@ -376,10 +486,87 @@ ds_close(struct ds_state *s)
 	s->added += rc;
 done:
 	memset(s->rcpt, 0, sizeof(s->rcpt));
+	memset(s->rlen, 0, sizeof(s->rlen));
 	return 0;
 fail:
 	dsn_record_free(r);
 	return -1;
+}
+
+#if defined(__SSE2__)
+/*
+ * One bit per byte of the 16 at p that is a control byte or DEL, or a
+ * space before a space among them.
+ */
+static unsigned
+unplain16(const char *p)
+{
+	const __m128i	 c1f = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(32);
+	const __m128i	 del = _mm_set1_epi8(0x7f);
+	__m128i		 x;
+	unsigned	 ctl, spaces;
+
+	x = _mm_loadu_si128((const void *)p);
+	ctl = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(
+	    _mm_min_epu8(x, c1f), x), _mm_cmpeq_epi8(x, del)));
+	spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sp));
+	return ctl | (spaces & spaces >> 1);
+}
+#endif
+
+/*
+ * 1 when v[0..len) holds no control byte, no DEL and no two spaces in
+ * a row: msg_unfold() would only trim it of a space at each end.  16
+ * bytes at a time with SSE2, the last block overlapping the one before
+ * (a short value in a copy padded with letters); the two spaces that
+ * may straddle two blocks are looked at apart.
+ */
+static int
+plain_line(const char *v, size_t len)
+{
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	char		 pad[16];
+
+	if (len < 16) {
+		memset(pad, 'a', sizeof(pad));
+		memcpy(pad, v, len);
+		return unplain16(pad) == 0;
+	}
+	for (; i + 16 <= len; i += 16)
+		if (unplain16(v + i) != 0 ||
+		    (i > 0 && v[i - 1] == ' ' && v[i] == ' '))
+			return 0;
+	/* len > 16 here: v[len - 17] can be read. */
+	return i == len || (unplain16(v + len - 16) == 0 &&
+	    !(v[len - 17] == ' ' && v[len - 16] == ' '));
+#else
+	for (; i < len; i++)
+		if ((unsigned char)v[i] < ' ' || v[i] == 0x7f ||
+		    (v[i] == ' ' && i + 1 < len && v[i + 1] == ' '))
+			return 0;
+	return 1;
+#endif
+}
+
+/*
+ * The value of field f as msg_unfold() makes it, into *v and *len: a
+ * plain line (most values) is left in place, trimmed; NULL on
+ * allocation failure.
+ */
+static const char *
+ds_value(struct ds_state *s, const struct msg_field *f, size_t *len)
+{
+	const char	*v = f->value;
+	size_t		 n = f->valuelen, i;
+
+	if (n == 0 || v == NULL || !plain_line(v, n))
+		return msg_unfold_len(s->ctx->msg->arena, v, n, len);
+	i = v[0] == ' ';
+	if (n > i && v[n - 1] == ' ')
+		n--;
+	*len = n - i;
+	return v + i;
 }
 
 /* Takes one field into the state. */
@@ -387,28 +574,29 @@ static int
 ds_field(struct ds_state *s, const struct msg_field *f)
 {
 	const char	*v;
+	size_t		 n;
 	int		 i;
 
 	if ((i = field_index(f)) == R_REPORTING) {
 		if (s->reporting == NULL)
-			s->reporting = msg_unfold(s->ctx->msg->arena, f->value,
-			    f->valuelen);
+			s->reporting = ds_value(s, f, &s->replen);
 		return 0;
 	}
 	if (i < 0)
 		return 0;
-	if ((v = msg_unfold(s->ctx->msg->arena, f->value, f->valuelen)) ==
-	    NULL)
+	if ((v = ds_value(s, f, &n)) == NULL)
 		return -1;
 	/*
 	 * A line written twice in a row, or a value after an empty one,
 	 * is the same block's.  (Only in a row: a block without a blank
 	 * line before it may start with the Action the last one ended in.)
 	 */
-	if (s->rcpt[i] != NULL && ((s->last == i &&
-	    strcmp(s->rcpt[i], v) == 0) || *s->rcpt[i] == '\0')) {
-		if (*s->rcpt[i] == '\0')
+	if (s->rcpt[i] != NULL && ((s->last == i && s->rlen[i] == n &&
+	    memcmp(s->rcpt[i], v, n) == 0) || s->rlen[i] == 0)) {
+		if (s->rlen[i] == 0) {
 			s->rcpt[i] = v;
+			s->rlen[i] = n;
+		}
 		return 0;
 	}
 	s->last = i;
@@ -423,6 +611,7 @@ ds_field(struct ds_state *s, const struct msg_field *f)
 	if (s->rcpt[i] != NULL)
 		return 0;
 	s->rcpt[i] = v;
+	s->rlen[i] = n;
 	s->open = 1;
 	return 0;
 }
@@ -461,6 +650,7 @@ ds_body(struct ds_state *s, const char *b, size_t len)
 				return -1;
 		} else if (s->open) {
 			memset(s->rcpt, 0, sizeof(s->rcpt));
+			memset(s->rlen, 0, sizeof(s->rlen));
 			s->open = 0;
 		}
 	}
@@ -774,8 +964,8 @@ hint_parse(struct report_ctx *ctx)
 		dsn_record_free(r);
 		return -1;
 	}
-	if (dsn_record_sets(r, DSN_F_REPORTING_MTA,
-	    report_strip_type(s.reporting)) < 0) {
+	if (set_stripped(r, DSN_F_REPORTING_MTA, s.reporting,
+	    s.replen) < 0) {
 		dsn_record_free(r);
 		return -1;
 	}
