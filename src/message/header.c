@@ -11,6 +11,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_SCAN	1
+#endif
 
 #include "message/message.h"
 
@@ -133,6 +137,53 @@ value_end(const char *buf, size_t len, size_t v, size_t *next)
 	return len;
 }
 
+#if defined(HAVE_AVX2_SCAN)
+/*
+ * As value_end(), 32 bytes at a time where the CPU has AVX2: a header
+ * line is 30 to 80 bytes, one or two such blocks.  The last bytes are
+ * left to value_end().
+ */
+__attribute__((target("avx2"))) static size_t
+value_end_avx2(const char *buf, size_t len, size_t v, size_t *next)
+{
+	const __m256i	 cr = _mm256_set1_epi8('\r');
+	const __m256i	 lf = _mm256_set1_epi8('\n');
+	__m256i		 x;
+	size_t		 i = v, e, p;
+	unsigned	 m;
+
+	while (i + 32 <= len) {
+		x = _mm256_loadu_si256((const void *)(buf + i));
+		m = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+		    _mm256_cmpeq_epi8(x, cr), _mm256_cmpeq_epi8(x, lf)));
+		if (m == 0) {
+			i += 32;
+			continue;
+		}
+		e = i + (size_t)__builtin_ctz(m);
+		p = past_eol(buf, len, e);
+		if (p >= len || (buf[p] != ' ' && buf[p] != '\t')) {
+			*next = p;
+			return e;
+		}
+		/* A continuation line: its first byte is a blank. */
+		i = p + 1;
+	}
+	return value_end(buf, len, i, next);
+}
+#endif
+
+/* value_end() at its fastest on this CPU. */
+static size_t
+value_end_best(const char *buf, size_t len, size_t v, size_t *next)
+{
+#if defined(HAVE_AVX2_SCAN)
+	if (__builtin_cpu_supports("avx2"))
+		return value_end_avx2(buf, len, v, next);
+#endif
+	return value_end(buf, len, v, next);
+}
+
 /*
  * The name is found first (it cannot hold a line end), then the end of
  * the field from the colon on: each byte of the field is looked at once.
@@ -167,7 +218,7 @@ msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
 	if (n == 0 || i >= len || buf[i] != ':')
 		return 0;
 	v = i + 1;
-	e = value_end(buf, len, v, pos);
+	e = value_end_best(buf, len, v, pos);
 	f->name = buf + start;
 	f->namelen = n;
 	f->value = buf + v;
@@ -312,59 +363,69 @@ unsimple16(const char *p)
 #endif
 
 /*
- * 1 when v[0..len) holds no control byte, no DEL and no two spaces in a
- * row: one line of words and single spaces, which msg_unfold() only
- * trims (most values).  16 bytes at a time with SSE2; a short value is
- * looked at in a copy padded with letters.
+ * Copies v[0..len) to out (len bytes) and returns 1 when it holds no
+ * control byte, no DEL and no two spaces in a row: one line of words
+ * and single spaces, which msg_unfold() only trims (most values).  The
+ * copy and the check share their loads, 16 bytes at a time with SSE2; a
+ * short value is looked at in a copy padded with letters.  On 0, out
+ * holds a prefix of v at most.
  */
 static int
-simple_value(const char *v, size_t len)
+copy_simple(char *out, const char *v, size_t len)
 {
 	size_t		 i = 0;
 #if defined(__SSE2__)
+	const __m128i	 sp = _mm_set1_epi8(' '), c1f = _mm_set1_epi8(0x1f);
+	const __m128i	 del = _mm_set1_epi8(0x7f);
+	__m128i		 x, y;
 	char		 pad[32];
 
 	if (len < 17) {
 		memset(pad, 'a', sizeof(pad));
 		copy_small(pad, v, len);
+		copy_small(out, pad, len);
 		return unsimple16(pad) == 0;
 	}
-	for (; i + 17 <= len; i += 16)
-		if (unsimple16(v + i) != 0)
+	for (; i + 17 <= len; i += 16) {
+		x = _mm_loadu_si128((const void *)(v + i));
+		y = _mm_loadu_si128((const void *)(v + i + 1));
+		_mm_storeu_si128((void *)(out + i), x);
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x),
+		    _mm_cmpeq_epi8(x, del)), _mm_and_si128(
+		    _mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(y, sp)))) != 0)
 			return 0;
+	}
+	if (i == len)
+		return 1;
 	/* The last bytes, in a block that ends at len (the 17th too). */
-	return i == len || (unsimple16(v + len - 17) == 0 &&
-	    (unsigned char)v[len - 1] >= ' ' && v[len - 1] != 0x7f);
+	_mm_storeu_si128((void *)(out + len - 16),
+	    _mm_loadu_si128((const void *)(v + len - 16)));
+	return unsimple16(v + len - 17) == 0 &&
+	    (unsigned char)v[len - 1] >= ' ' && v[len - 1] != 0x7f;
 #else
 	for (; i < len; i++)
 		if ((unsigned char)v[i] < ' ' || v[i] == 0x7f ||
 		    (v[i] == ' ' && i + 1 < len && v[i + 1] == ' '))
 			return 0;
+	memcpy(out, v, len);
 	return 1;
 #endif
 }
 
-char *
-msg_unfold_len(struct arena *a, const char *v, size_t len, size_t *outlen)
+/*
+ * msg_unfold_len() of a value that is not simple, into out (len + 1
+ * bytes of the arena).  Apart from the common case, so that the
+ * simple one saves no registers for this loop.
+ */
+static __attribute__((noinline)) char *
+unfold_slow(struct arena *a, char *out, const char *v, size_t len,
+    size_t *outlen)
 {
 	const char	*cs;
-	char		*out;
 	size_t		 i, o, e;
 	int		 space, ctl, esc = 0;
 
-	/* A simple value is copied trimmed of its one space at each end. */
-	if (simple_value(v, len)) {
-		i = len > 0 && v[0] == ' ';
-		e = len > i && v[len - 1] == ' ' ? len - 1 : len;
-		if ((out = arena_alloc(a, e - i + 1)) == NULL)
-			return NULL;
-		memcpy(out, v + i, e - i);
-		out[e - i] = '\0';
-		*outlen = e - i;
-		return out;
-	}
-	if ((out = arena_alloc(a, len + 1)) == NULL)
-		return NULL;
 again:
 	o = 0;
 	space = ctl = 0;
@@ -418,6 +479,27 @@ again:
 	out[o] = '\0';
 	*outlen = o;
 	return out;
+}
+
+/*
+ * A simple value is copied whole and trimmed of its one space at each
+ * end: the string starts one byte into its copy when it had a space.
+ */
+char *
+msg_unfold_len(struct arena *a, const char *v, size_t len, size_t *outlen)
+{
+	char	*out;
+	size_t	 i, e;
+
+	if ((out = arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	if (!copy_simple(out, v, len))
+		return unfold_slow(a, out, v, len, outlen);
+	i = len > 0 && v[0] == ' ';
+	e = len > i && v[len - 1] == ' ' ? len - 1 : len;
+	out[e] = '\0';
+	*outlen = e - i;
+	return out + i;
 }
 
 char *
