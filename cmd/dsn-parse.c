@@ -339,7 +339,7 @@ long_values(struct run *r, const struct dsn_input_msg *m)
 		if (dsn_record_maxlen(rec) <= max)
 			continue;	/* none can be too long: not measured */
 		for (f = 0; f < DSN_F_COUNT; f++) {
-			if (rec->v[f] == NULL || (n = strlen(rec->v[f])) <= max)
+			if ((n = dsn_record_len(rec, f)) <= max)
 				continue;
 			hit[f] = any = 1;
 			if (is_address(f)) {
@@ -350,7 +350,7 @@ long_values(struct run *r, const struct dsn_input_msg *m)
 			while (n > 0 &&
 			    ((unsigned char)rec->v[f][n] & 0xc0) == 0x80)
 				n--;
-			rec->v[f][n] = '\0';
+			dsn_record_truncate(rec, f, n);
 		}
 		if (hit[DSN_F_RECIPIENT] && rec->v[DSN_F_RECIPIENT] == NULL) {
 			dsn_record_free(rec);

@@ -106,6 +106,7 @@ put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
 	memcpy(out, s, n);
 	out[n] = '\0';
 	r->v[f] = out;
+	r->len[f] = n;
 	return 0;
 }
 
@@ -144,7 +145,8 @@ dsn_record_new(void)
 
 	if ((r = rec_alloc()) == NULL)
 		return NULL;
-	memset(r, 0, offsetof(struct dsn_record, pool));
+	/* len[f] is read only while v[f] is set: left as it was. */
+	memset(r, 0, offsetof(struct dsn_record, len));
 	return r;
 }
 
@@ -167,7 +169,7 @@ dsn_record_dup(const struct dsn_record *r)
 			d->v[i] = NULL;
 	for (h = r->heap; h != 0; h &= h - 1) {
 		i = __builtin_ctzl(h);
-		if (put_clean(d, i, r->v[i], strlen(r->v[i])) == -1) {
+		if (put_clean(d, i, r->v[i], r->len[i]) == -1) {
 			dsn_record_free(d);
 			return NULL;
 		}
@@ -193,6 +195,21 @@ dsn_record_plain(const struct dsn_record *r)
 	return r->plain;
 }
 
+/* The newest pool value, shortened, gives back its tail. */
+void
+dsn_record_truncate(struct dsn_record *r, enum dsn_field f, size_t n)
+{
+	char	*v;
+
+	if ((int)f < 0 || f >= DSN_F_COUNT || (v = r->v[f]) == NULL ||
+	    n >= r->len[f])
+		return;
+	v[n] = '\0';
+	r->len[f] = n;
+	if (!(r->heap & FIELD_BIT(f)) && v == r->pool + r->last)
+		r->used = r->last + n + 1;
+}
+
 size_t
 dsn_record_maxlen(const struct dsn_record *r)
 {
@@ -214,13 +231,14 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 	if (from->heap & FIELD_BIT(f)) {
 		/* A malloc'd value changes hands. */
 		to->v[f] = v;
+		to->len[f] = from->len[f];
 		to->heap |= FIELD_BIT(f);
 		from->heap &= ~FIELD_BIT(f);
 		from->plain &= ~FIELD_BIT(f);
 		from->v[f] = NULL;
 		return 0;
 	}
-	if (put_clean(to, f, v, strlen(v)) == -1) {
+	if (put_clean(to, f, v, from->len[f]) == -1) {
 		to->plain &= ~FIELD_BIT(f);
 		return -1;
 	}
@@ -475,6 +493,7 @@ commit(struct dsn_record *r, enum dsn_field f, char *out, size_t len,
 	if (safe)
 		r->plain |= FIELD_BIT(f);
 	r->v[f] = out;
+	r->len[f] = len;
 }
 
 /*

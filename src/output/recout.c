@@ -450,24 +450,52 @@ put_key(struct dsn_recout *w, int i)
 }
 
 /*
- * Writes the value v of field f at o, returns the end: a JSON number
- * when f is one of numbers and v an integer, else a string.  A string
- * the record knows to need no escape (f in plain) is copied as it is,
- * measured on the way.
+ * Copies the n bytes at s to o, returns the end: a short value, as
+ * most are, with two overlapping loads inline (no byte past s + n is
+ * read, none past o + n written).
+ */
+static inline char *
+copy_value(char *o, const char *s, size_t n)
+{
+	uint64_t	 x, y;
+	uint32_t	 a, b;
+
+	if (n >= 16) {
+		memcpy(o, s, n);
+	} else if (n >= 8) {
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(o, &x, 8);
+		memcpy(o + n - 8, &y, 8);
+	} else if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(o, &a, 4);
+		memcpy(o + n - 4, &b, 4);
+	} else if (n > 0) {
+		o[0] = s[0];
+		o[n / 2] = s[n / 2];
+		o[n - 1] = s[n - 1];
+	}
+	return o + n;
+}
+
+/*
+ * Writes the value v (n bytes) of field f at o, returns the end: a
+ * JSON number when f is one of numbers and v an integer, else a
+ * string.  A string the record knows to need no escape (f in plain) is
+ * copied as it is.
  */
 static char *
-json_value(char *o, const char *v, int f, unsigned long numbers,
+json_value(char *o, const char *v, size_t n, int f, unsigned long numbers,
     unsigned long plain)
 {
-	size_t	 n;
-
 	if (plain & 1UL << f) {
 		*o++ = '"';
-		o = stpcpy(o, v);
+		o = copy_value(o, v, n);
 		*o++ = '"';
 		return o;
 	}
-	n = strlen(v);
 	if ((numbers & 1UL << f) && is_json_int(v, n)) {
 		memcpy(o, v, n);
 		return o + n;
@@ -490,7 +518,7 @@ values_len(const struct dsn_record *r)
 	for (total = 0, f = 0; f < DSN_F_COUNT; f++) {
 		if (r->v[f] == NULL)
 			continue;
-		if ((n = strlen(r->v[f])) > ((size_t)-1) / 16 - total)
+		if ((n = dsn_record_len(r, f)) > ((size_t)-1) / 16 - total)
 			return (size_t)-1;
 		total += n;
 	}
@@ -536,7 +564,8 @@ json_fields(struct dsn_recout *w, const struct dsn_record *r)
 			memcpy(o, keys[i], k);
 		o += k;
 		if (v != NULL)
-			o = json_value(o, v, f, numbers, plain);
+			o = json_value(o, v, dsn_record_len(r, f), f, numbers,
+			    plain);
 	}
 	w->olen = (size_t)(o - w->ob);
 }
@@ -557,7 +586,7 @@ dsn_recout_record(struct dsn_recout *w, const struct dsn_record *r)
 		if (i > 0)
 			putch(w, ',');
 		if (v != NULL)
-			put_csv_cell(w, v, strlen(v),
+			put_csv_cell(w, v, dsn_record_len(r, w->idx[i]),
 			    !(w->flags & DSN_RECOUT_CSV_RAW));
 	}
 	return end_row(w);
