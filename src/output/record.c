@@ -156,19 +156,26 @@ dsn_record_dup(const struct dsn_record *r)
 {
 	struct dsn_record	*d;
 	unsigned long		 h;
+	uintptr_t		 delta, p;
 	int			 i;
 
 	if ((d = rec_alloc()) == NULL)
 		return NULL;
 	memcpy(d, r, offsetof(struct dsn_record, pool) + r->used);
 	d->heap = 0;
-	for (i = 0; i < DSN_F_COUNT; i++)
-		if (r->v[i] != NULL && !(r->heap & FIELD_BIT(i)))
-			d->v[i] = d->pool + (r->v[i] - r->pool);
-		else
-			d->v[i] = NULL;
+	/*
+	 * Every value moved by the distance between the pools, as integers
+	 * and without a branch (the loop is vectorised); the malloc'd ones
+	 * are then copied apart over theirs.
+	 */
+	delta = (uintptr_t)d->pool - (uintptr_t)r->pool;
+	for (i = 0; i < DSN_F_COUNT; i++) {
+		p = (uintptr_t)r->v[i];
+		d->v[i] = (char *)(p + (p != 0 ? delta : 0));
+	}
 	for (h = r->heap; h != 0; h &= h - 1) {
 		i = __builtin_ctzl(h);
+		d->v[i] = NULL;
 		if (put_clean(d, i, r->v[i], r->len[i]) == -1) {
 			dsn_record_free(d);
 			return NULL;
