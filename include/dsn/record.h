@@ -116,9 +116,9 @@ size_t		 dsn_record_maxlen(const struct dsn_record *);
 
 /*
  * The fields known to need no escape in a JSON string: bit f set when
- * v[f] is printable ASCII (space included) with no '"' or '\\'.  A
- * value shortened keeps its bit (it keeps those properties); a clear
- * bit says nothing.
+ * v[f] is valid UTF-8 with no control byte (below 0x20), '"' or
+ * '\\', as the setters leave it.  A value shortened at a character
+ * boundary keeps its bit; a clear bit says nothing.
  */
 unsigned long	 dsn_record_plain(const struct dsn_record *);
 

@@ -518,7 +518,7 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 {
 	char			*out;
 	size_t			 i, o, n, run, cap;
-	int			 space, inpool, ascii = 1;
+	int			 space, inpool;
 	unsigned		 esc = 0;
 
 	/*
@@ -564,7 +564,6 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
-			ascii = 0;
 			continue;
 		}
 		/* C1 controls (U+0080..U+009F) are controls too. */
@@ -573,7 +572,6 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			i += 2;
 			continue;
 		}
-		ascii = 0;
 		memcpy(out + o, p + i, n);
 		o += n;
 		i += n;
@@ -583,8 +581,11 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			free(out);
 		return 0;
 	}
-	/* JSON takes it as it is: only ASCII, no '"' or '\\'. */
-	commit(r, f, out, o, inpool, ascii && esc == 0);
+	/*
+	 * JSON takes it as it is, UTF-8 and no control byte by now, when
+	 * no '"' or '\\' was copied (runs of PLAIN bytes hold them all).
+	 */
+	commit(r, f, out, o, inpool, esc == 0);
 	return 0;
 }
 

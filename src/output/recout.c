@@ -525,7 +525,7 @@ copy_value(char *o, const char *s, size_t n)
  * string.  A string the record knows to need no escape (f in plain) is
  * copied as it is.
  */
-static char *
+static inline __attribute__((always_inline)) char *
 json_value(char *o, const char *v, size_t n, int f, unsigned long numbers,
     unsigned long plain)
 {
@@ -535,10 +535,8 @@ json_value(char *o, const char *v, size_t n, int f, unsigned long numbers,
 		*o++ = '"';
 		return o;
 	}
-	if ((numbers & 1UL << f) && is_json_int(v, n)) {
-		memcpy(o, v, n);
-		return o + n;
-	}
+	if ((numbers & 1UL << f) && is_json_int(v, n))
+		return copy_value(o, v, n);
 	return json_quote(o, v, n);
 }
 
