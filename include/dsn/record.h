@@ -55,6 +55,7 @@ struct dsn_record {
 	size_t		 used;	/* pool bytes taken */
 	size_t		 last;	/* where the newest pool value starts */
 	unsigned long	 heap;	/* bit f: v[f] is malloc'd */
+	unsigned long	 pooled;	/* bit f: v[f] is in the pool */
 	unsigned long	 plain;	/* bit f: see dsn_record_plain() */
 	size_t		 len[DSN_F_COUNT];	/* of v[f], when not NULL */
 	char		 pool[];

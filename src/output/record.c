@@ -64,7 +64,7 @@ dsn_field_is_number(enum dsn_field f)
 #define REC_SIZE	1024
 #define POOL_SIZE	(REC_SIZE - offsetof(struct dsn_record, pool))
 
-/* The bit of field f in r->heap and r->plain. */
+/* The bit of field f in r->heap, r->pooled and r->plain. */
 #define FIELD_BIT(f)	(1UL << (f))
 
 _Static_assert(DSN_F_COUNT <= 32, "one bit per field in heap, plain");
@@ -78,6 +78,7 @@ drop(struct dsn_record *r, enum dsn_field f)
 	if (v == NULL)
 		return;
 	r->plain &= ~FIELD_BIT(f);
+	r->pooled &= ~FIELD_BIT(f);
 	if (r->heap & FIELD_BIT(f)) {
 		free(v);
 		r->heap &= ~FIELD_BIT(f);
@@ -99,6 +100,7 @@ put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
 		out = r->pool + r->used;
 		r->last = r->used;
 		r->used += n + 1;
+		r->pooled |= FIELD_BIT(f);
 	} else if ((out = malloc(n + 1)) == NULL)
 		return -1;
 	else
@@ -156,22 +158,16 @@ dsn_record_dup(const struct dsn_record *r)
 {
 	struct dsn_record	*d;
 	unsigned long		 h;
-	uintptr_t		 delta, p;
 	int			 i;
 
 	if ((d = rec_alloc()) == NULL)
 		return NULL;
 	memcpy(d, r, offsetof(struct dsn_record, pool) + r->used);
 	d->heap = 0;
-	/*
-	 * Every value moved by the distance between the pools, as integers
-	 * and without a branch (the loop is vectorised); the malloc'd ones
-	 * are then copied apart over theirs.
-	 */
-	delta = (uintptr_t)d->pool - (uintptr_t)r->pool;
-	for (i = 0; i < DSN_F_COUNT; i++) {
-		p = (uintptr_t)r->v[i];
-		d->v[i] = (char *)(p + (p != 0 ? delta : 0));
+	/* Pooled values moved with the pool; malloc'd ones copied apart. */
+	for (h = r->pooled; h != 0; h &= h - 1) {
+		i = __builtin_ctzl(h);
+		d->v[i] = d->pool + (r->v[i] - r->pool);
 	}
 	for (h = r->heap; h != 0; h &= h - 1) {
 		i = __builtin_ctzl(h);
@@ -495,6 +491,7 @@ commit(struct dsn_record *r, enum dsn_field f, char *out, size_t len,
 	if (inpool) {
 		r->last = r->used;
 		r->used += len + 1;
+		r->pooled |= FIELD_BIT(f);
 	} else
 		r->heap |= FIELD_BIT(f);
 	if (safe)
