@@ -452,6 +452,22 @@ has_control(const unsigned char *p, size_t len)
 }
 
 /*
+ * Length of the run of valid UTF-8 sequences at p[0..len), p[0] past
+ * ASCII, that are not C1 controls (U+0080..U+009F): kept as they are.
+ */
+static size_t
+utf8_run(const unsigned char *p, size_t len)
+{
+	size_t	 i = 0, n;
+
+	while (i < len && p[i] >= 0x80 &&
+	    (n = recutf8_seq(p + i, len - i)) > 0 &&
+	    !(n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))
+		i += n;
+	return i;
+}
+
+/*
  * Room for a U+FFFD in a value being cleaned into *out (cap bytes):
  * from the first one, the buffer is made big enough for the worst case
  * (three bytes for each byte of len), moved out of the pool if it was
@@ -554,6 +570,13 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		if (space && o > 0)
 			out[o++] = ' ';
 		space = 0;
+		/* Valid sequences but C1 controls, one after another: one copy. */
+		if ((n = utf8_run(p + i, len - i)) > 0) {
+			memcpy(out + o, p + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
 		/* NUL never gets here: control bytes are spaces above. */
 		if ((n = recutf8_seq(p + i, len - i)) == 0) {
 			if (grow(&out, &cap, o, len, &inpool) == -1)
@@ -563,15 +586,9 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			i++;
 			continue;
 		}
-		/* C1 controls (U+0080..U+009F) are controls too. */
-		if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
-			space = 1;
-			i += 2;
-			continue;
-		}
-		memcpy(out + o, p + i, n);
-		o += n;
-		i += n;
+		/* A C1 control (U+0080..U+009F): a control too. */
+		space = 1;
+		i += 2;
 	}
 	if (o == 0) {
 		if (!inpool)
