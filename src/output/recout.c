@@ -587,42 +587,24 @@ jcol_fields(char *o, const struct jcol *c, int ncols,
 }
 
 /*
- * The fields of a record as JSON members: room for the worst case is
- * made once (every value byte escaped into 6, in each column showing
- * it; KEY_SLOT more for the last key slot copied whole), then they are
- * written without checks.
+ * The fields of r for the columns of w at o, room made; returns the
+ * end.  A key's whole slot is copied when it fits, the rest written
+ * over.
  */
-static void
-json_fields(struct dsn_recout *w, const struct dsn_record *r)
+static char *
+col_fields(char *o, const struct dsn_recout *w, const struct dsn_record *r,
+    unsigned long numbers, unsigned long plain)
 {
-	/* Kept apart: every byte written could alias w's fields. */
 	const int	*idx = w->idx;
 	const size_t	*keylen = w->keylen;
 	char *const	*keys = w->keys;
-	unsigned long	 numbers = w->numbers;
-	unsigned long	 plain = dsn_record_plain(r) & ~numbers;
-	size_t		 total = values_len(r), k;
 	const char	*v;
-	char		*o;
-	int		 i, f, ncols = w->ncols;
+	size_t		 k;
+	int		 i, f;
 
-	if (total > ((size_t)-1) / 16 / w->repeat) {
-		w->failed = 1;
-		return;
-	}
-	if (reserve(w, w->keyslen + total * 6 * w->repeat +
-	    (size_t)ncols * 2 + KEY_SLOT) == -1)
-		return;
-	o = w->ob + w->olen;
-	if (w->jcols != NULL) {
-		w->olen = (size_t)(jcol_fields(o, w->jcols, ncols, r, numbers,
-		    plain) - w->ob);
-		return;
-	}
-	for (i = 0; i < ncols; i++) {
+	for (i = 0; i < w->ncols; i++) {
 		f = idx[i];
 		v = f < 0 ? NULL : r->v[f];
-		/* A key's whole slot is copied, the rest written over. */
 		k = keylen[i] + (v == NULL ? 4 : 0);
 		if (keylen[i] + 4 <= KEY_SLOT)
 			memcpy(o, keys[i], KEY_SLOT);
@@ -633,6 +615,48 @@ json_fields(struct dsn_recout *w, const struct dsn_record *r)
 			o = json_value(o, v, dsn_record_len(r, f), f, numbers,
 			    plain);
 	}
+	return o;
+}
+
+/* The bytes around a JSON row's members: ",\n{" before, "}\n" after. */
+#define ROW_FRAME	5
+
+/*
+ * A record as one JSON row, with the separator from the row before:
+ * room for the worst case is made once (every value byte escaped into
+ * 6, in each column showing it; KEY_SLOT more for the last key slot
+ * copied whole), then it is written without checks.
+ */
+static void
+json_row(struct dsn_recout *w, const struct dsn_record *r)
+{
+	unsigned long	 numbers = w->numbers;
+	unsigned long	 plain = dsn_record_plain(r) & ~numbers;
+	size_t		 total = values_len(r);
+	char		*o;
+
+	if (total > ((size_t)-1) / 16 / w->repeat) {
+		w->failed = 1;
+		return;
+	}
+	if (reserve(w, w->keyslen + total * 6 * w->repeat +
+	    (size_t)w->ncols * 2 + KEY_SLOT + ROW_FRAME) == -1)
+		return;
+	/* Kept in o: every byte written could alias w's fields. */
+	o = w->ob + w->olen;
+	if (w->fmt == DSN_OUT_JSON) {
+		if (w->count > 0)
+			*o++ = ',';
+		*o++ = '\n';
+	}
+	*o++ = '{';
+	if (w->jcols != NULL)
+		o = jcol_fields(o, w->jcols, w->ncols, r, numbers, plain);
+	else
+		o = col_fields(o, w, r, numbers, plain);
+	*o++ = '}';
+	if (w->fmt == DSN_OUT_JSONL)
+		*o++ = '\n';
 	w->olen = (size_t)(o - w->ob);
 }
 
@@ -642,11 +666,13 @@ dsn_recout_record(struct dsn_recout *w, const struct dsn_record *r)
 	const char *v;
 	int i;
 
-	begin_row(w);
 	if (w->fmt != DSN_OUT_CSV) {
-		json_fields(w, r);
-		return end_row(w);
+		start(w);
+		json_row(w, r);
+		w->count++;
+		return flush_row(w);
 	}
+	begin_row(w);
 	for (i = 0; i < w->ncols; i++) {
 		v = w->idx[i] >= 0 ? r->v[w->idx[i]] : NULL;
 		if (i > 0)
