@@ -293,19 +293,29 @@ csv_is_formula(const char *s, size_t n)
 	return 1;
 }
 
-/* Writes one CSV cell, quoting and repairing as needed. */
+/*
+ * Writes one CSV cell, quoting and repairing as needed.  plain: s is
+ * known valid UTF-8 with no control byte or '"' (dsn_record_plain()),
+ * so only a ',' can make it quoted.
+ */
 static void
-put_csv_cell(struct dsn_recout *w, const char *s, size_t n, int neutralise)
+put_csv_cell(struct dsn_recout *w, const char *s, size_t n, int neutralise,
+    int plain)
 {
 	char *fixed = NULL;
 	size_t i, run;
 	int quote;
 
-	if (!recutf8_valid(s, n) && (fixed = recutf8_repair(s, n, &n)) != NULL)
-		s = fixed;
-	quote = n > 0 && (memchr(s, '"', n) != NULL ||
-	    memchr(s, ',', n) != NULL || memchr(s, '\n', n) != NULL ||
-	    memchr(s, '\r', n) != NULL);
+	if (plain)
+		quote = memchr(s, ',', n) != NULL;
+	else {
+		if (!recutf8_valid(s, n) &&
+		    (fixed = recutf8_repair(s, n, &n)) != NULL)
+			s = fixed;
+		quote = n > 0 && (memchr(s, '"', n) != NULL ||
+		    memchr(s, ',', n) != NULL || memchr(s, '\n', n) != NULL ||
+		    memchr(s, '\r', n) != NULL);
+	}
 	if (quote)
 		putch(w, '"');
 	if (neutralise && csv_is_formula(s, n))
@@ -449,7 +459,7 @@ start(struct dsn_recout *w)
 		for (i = 0; i < w->ncols; i++) {
 			if (i > 0)
 				putch(w, ',');
-			put_csv_cell(w, w->cols[i], strlen(w->cols[i]), 0);
+			put_csv_cell(w, w->cols[i], strlen(w->cols[i]), 0, 0);
 		}
 		put(w, "\r\n", 2);
 	} else if (w->fmt == DSN_OUT_JSON)
@@ -663,8 +673,9 @@ json_row(struct dsn_recout *w, const struct dsn_record *r)
 int
 dsn_recout_record(struct dsn_recout *w, const struct dsn_record *r)
 {
+	unsigned long plain = dsn_record_plain(r);
 	const char *v;
-	int i;
+	int i, f;
 
 	if (w->fmt != DSN_OUT_CSV) {
 		start(w);
@@ -674,12 +685,14 @@ dsn_recout_record(struct dsn_recout *w, const struct dsn_record *r)
 	}
 	begin_row(w);
 	for (i = 0; i < w->ncols; i++) {
-		v = w->idx[i] >= 0 ? r->v[w->idx[i]] : NULL;
+		f = w->idx[i];
+		v = f >= 0 ? r->v[f] : NULL;
 		if (i > 0)
 			putch(w, ',');
 		if (v != NULL)
-			put_csv_cell(w, v, dsn_record_len(r, w->idx[i]),
-			    !(w->flags & DSN_RECOUT_CSV_RAW));
+			put_csv_cell(w, v, dsn_record_len(r, f),
+			    !(w->flags & DSN_RECOUT_CSV_RAW),
+			    (plain & 1UL << f) != 0);
 	}
 	return end_row(w);
 }
@@ -716,7 +729,7 @@ dsn_recout_object(struct dsn_recout *w, json_t *obj)
 			if (csv)
 				put_csv_cell(w, json_string_value(v),
 				    json_string_length(v),
-				    !(w->flags & DSN_RECOUT_CSV_RAW));
+				    !(w->flags & DSN_RECOUT_CSV_RAW), 0);
 			else
 				put_json_string(w, json_string_value(v),
 				    json_string_length(v));
@@ -725,7 +738,7 @@ dsn_recout_object(struct dsn_recout *w, json_t *obj)
 		text = value_text(v, csv);
 		if (csv && text != NULL)
 			put_csv_cell(w, text, strlen(text),
-			    !(w->flags & DSN_RECOUT_CSV_RAW));
+			    !(w->flags & DSN_RECOUT_CSV_RAW), 0);
 		else
 			puts_(w, text != NULL ? text : (csv ? "" : "null"));
 		free(text);
