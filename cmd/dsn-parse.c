@@ -339,7 +339,7 @@ long_values(struct run *r, const struct dsn_input_msg *m)
 		if (dsn_record_maxlen(rec) <= max)
 			continue;	/* none can be too long: not measured */
 		for (f = 0; f < DSN_F_COUNT; f++) {
-			if (rec->v[f] == NULL || (n = strlen(rec->v[f])) <= max)
+			if ((n = dsn_record_len(rec, f)) <= max)
 				continue;
 			hit[f] = any = 1;
 			if (is_address(f)) {
@@ -350,7 +350,7 @@ long_values(struct run *r, const struct dsn_input_msg *m)
 			while (n > 0 &&
 			    ((unsigned char)rec->v[f][n] & 0xc0) == 0x80)
 				n--;
-			rec->v[f][n] = '\0';
+			dsn_record_truncate(rec, f, n);
 		}
 		if (hit[DSN_F_RECIPIENT] && rec->v[DSN_F_RECIPIENT] == NULL) {
 			dsn_record_free(rec);
@@ -372,45 +372,56 @@ long_values(struct run *r, const struct dsn_input_msg *m)
 	    dropped > 0 ? drop : "");
 }
 
-/* v in decimal into buf (at least 24 bytes); returns buf. */
+/*
+ * v in decimal, written backwards to end at end (24 bytes before it
+ * are room enough), two digits a division; returns where it starts.
+ */
 static char *
-decimal(long long v, char *buf)
+decimal(long long v, char *end)
 {
-	char tmp[24], *p = tmp + sizeof(tmp);
+	static const char pairs[] =
+	    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+	    "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+	char *p = end;
 	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
 	    (unsigned long long)v;
-	size_t n;
 
-	*--p = '\0';
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
+	for (; u >= 100; u /= 100) {
+		p -= 2;
+		memcpy(p, pairs + u % 100 * 2, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + u * 2, 2);
+	} else
+		*--p = (char)('0' + u);
 	if (v < 0)
 		*--p = '-';
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(buf, p, n);
-	return buf;
+	return p;
 }
 
 static void
 write_records(struct run *r, const struct dsn_input_msg *m)
 {
-	char index[24], offset[24];
-	size_t i;
+	char ibuf[24], offbuf[24], *index, *offset;
+	size_t i, plen, ilen, olen;
 
 	long_values(r, m);
 	/* The same for every record of the message: formatted once. */
-	decimal(m->index, index);
-	decimal(m->offset, offset);
+	index = decimal(m->index, ibuf + sizeof(ibuf));
+	ilen = (size_t)(ibuf + sizeof(ibuf) - index);
+	offset = decimal(m->offset, offbuf + sizeof(offbuf));
+	olen = (size_t)(offbuf + sizeof(offbuf) - offset);
+	plen = strlen(m->path);
 	for (i = 0; i < r->list.n; i++) {
 		struct dsn_record *rec = r->list.v[i];
 
 		if (rec == NULL)
 			continue;	/* dropped at a limit */
-		if (dsn_record_sets(rec, DSN_F_SOURCE, m->path) == -1 ||
-		    dsn_record_sets(rec, DSN_F_MESSAGE, index) == -1)
+		if (dsn_record_set(rec, DSN_F_SOURCE, m->path, plen) == -1 ||
+		    dsn_record_set(rec, DSN_F_MESSAGE, index, ilen) == -1)
 			err(2, "%s", m->path);
-		if (dsn_record_sets(rec, DSN_F_OFFSET, offset) == -1)
+		if (dsn_record_set(rec, DSN_F_OFFSET, offset, olen) == -1)
 			err(2, "%s", m->path);
 		if (dsn_recout_record(r->out, rec) == -1)
 			err(2, "stdout");

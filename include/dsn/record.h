@@ -11,8 +11,9 @@
  * record and most of its strings), the rest in malloc'd strings.  So v[]
  * is read-only outside record.c: a value is changed through the setters
  * and moved between records with dsn_record_move(), never by assigning
- * or freeing a pointer.  Shortening a value in place (writing a NUL into
- * it, moving its bytes down) is allowed.
+ * or freeing a pointer.  The record knows each value's length, so a
+ * value is shortened only through dsn_record_truncate() (its bytes may
+ * be moved down first), never by writing a NUL into it.
  */
 #ifndef DSN_RECORD_H
 #define DSN_RECORD_H
@@ -50,11 +51,13 @@ enum dsn_field {
 
 struct dsn_record {
 	char	*v[DSN_F_COUNT];
-	/* Private to record.c: the pool (see above). */
+	/* Private to record.c: lengths and the pool (see above). */
 	size_t		 used;	/* pool bytes taken */
 	size_t		 last;	/* where the newest pool value starts */
 	unsigned long	 heap;	/* bit f: v[f] is malloc'd */
+	unsigned long	 pooled;	/* bit f: v[f] is in the pool */
 	unsigned long	 plain;	/* bit f: see dsn_record_plain() */
+	size_t		 len[DSN_F_COUNT];	/* of v[f], when not NULL */
 	char		 pool[];
 };
 
@@ -90,6 +93,21 @@ int		 dsn_record_set(struct dsn_record *, enum dsn_field,
 int		 dsn_record_sets(struct dsn_record *, enum dsn_field,
 		    const char *s);
 
+/* Length of v[f] (strlen, known without measuring); 0 when absent. */
+static inline size_t
+dsn_record_len(const struct dsn_record *r, enum dsn_field f)
+{
+	return r->v[f] != NULL ? r->len[f] : 0;
+}
+
+/*
+ * Shortens v[f] to its first n bytes (nothing when it is not longer):
+ * the caller picks n on a UTF-8 character boundary.  n == 0 leaves an
+ * empty string, not an absent value.
+ */
+void		 dsn_record_truncate(struct dsn_record *, enum dsn_field,
+		    size_t n);
+
 /*
  * A length no value of the record exceeds, nor all of them together (a
  * bound, cheaper than measuring each value); (size_t)-1 when it would
@@ -99,9 +117,9 @@ size_t		 dsn_record_maxlen(const struct dsn_record *);
 
 /*
  * The fields known to need no escape in a JSON string: bit f set when
- * v[f] is printable ASCII (space included) with no '"' or '\\'.  A
- * value shortened in place keeps its bit (it keeps those properties);
- * a clear bit says nothing.
+ * v[f] is valid UTF-8 with no control byte (below 0x20), '"' or
+ * '\\', as the setters leave it.  A value shortened at a character
+ * boundary keeps its bit; a clear bit says nothing.
  */
 unsigned long	 dsn_record_plain(const struct dsn_record *);
 

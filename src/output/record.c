@@ -64,7 +64,7 @@ dsn_field_is_number(enum dsn_field f)
 #define REC_SIZE	1024
 #define POOL_SIZE	(REC_SIZE - offsetof(struct dsn_record, pool))
 
-/* The bit of field f in r->heap and r->plain. */
+/* The bit of field f in r->heap, r->pooled and r->plain. */
 #define FIELD_BIT(f)	(1UL << (f))
 
 _Static_assert(DSN_F_COUNT <= 32, "one bit per field in heap, plain");
@@ -78,6 +78,7 @@ drop(struct dsn_record *r, enum dsn_field f)
 	if (v == NULL)
 		return;
 	r->plain &= ~FIELD_BIT(f);
+	r->pooled &= ~FIELD_BIT(f);
 	if (r->heap & FIELD_BIT(f)) {
 		free(v);
 		r->heap &= ~FIELD_BIT(f);
@@ -99,6 +100,7 @@ put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
 		out = r->pool + r->used;
 		r->last = r->used;
 		r->used += n + 1;
+		r->pooled |= FIELD_BIT(f);
 	} else if ((out = malloc(n + 1)) == NULL)
 		return -1;
 	else
@@ -106,6 +108,7 @@ put_clean(struct dsn_record *r, enum dsn_field f, const char *s, size_t n)
 	memcpy(out, s, n);
 	out[n] = '\0';
 	r->v[f] = out;
+	r->len[f] = n;
 	return 0;
 }
 
@@ -151,7 +154,8 @@ dsn_record_new(void)
 
 	if ((r = rec_alloc()) == NULL)
 		return NULL;
-	memset(r, 0, offsetof(struct dsn_record, pool));
+	/* len[f] is read only while v[f] is set: left as it was. */
+	memset(r, 0, offsetof(struct dsn_record, len));
 	return r;
 }
 
@@ -167,14 +171,15 @@ dsn_record_dup(const struct dsn_record *r)
 		return NULL;
 	memcpy(d, r, offsetof(struct dsn_record, pool) + r->used);
 	d->heap = 0;
-	for (i = 0; i < DSN_F_COUNT; i++)
-		if (r->v[i] != NULL && !(r->heap & FIELD_BIT(i)))
-			d->v[i] = d->pool + (r->v[i] - r->pool);
-		else
-			d->v[i] = NULL;
+	/* Pooled values moved with the pool; malloc'd ones copied apart. */
+	for (h = r->pooled; h != 0; h &= h - 1) {
+		i = __builtin_ctzl(h);
+		d->v[i] = d->pool + (r->v[i] - r->pool);
+	}
 	for (h = r->heap; h != 0; h &= h - 1) {
 		i = __builtin_ctzl(h);
-		if (put_clean(d, i, r->v[i], strlen(r->v[i])) == -1) {
+		d->v[i] = NULL;
+		if (put_clean(d, i, r->v[i], r->len[i]) == -1) {
 			dsn_record_free(d);
 			return NULL;
 		}
@@ -200,6 +205,21 @@ dsn_record_plain(const struct dsn_record *r)
 	return r->plain;
 }
 
+/* The newest pool value, shortened, gives back its tail. */
+void
+dsn_record_truncate(struct dsn_record *r, enum dsn_field f, size_t n)
+{
+	char	*v;
+
+	if ((int)f < 0 || f >= DSN_F_COUNT || (v = r->v[f]) == NULL ||
+	    n >= r->len[f])
+		return;
+	v[n] = '\0';
+	r->len[f] = n;
+	if (!(r->heap & FIELD_BIT(f)) && v == r->pool + r->last)
+		r->used = r->last + n + 1;
+}
+
 size_t
 dsn_record_maxlen(const struct dsn_record *r)
 {
@@ -221,13 +241,14 @@ dsn_record_move(struct dsn_record *to, struct dsn_record *from,
 	if (from->heap & FIELD_BIT(f)) {
 		/* A malloc'd value changes hands. */
 		to->v[f] = v;
+		to->len[f] = from->len[f];
 		to->heap |= FIELD_BIT(f);
 		from->heap &= ~FIELD_BIT(f);
 		from->plain &= ~FIELD_BIT(f);
 		from->v[f] = NULL;
 		return 0;
 	}
-	if (put_clean(to, f, v, strlen(v)) == -1) {
+	if (put_clean(to, f, v, from->len[f]) == -1) {
 		to->plain &= ~FIELD_BIT(f);
 		return -1;
 	}
@@ -442,6 +463,22 @@ has_control(const unsigned char *p, size_t len)
 }
 
 /*
+ * Length of the run of valid UTF-8 sequences at p[0..len), p[0] past
+ * ASCII, that are not C1 controls (U+0080..U+009F): kept as they are.
+ */
+static size_t
+utf8_run(const unsigned char *p, size_t len)
+{
+	size_t	 i = 0, n;
+
+	while (i < len && p[i] >= 0x80 &&
+	    (n = recutf8_seq(p + i, len - i)) > 0 &&
+	    !(n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))
+		i += n;
+	return i;
+}
+
+/*
  * Room for a U+FFFD in a value being cleaned into *out (cap bytes):
  * from the first one, the buffer is made big enough for the worst case
  * (three bytes for each byte of len), moved out of the pool if it was
@@ -481,11 +518,13 @@ commit(struct dsn_record *r, enum dsn_field f, char *out, size_t len,
 	if (inpool) {
 		r->last = r->used;
 		r->used += len + 1;
+		r->pooled |= FIELD_BIT(f);
 	} else
 		r->heap |= FIELD_BIT(f);
 	if (safe)
 		r->plain |= FIELD_BIT(f);
 	r->v[f] = out;
+	r->len[f] = len;
 }
 
 /*
@@ -503,7 +542,7 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 {
 	char			*out;
 	size_t			 i, o, n, run, cap;
-	int			 space, inpool, ascii = 1;
+	int			 space, inpool;
 	unsigned		 esc = 0;
 
 	/*
@@ -542,6 +581,13 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 		if (space && o > 0)
 			out[o++] = ' ';
 		space = 0;
+		/* Valid sequences but C1 controls, one after another: one copy. */
+		if ((n = utf8_run(p + i, len - i)) > 0) {
+			memcpy(out + o, p + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
 		/* NUL never gets here: control bytes are spaces above. */
 		if ((n = recutf8_seq(p + i, len - i)) == 0) {
 			if (grow(&out, &cap, o, len, &inpool) == -1)
@@ -549,27 +595,22 @@ set_cleaned(struct dsn_record *r, enum dsn_field f, const unsigned char *p,
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
-			ascii = 0;
 			continue;
 		}
-		/* C1 controls (U+0080..U+009F) are controls too. */
-		if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
-			space = 1;
-			i += 2;
-			continue;
-		}
-		ascii = 0;
-		memcpy(out + o, p + i, n);
-		o += n;
-		i += n;
+		/* A C1 control (U+0080..U+009F): a control too. */
+		space = 1;
+		i += 2;
 	}
 	if (o == 0) {
 		if (!inpool)
 			free(out);
 		return 0;
 	}
-	/* JSON takes it as it is: only ASCII, no '"' or '\\'. */
-	commit(r, f, out, o, inpool, ascii && esc == 0);
+	/*
+	 * JSON takes it as it is, UTF-8 and no control byte by now, when
+	 * no '"' or '\\' was copied (runs of PLAIN bytes hold them all).
+	 */
+	commit(r, f, out, o, inpool, esc == 0);
 	return 0;
 }
 

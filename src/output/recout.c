@@ -30,6 +30,7 @@ struct dsn_recout {
 	size_t		 *keylen;	/* without the "null" */
 	size_t		  keyslen;	/* of all keys, with "null" */
 	size_t		  repeat;	/* most columns showing one field */
+	struct jcol	 *jcols;	/* every column, when all are jcols */
 	int		 *idx;		/* field of each column, or -1 */
 	unsigned long	  numbers;	/* bit f: field f is a JSON number */
 	int		  ncols;
@@ -46,6 +47,16 @@ struct dsn_recout {
  * copied as KEY_SLOT bytes, a size the compiler copies inline.
  */
 #define KEY_SLOT	32
+
+/*
+ * A JSON column whose key (with "null") fits KEY_SLOT and whose field
+ * is known: kept side by side, so the row loop reads one struct.
+ */
+struct jcol {
+	char		  key[KEY_SLOT];	/* zero-padded */
+	size_t		  keylen;	/* without the "null" */
+	int		  f;
+};
 
 /* Bytes that go into a JSON string as they are. */
 static const unsigned char json_plain[256] = {
@@ -112,9 +123,10 @@ flush_row(struct dsn_recout *w)
 	size_t n = w->olen;
 
 	w->olen = 0;
-	if (n > 0 && fwrite(w->ob, 1, n, w->fp) != n)
+	/* The FILE is used by this thread alone: no lock taken. */
+	if (n > 0 && fwrite_unlocked(w->ob, 1, n, w->fp) != n)
 		w->failed = 1;
-	if (w->failed || ferror(w->fp)) {
+	if (w->failed || ferror_unlocked(w->fp)) {
 		w->failed = 1;
 		if (errno == 0)
 			errno = EIO;
@@ -281,19 +293,29 @@ csv_is_formula(const char *s, size_t n)
 	return 1;
 }
 
-/* Writes one CSV cell, quoting and repairing as needed. */
+/*
+ * Writes one CSV cell, quoting and repairing as needed.  plain: s is
+ * known valid UTF-8 with no control byte or '"' (dsn_record_plain()),
+ * so only a ',' can make it quoted.
+ */
 static void
-put_csv_cell(struct dsn_recout *w, const char *s, size_t n, int neutralise)
+put_csv_cell(struct dsn_recout *w, const char *s, size_t n, int neutralise,
+    int plain)
 {
 	char *fixed = NULL;
 	size_t i, run;
 	int quote;
 
-	if (!recutf8_valid(s, n) && (fixed = recutf8_repair(s, n, &n)) != NULL)
-		s = fixed;
-	quote = n > 0 && (memchr(s, '"', n) != NULL ||
-	    memchr(s, ',', n) != NULL || memchr(s, '\n', n) != NULL ||
-	    memchr(s, '\r', n) != NULL);
+	if (plain)
+		quote = memchr(s, ',', n) != NULL;
+	else {
+		if (!recutf8_valid(s, n) &&
+		    (fixed = recutf8_repair(s, n, &n)) != NULL)
+			s = fixed;
+		quote = n > 0 && (memchr(s, '"', n) != NULL ||
+		    memchr(s, ',', n) != NULL || memchr(s, '\n', n) != NULL ||
+		    memchr(s, '\r', n) != NULL);
+	}
 	if (quote)
 		putch(w, '"');
 	if (neutralise && csv_is_formula(s, n))
@@ -319,6 +341,29 @@ dsn_outfmt_parse(const char *s)
 	if (strcmp(s, "csv") == 0)
 		return DSN_OUT_CSV;
 	return -1;
+}
+
+/*
+ * The columns as jcols when every one can be (else w->jcols stays
+ * NULL); -1 on allocation failure.
+ */
+static int
+make_jcols(struct dsn_recout *w)
+{
+	int	 i;
+
+	for (i = 0; i < w->ncols; i++)
+		if (w->idx[i] < 0 || w->keylen[i] + 4 > KEY_SLOT)
+			return 0;
+	if ((w->jcols = calloc((size_t)w->ncols + 1, sizeof(*w->jcols))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < w->ncols; i++) {
+		memcpy(w->jcols[i].key, w->keys[i], KEY_SLOT);
+		w->jcols[i].keylen = w->keylen[i];
+		w->jcols[i].f = w->idx[i];
+	}
+	return 0;
 }
 
 /*
@@ -350,7 +395,7 @@ make_keys(struct dsn_recout *w)
 		memcpy(w->keys[i], w->ob, w->olen);
 	}
 	w->olen = 0;
-	return 0;
+	return make_jcols(w);
 }
 
 /* The most columns that show one field (a field may be asked twice). */
@@ -414,7 +459,7 @@ start(struct dsn_recout *w)
 		for (i = 0; i < w->ncols; i++) {
 			if (i > 0)
 				putch(w, ',');
-			put_csv_cell(w, w->cols[i], strlen(w->cols[i]), 0);
+			put_csv_cell(w, w->cols[i], strlen(w->cols[i]), 0, 0);
 		}
 		put(w, "\r\n", 2);
 	} else if (w->fmt == DSN_OUT_JSON)
@@ -450,28 +495,58 @@ put_key(struct dsn_recout *w, int i)
 }
 
 /*
- * Writes the value v of field f at o, returns the end: a JSON number
- * when f is one of numbers and v an integer, else a string.  A string
- * the record knows to need no escape (f in plain) is copied as it is,
- * measured on the way.
+ * Copies the n bytes at s to o, returns the end: inline, as values are
+ * short, 16 bytes a time with the last block overlapping the one
+ * before, a shorter value as two overlapping halves (no byte past
+ * s + n is read, none past o + n written).
  */
-static char *
-json_value(char *o, const char *v, int f, unsigned long numbers,
+static inline char *
+copy_value(char *o, const char *s, size_t n)
+{
+	uint64_t	 x, y;
+	uint32_t	 a, b;
+	size_t		 i;
+
+	if (n >= 16) {
+		for (i = 0; i + 16 < n; i += 16)
+			memcpy(o + i, s + i, 16);
+		memcpy(o + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(o, &x, 8);
+		memcpy(o + n - 8, &y, 8);
+	} else if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(o, &a, 4);
+		memcpy(o + n - 4, &b, 4);
+	} else if (n > 0) {
+		o[0] = s[0];
+		o[n / 2] = s[n / 2];
+		o[n - 1] = s[n - 1];
+	}
+	return o + n;
+}
+
+/*
+ * Writes the value v (n bytes) of field f at o, returns the end: a
+ * JSON number when f is one of numbers and v an integer, else a
+ * string.  A string the record knows to need no escape (f in plain) is
+ * copied as it is.
+ */
+static inline __attribute__((always_inline)) char *
+json_value(char *o, const char *v, size_t n, int f, unsigned long numbers,
     unsigned long plain)
 {
-	size_t	 n;
-
 	if (plain & 1UL << f) {
 		*o++ = '"';
-		o = stpcpy(o, v);
+		o = copy_value(o, v, n);
 		*o++ = '"';
 		return o;
 	}
-	n = strlen(v);
-	if ((numbers & 1UL << f) && is_json_int(v, n)) {
-		memcpy(o, v, n);
-		return o + n;
-	}
+	if ((numbers & 1UL << f) && is_json_int(v, n))
+		return copy_value(o, v, n);
 	return json_quote(o, v, n);
 }
 
@@ -490,7 +565,7 @@ values_len(const struct dsn_record *r)
 	for (total = 0, f = 0; f < DSN_F_COUNT; f++) {
 		if (r->v[f] == NULL)
 			continue;
-		if ((n = strlen(r->v[f])) > ((size_t)-1) / 16 - total)
+		if ((n = dsn_record_len(r, f)) > ((size_t)-1) / 16 - total)
 			return (size_t)-1;
 		total += n;
 	}
@@ -498,37 +573,48 @@ values_len(const struct dsn_record *r)
 }
 
 /*
- * The fields of a record as JSON members: room for the worst case is
- * made once (every value byte escaped into 6, in each column showing
- * it; KEY_SLOT more for the last key slot copied whole), then they are
- * written without checks.
+ * The fields of r for the ncols columns c at o, room made; returns the
+ * end.  Each key slot is copied whole, the rest written over.
  */
-static void
-json_fields(struct dsn_recout *w, const struct dsn_record *r)
+static char *
+jcol_fields(char *o, const struct jcol *c, int ncols,
+    const struct dsn_record *r, unsigned long numbers, unsigned long plain)
 {
-	/* Kept apart: every byte written could alias w's fields. */
+	const struct jcol	*end = c + ncols;
+	const char		*v;
+
+	for (; c < end; c++) {
+		memcpy(o, c->key, KEY_SLOT);
+		if ((v = r->v[c->f]) == NULL) {
+			o += c->keylen + 4;
+			continue;
+		}
+		o += c->keylen;
+		o = json_value(o, v, dsn_record_len(r, c->f), c->f, numbers,
+		    plain);
+	}
+	return o;
+}
+
+/*
+ * The fields of r for the columns of w at o, room made; returns the
+ * end.  A key's whole slot is copied when it fits, the rest written
+ * over.
+ */
+static char *
+col_fields(char *o, const struct dsn_recout *w, const struct dsn_record *r,
+    unsigned long numbers, unsigned long plain)
+{
 	const int	*idx = w->idx;
 	const size_t	*keylen = w->keylen;
 	char *const	*keys = w->keys;
-	unsigned long	 numbers = w->numbers;
-	unsigned long	 plain = dsn_record_plain(r) & ~numbers;
-	size_t		 total = values_len(r), k;
 	const char	*v;
-	char		*o;
-	int		 i, f, ncols = w->ncols;
+	size_t		 k;
+	int		 i, f;
 
-	if (total > ((size_t)-1) / 16 / w->repeat) {
-		w->failed = 1;
-		return;
-	}
-	if (reserve(w, w->keyslen + total * 6 * w->repeat +
-	    (size_t)ncols * 2 + KEY_SLOT) == -1)
-		return;
-	o = w->ob + w->olen;
-	for (i = 0; i < ncols; i++) {
+	for (i = 0; i < w->ncols; i++) {
 		f = idx[i];
 		v = f < 0 ? NULL : r->v[f];
-		/* A key's whole slot is copied, the rest written over. */
 		k = keylen[i] + (v == NULL ? 4 : 0);
 		if (keylen[i] + 4 <= KEY_SLOT)
 			memcpy(o, keys[i], KEY_SLOT);
@@ -536,29 +622,77 @@ json_fields(struct dsn_recout *w, const struct dsn_record *r)
 			memcpy(o, keys[i], k);
 		o += k;
 		if (v != NULL)
-			o = json_value(o, v, f, numbers, plain);
+			o = json_value(o, v, dsn_record_len(r, f), f, numbers,
+			    plain);
 	}
+	return o;
+}
+
+/* The bytes around a JSON row's members: ",\n{" before, "}\n" after. */
+#define ROW_FRAME	5
+
+/*
+ * A record as one JSON row, with the separator from the row before:
+ * room for the worst case is made once (every value byte escaped into
+ * 6, in each column showing it; KEY_SLOT more for the last key slot
+ * copied whole), then it is written without checks.
+ */
+static void
+json_row(struct dsn_recout *w, const struct dsn_record *r)
+{
+	unsigned long	 numbers = w->numbers;
+	unsigned long	 plain = dsn_record_plain(r) & ~numbers;
+	size_t		 total = values_len(r);
+	char		*o;
+
+	if (total > ((size_t)-1) / 16 / w->repeat) {
+		w->failed = 1;
+		return;
+	}
+	if (reserve(w, w->keyslen + total * 6 * w->repeat +
+	    (size_t)w->ncols * 2 + KEY_SLOT + ROW_FRAME) == -1)
+		return;
+	/* Kept in o: every byte written could alias w's fields. */
+	o = w->ob + w->olen;
+	if (w->fmt == DSN_OUT_JSON) {
+		if (w->count > 0)
+			*o++ = ',';
+		*o++ = '\n';
+	}
+	*o++ = '{';
+	if (w->jcols != NULL)
+		o = jcol_fields(o, w->jcols, w->ncols, r, numbers, plain);
+	else
+		o = col_fields(o, w, r, numbers, plain);
+	*o++ = '}';
+	if (w->fmt == DSN_OUT_JSONL)
+		*o++ = '\n';
 	w->olen = (size_t)(o - w->ob);
 }
 
 int
 dsn_recout_record(struct dsn_recout *w, const struct dsn_record *r)
 {
+	unsigned long plain = dsn_record_plain(r);
 	const char *v;
-	int i;
+	int i, f;
 
-	begin_row(w);
 	if (w->fmt != DSN_OUT_CSV) {
-		json_fields(w, r);
-		return end_row(w);
+		start(w);
+		json_row(w, r);
+		w->count++;
+		return flush_row(w);
 	}
+	begin_row(w);
 	for (i = 0; i < w->ncols; i++) {
-		v = w->idx[i] >= 0 ? r->v[w->idx[i]] : NULL;
+		f = w->idx[i];
+		v = f >= 0 ? r->v[f] : NULL;
 		if (i > 0)
 			putch(w, ',');
 		if (v != NULL)
-			put_csv_cell(w, v, strlen(v),
-			    !(w->flags & DSN_RECOUT_CSV_RAW));
+			put_csv_cell(w, v, dsn_record_len(r, f),
+			    !(w->flags & DSN_RECOUT_CSV_RAW),
+			    (plain & 1UL << f) != 0);
 	}
 	return end_row(w);
 }
@@ -595,7 +729,7 @@ dsn_recout_object(struct dsn_recout *w, json_t *obj)
 			if (csv)
 				put_csv_cell(w, json_string_value(v),
 				    json_string_length(v),
-				    !(w->flags & DSN_RECOUT_CSV_RAW));
+				    !(w->flags & DSN_RECOUT_CSV_RAW), 0);
 			else
 				put_json_string(w, json_string_value(v),
 				    json_string_length(v));
@@ -604,7 +738,7 @@ dsn_recout_object(struct dsn_recout *w, json_t *obj)
 		text = value_text(v, csv);
 		if (csv && text != NULL)
 			put_csv_cell(w, text, strlen(text),
-			    !(w->flags & DSN_RECOUT_CSV_RAW));
+			    !(w->flags & DSN_RECOUT_CSV_RAW), 0);
 		else
 			puts_(w, text != NULL ? text : (csv ? "" : "null"));
 		free(text);
@@ -637,6 +771,7 @@ dsn_recout_close(struct dsn_recout *w)
 	free(w->cols);
 	free(w->keys);
 	free(w->keylen);
+	free(w->jcols);
 	free(w->idx);
 	free(w->ob);
 	free(w);

@@ -713,23 +713,31 @@ complete_dsn(struct dsn_record *r)
 
 /*
  * Cuts every value of r longer than limits->line_bytes, at a UTF-8
- * character boundary (values are valid UTF-8 after the setters).
+ * character boundary (values are valid UTF-8 after the setters).  The
+ * MTA values, which clean_mta() has just shortened in place, are given
+ * their new lengths first.
  */
 static void
 cut_long(struct dsn_record *r, size_t max)
 {
 	size_t	 i, n;
 
-	/* Mostly the record's bound says no value is that long: no strlen. */
+	if (r->v[DSN_F_REMOTE_MTA] != NULL)
+		dsn_record_truncate(r, DSN_F_REMOTE_MTA,
+		    strlen(r->v[DSN_F_REMOTE_MTA]));
+	if (r->v[DSN_F_REPORTING_MTA] != NULL)
+		dsn_record_truncate(r, DSN_F_REPORTING_MTA,
+		    strlen(r->v[DSN_F_REPORTING_MTA]));
+	/* Mostly the record's bound says no value is that long. */
 	if (dsn_record_maxlen(r) <= max)
 		return;
 	for (i = 0; i < DSN_F_COUNT; i++) {
-		if (r->v[i] == NULL || (n = strlen(r->v[i])) <= max)
+		if ((n = dsn_record_len(r, i)) <= max)
 			continue;
 		n = max;
 		while (n > 0 && ((unsigned char)r->v[i][n] & 0xc0) == 0x80)
 			n--;
-		r->v[i][n] = '\0';
+		dsn_record_truncate(r, i, n);
 	}
 }
 

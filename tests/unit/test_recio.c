@@ -38,10 +38,11 @@ sample(void)
 	dsn_record_sets(r, DSN_F_LIST_ID, "'+x");
 	/*
 	 * Bypass the setter's repair (bytes changed in place): the writer
-	 * must cope by itself.  The value is not plain ASCII (a plain one
-	 * is copied as it is: only shortening it in place is allowed).
+	 * must cope by itself.  The value holds '"', so it is not marked
+	 * plain (a plain one is copied as it is: only shortening it is
+	 * allowed, through dsn_record_truncate()).
 	 */
-	dsn_record_sets(r, DSN_F_SENDER, "bad XX bytes X \xc3\xa9");
+	dsn_record_sets(r, DSN_F_SENDER, "bad XX bytes X \xc3\xa9 \"q\"");
 	memcpy(r->v[DSN_F_SENDER] + 4, "\xff\xfe", 2);
 	r->v[DSN_F_SENDER][13] = '\xc3';
 	return r;
@@ -299,12 +300,12 @@ model_clean(const unsigned char *p, size_t len, int address, char *out)
 	return o;
 }
 
-/* 1 when s is printable ASCII (space too) with no '"' or '\\'. */
+/* 1 when s has no control byte, '"' or '\\' (it is clean UTF-8). */
 static int
 json_plain(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+		if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\')
 			return 0;
 	return 1;
 }
@@ -404,7 +405,7 @@ test_cleaning(void)
 
 /*
  * Every JSON value written is the stored one, plain or escaped, also
- * after a plain value is shortened in place.
+ * after a plain value is shortened.
  */
 static void
 test_plain_json(void)
@@ -421,8 +422,8 @@ test_plain_json(void)
 		dsn_record_sets(r, (enum dsn_field)(DSN_F_TYPE + i), v[i]);
 	CHECK(dsn_record_plain(r) & 1UL << DSN_F_TYPE);
 	CHECK(!(dsn_record_plain(r) & 1UL << (DSN_F_TYPE + 2)));
-	CHECK(!(dsn_record_plain(r) & 1UL << (DSN_F_TYPE + 4)));
-	r->v[DSN_F_TYPE + 6][14] = '\0';
+	CHECK(dsn_record_plain(r) & 1UL << (DSN_F_TYPE + 4));
+	dsn_record_truncate(r, DSN_F_TYPE + 6, 14);
 	o = roundtrip(DSN_OUT_JSONL, r, &text);
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		CHECK(strcmp(json_string_value(json_object_get(o,
