@@ -271,6 +271,54 @@ ft_hdr_has_any(struct report_ctx *ctx, const char *field,
 	    NULL) >= 0;
 }
 
+/*
+ * 1 when s[0..n) holds w[0..wl): memchr(3) for its first capital (rare
+ * in header values: few places to compare), else for its first byte.
+ */
+static int
+has_word(const char *s, size_t n, const char *w, size_t wl)
+{
+	const char	*p, *end;
+	size_t		 k;
+
+	if (wl == 0 || n < wl)
+		return wl == 0;
+	for (k = 0; k < wl && (w[k] < 'A' || w[k] > 'Z'); k++)
+		;
+	if (k == wl)
+		k = 0;
+	/* The places of w[k] from k on; w starts k bytes before. */
+	end = s + (n - wl) + k + 1;
+	for (p = s + k; p < end && (p = memchr(p, w[k], (size_t)(end - p))) !=
+	    NULL; p++)
+		if (memcmp(p - k, w, wl) == 0)
+			return 1;
+	return 0;
+}
+
+int
+ft_hdr_may(struct report_ctx *ctx, const char *field, const char *word)
+{
+	const struct msg_field	*f;
+	const char		*v, *p, *e;
+
+	if ((f = msg_field_get(ctx->msg, NULL, field)) == NULL)
+		return 0;
+	v = f->value;
+	e = v + f->valuelen;
+	/*
+	 * Unfolding turns each run of blanks and controls into one byte and
+	 * copies the rest as it is, so without decoding a word of the value
+	 * is a word of the raw field.
+	 */
+	if (memchr(v, 0x1b, f->valuelen) != NULL)
+		return 1;
+	for (p = v; (p = memchr(p, '=', (size_t)(e - p))) != NULL; p++)
+		if (p + 1 < e && p[1] == '?')
+			return 1;
+	return has_word(v, f->valuelen, word, strlen(word));
+}
+
 /* ---- addresses ---- */
 
 int

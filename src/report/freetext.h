@@ -79,6 +79,15 @@ int	ft_hdr_has(struct report_ctx *, const char *field, const char *s);
 int	ft_hdr_has_any(struct report_ctx *, const char *field,
 	    const char *const *phrases);
 
+/*
+ * 0 when msg_header() of field (top message) cannot contain word, a
+ * string without blanks or control bytes: the raw value holds neither
+ * it nor what decoding turns into other text (an encoded word, an ISO
+ * 2022 escape); 1 otherwise.  Cheaper than decoding a long field that
+ * only tests read (Received).
+ */
+int	ft_hdr_may(struct report_ctx *, const char *field, const char *word);
+
 /* ---- phrase sets (ftset.c) ---- */
 
 #define FT_SETMAX	128	/* phrases in one set at most */

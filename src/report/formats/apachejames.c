@@ -20,7 +20,8 @@ aj_test(struct report_ctx *ctx)
 	if ((v = msg_header(ctx->msg, NULL, "Message-ID")) != NULL &&
 	    strstr(v, ".JavaMail.") != NULL)
 		return 1;
-	return (v = msg_header(ctx->msg, NULL, "Received")) != NULL &&
+	return ft_hdr_may(ctx, "Received", "JAMES") &&
+	    (v = msg_header(ctx->msg, NULL, "Received")) != NULL &&
 	    strstr(v, "JAMES SMTP Server") != NULL;
 }
 

@@ -24,7 +24,8 @@ os_test(struct report_ctx *ctx)
 	if ((v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
 	    msg_startcase(v, strlen(v), "Delivery status notification"))
 		return 1;
-	return (v = msg_header(ctx->msg, NULL, "Received")) != NULL &&
+	return ft_hdr_may(ctx, "Received", "(OpenSMTPD)") &&
+	    (v = msg_header(ctx->msg, NULL, "Received")) != NULL &&
 	    strstr(v, "(OpenSMTPD)") != NULL;
 }
 
