@@ -250,12 +250,69 @@ ft_unfold(struct arena *a, const char *s, size_t len)
 	return out;
 }
 
+/* What ft_field() and ft_header() keep, in the message's arena. */
+struct ft_hdrs {
+	const struct msg_field	*f[FT_NHDR];
+	const char		*v[FT_NHDR];	/* decoded, once asked for */
+	unsigned char		 looked[FT_NHDR];
+};
+
+static const char *const hdr_names[FT_NHDR] = {
+	"From", "Subject", "Received", "Message-ID"
+};
+
+const struct msg_field *
+ft_field(struct report_ctx *ctx, enum ft_hdr h)
+{
+	struct ft_hdrs	*c = ctx->hdrs;
+
+	if (c == NULL) {
+		/* Out of memory: looked up each time, as before. */
+		if ((c = arena_alloc(ctx->msg->arena, sizeof(*c))) == NULL)
+			return msg_field_get(ctx->msg, NULL, hdr_names[h]);
+		memset(c, 0, sizeof(*c));
+		ctx->hdrs = c;
+	}
+	if (!c->looked[h]) {
+		c->f[h] = msg_field_get(ctx->msg, NULL, hdr_names[h]);
+		c->looked[h] = 1;
+	}
+	return c->f[h];
+}
+
+const char *
+ft_header(struct report_ctx *ctx, enum ft_hdr h)
+{
+	const struct msg_field	*f;
+	const char		*v;
+
+	if (ctx->hdrs != NULL && ctx->hdrs->v[h] != NULL)
+		return ctx->hdrs->v[h];
+	if ((f = ft_field(ctx, h)) == NULL)
+		return NULL;
+	v = msg_field_value(ctx->msg, f);
+	if (ctx->hdrs != NULL)
+		ctx->hdrs->v[h] = v;
+	return v;
+}
+
+/* A field by name, From and Subject through ft_field(). */
+static const struct msg_field *
+hdr_get(struct report_ctx *ctx, const char *field)
+{
+	if (strcmp(field, "From") == 0)
+		return ft_field(ctx, FT_FROM);
+	if (strcmp(field, "Subject") == 0)
+		return ft_field(ctx, FT_SUBJECT);
+	return msg_field_get(ctx->msg, NULL, field);
+}
+
 int
 ft_hdr_has(struct report_ctx *ctx, const char *field, const char *s)
 {
 	const struct msg_field	*f;
 
-	f = msg_field_get(ctx->msg, NULL, field);
+	f = hdr_get(ctx, field);
 	return f != NULL && msg_memcasemem(f->value, f->valuelen, s,
 	    strlen(s)) != NULL;
 }
@@ -266,7 +323,7 @@ ft_hdr_has_any(struct report_ctx *ctx, const char *field,
 {
 	const struct msg_field	*f;
 
-	f = msg_field_get(ctx->msg, NULL, field);
+	f = hdr_get(ctx, field);
 	return f != NULL && ft_find_any(f->value, f->valuelen, phrases,
 	    NULL) >= 0;
 }
@@ -297,12 +354,12 @@ has_word(const char *s, size_t n, const char *w, size_t wl)
 }
 
 int
-ft_hdr_may(struct report_ctx *ctx, const char *field, const char *word)
+ft_hdr_may(struct report_ctx *ctx, enum ft_hdr h, const char *word)
 {
 	const struct msg_field	*f;
 	const char		*v, *p, *e;
 
-	if ((f = msg_field_get(ctx->msg, NULL, field)) == NULL)
+	if ((f = ft_field(ctx, h)) == NULL)
 		return 0;
 	v = f->value;
 	e = v + f->valuelen;

@@ -69,6 +69,27 @@ int	ft_blank(const char *line, size_t len);
  */
 char	*ft_unfold(struct arena *, const char *s, size_t len);
 
+/* The top message's fields that most tests read. */
+enum ft_hdr { FT_FROM, FT_SUBJECT, FT_RECEIVED, FT_MSGID, FT_NHDR };
+
+/*
+ * msg_field_get() of the top message's field h, looked up once per
+ * message (a few dozen tests ask); borrowed from the msg.
+ */
+const struct msg_field	*ft_field(struct report_ctx *, enum ft_hdr h);
+
+/* msg_header() of the top message's field h, as ft_field() keeps it. */
+const char	*ft_header(struct report_ctx *, enum ft_hdr h);
+
+/*
+ * 0 when ft_header() of h cannot contain word, a string without blanks
+ * or control bytes: the raw value holds neither it nor what decoding
+ * turns into other text (an encoded word, an ISO 2022 escape); 1
+ * otherwise.  Cheaper than decoding a long field that only tests read
+ * (Received).
+ */
+int	ft_hdr_may(struct report_ctx *, enum ft_hdr h, const char *word);
+
 /* 1 when the text of header field (top message) contains s, any case. */
 int	ft_hdr_has(struct report_ctx *, const char *field, const char *s);
 
@@ -79,14 +100,6 @@ int	ft_hdr_has(struct report_ctx *, const char *field, const char *s);
 int	ft_hdr_has_any(struct report_ctx *, const char *field,
 	    const char *const *phrases);
 
-/*
- * 0 when msg_header() of field (top message) cannot contain word, a
- * string without blanks or control bytes: the raw value holds neither
- * it nor what decoding turns into other text (an encoded word, an ISO
- * 2022 escape); 1 otherwise.  Cheaper than decoding a long field that
- * only tests read (Received).
- */
-int	ft_hdr_may(struct report_ctx *, const char *field, const char *word);
 
 /* ---- phrase sets (ftset.c) ---- */
 

@@ -34,6 +34,7 @@ struct report_ctx {
 	const char		*text;		/* report_text(), once found */
 	size_t			 textlen;
 	int			 full;		/* limits->recipients reached */
+	struct ft_hdrs		*hdrs;		/* freetext.c's, NULL at first */
 };
 
 #define RECOG_REFINE	0x01	/* also run when records already exist */

@@ -124,6 +124,7 @@ dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
 	ctx.text = NULL;
 	ctx.textlen = 0;
 	ctx.full = 0;
+	ctx.hdrs = NULL;
 	rend = refine_end();
 	for (i = 0; (r = report_table[i]) != NULL; i++) {
 		if (got > 0 && i >= rend)

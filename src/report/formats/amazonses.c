@@ -29,7 +29,7 @@ ses_test(struct report_ctx *ctx)
 		return 0;
 	if (msg_field_get(m, NULL, "x-amz-sns-message-id") != NULL)
 		return 1;
-	return (v = msg_header(m, NULL, "From")) != NULL &&
+	return (v = ft_header(ctx, FT_FROM)) != NULL &&
 	    (strstr(v, "amazonaws.com") != NULL ||
 	    strstr(v, "amazonses.com") != NULL);
 }

@@ -17,11 +17,11 @@ aj_test(struct report_ctx *ctx)
 {
 	const char	*v;
 
-	if ((v = msg_header(ctx->msg, NULL, "Message-ID")) != NULL &&
+	if ((v = ft_header(ctx, FT_MSGID)) != NULL &&
 	    strstr(v, ".JavaMail.") != NULL)
 		return 1;
-	return ft_hdr_may(ctx, "Received", "JAMES") &&
-	    (v = msg_header(ctx->msg, NULL, "Received")) != NULL &&
+	return ft_hdr_may(ctx, FT_RECEIVED, "JAMES") &&
+	    (v = ft_header(ctx, FT_RECEIVED)) != NULL &&
 	    strstr(v, "JAMES SMTP Server") != NULL;
 }
 

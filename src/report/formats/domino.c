@@ -13,7 +13,7 @@
 static int
 domino_test(struct report_ctx *ctx)
 {
-	const char	*v = msg_header(ctx->msg, NULL, "Subject");
+	const char	*v = ft_header(ctx, FT_SUBJECT);
 
 	if (v == NULL)
 		return 0;

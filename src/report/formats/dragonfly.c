@@ -23,11 +23,11 @@ df_test(struct report_ctx *ctx)
 	const char	*v;
 
 	/* Only tests read Received: most are never decoded. */
-	if (ft_hdr_may(ctx, "Received", "DragonFly") &&
-	    (v = msg_header(ctx->msg, NULL, "Received")) != NULL &&
+	if (ft_hdr_may(ctx, FT_RECEIVED, "DragonFly") &&
+	    (v = ft_header(ctx, FT_RECEIVED)) != NULL &&
 	    strstr(v, "DragonFly Mail Agent") != NULL)
 		return 1;
-	v = msg_header(ctx->msg, NULL, "Subject");
+	v = ft_header(ctx, FT_SUBJECT);
 	return v != NULL && strcmp(v, "Mail delivery failed") == 0 &&
 	    ctx->msg->parts[0].child < 0;
 }

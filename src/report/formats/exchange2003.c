@@ -28,7 +28,7 @@ ex_test(struct report_ctx *ctx)
 	    (strstr(v, "Internet Mail Service") != NULL ||
 	    strstr(v, "Microsoft Exchange") != NULL))
 		return 1;
-	return (v = msg_header(m, NULL, "Subject")) != NULL &&
+	return (v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    msg_startcase(v, strlen(v), "Undeliverable");
 }
 

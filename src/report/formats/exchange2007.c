@@ -18,7 +18,7 @@ x7_test(struct report_ctx *ctx)
 
 	if (msg_field_get(m, NULL, "X-MS-Exchange-Message-Is-Ndr") != NULL)
 		return 1;
-	return (v = msg_header(m, NULL, "Subject")) != NULL &&
+	return (v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    (msg_startcase(v, strlen(v), "Undeliverable") ||
 	    msg_startcase(v, strlen(v), "Delivery Status Notification"));
 }

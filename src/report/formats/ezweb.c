@@ -23,15 +23,14 @@ au_domain(const char *v)
 static int
 au_test(struct report_ctx *ctx)
 {
-	struct msg	*m = ctx->msg;
 	const char	*v;
 
-	if (au_domain(msg_header(m, NULL, "From")))
+	if (au_domain(ft_header(ctx, FT_FROM)))
 		return 1;
-	if ((v = msg_header(m, NULL, "Subject")) != NULL &&
+	if ((v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    strcmp(v, "Mail System Error - Returned Mail") == 0)
 		return 1;
-	return au_domain(msg_header(m, NULL, "Received"));
+	return au_domain(ft_header(ctx, FT_RECEIVED));
 }
 
 /* 1 when the line is plain ASCII text (the English explanation). */

@@ -210,8 +210,8 @@ fb_test(struct report_ctx *ctx)
 {
 	struct msg		*m = ctx->msg;
 	const struct fb_hsets	*hs = fb_hsets();
-	const char		*subj = msg_header(m, NULL, "Subject");
-	const char		*from = msg_header(m, NULL, "From"), *tag;
+	const char		*subj = ft_header(ctx, FT_SUBJECT);
+	const char		*from = ft_header(ctx, FT_FROM), *tag;
 	int			 strong = strong_bounce(m);
 
 	while (subj != NULL && *subj == ' ')
@@ -1107,7 +1107,7 @@ static int
 scan_bare(struct fb_scan *sc)
 {
 	struct msg	*m = sc->ctx->msg;
-	const char	*from = msg_header(m, NULL, "From"), *dom, *s;
+	const char	*from = ft_header(sc->ctx, FT_FROM), *dom, *s;
 	char		*fa, *a;
 	size_t		 n, w, dl;
 	int		 i, j, intro = 0, c, at = 0;
@@ -1201,7 +1201,7 @@ static const char *const delay_marks[] = {
 static const char *
 fb_action(struct fb_scan *sc)
 {
-	const char	*subj = msg_header(sc->ctx->msg, NULL, "Subject");
+	const char	*subj = ft_header(sc->ctx, FT_SUBJECT);
 	int		 i;
 
 	for (i = 0; i < sc->nln; i++)

@@ -21,11 +21,11 @@ gm_test(struct report_ctx *ctx)
 {
 	const char	*v;
 
-	if ((v = msg_header(ctx->msg, NULL, "From")) == NULL ||
+	if ((v = ft_header(ctx, FT_FROM)) == NULL ||
 	    (msg_memcasemem(v, strlen(v), "mailer-daemon@google", 20) ==
 	    NULL && msg_memcasemem(v, strlen(v), "@gmail.com", 10) == NULL))
 		return 0;
-	return (v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
+	return (v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    msg_memcasemem(v, strlen(v), "Delivery Status Notification",
 	    28) != NULL;
 }

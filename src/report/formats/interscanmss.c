@@ -14,10 +14,10 @@ is_test(struct report_ctx *ctx)
 {
 	const char	*v;
 
-	if ((v = msg_header(ctx->msg, NULL, "From")) != NULL &&
+	if ((v = ft_header(ctx, FT_FROM)) != NULL &&
 	    msg_memcasemem(v, strlen(v), "InterScan", 9) != NULL)
 		return 1;
-	return (v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
+	return (v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    strcmp(v, "Mail could not be delivered") == 0;
 }
 

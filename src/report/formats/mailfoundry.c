@@ -22,7 +22,7 @@ mf_test(struct report_ctx *ctx)
 {
 	const char	*v;
 
-	return (v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
+	return (v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    strcmp(v, "Message delivery has failed") == 0;
 }
 

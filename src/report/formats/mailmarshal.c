@@ -25,7 +25,7 @@ mm_test(struct report_ctx *ctx)
 {
 	const char	*v;
 
-	return (v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
+	return (v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    msg_startcase(v, strlen(v), "Undeliverable Mail:");
 }
 

@@ -25,7 +25,7 @@ mx_test(struct report_ctx *ctx)
 	if (msg_field_get(ctx->msg, NULL, "X-MX-Bounce") != NULL ||
 	    msg_field_get(ctx->msg, NULL, "X-MXL-NoteHash") != NULL)
 		return 1;
-	return (v = msg_header(ctx->msg, NULL, "Message-Id")) != NULL &&
+	return (v = ft_header(ctx, FT_MSGID)) != NULL &&
 	    msg_startcase(v, strlen(v), "<mxl~");
 }
 

@@ -21,11 +21,11 @@ os_test(struct report_ctx *ctx)
 {
 	const char	*v;
 
-	if ((v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
+	if ((v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    msg_startcase(v, strlen(v), "Delivery status notification"))
 		return 1;
-	return ft_hdr_may(ctx, "Received", "(OpenSMTPD)") &&
-	    (v = msg_header(ctx->msg, NULL, "Received")) != NULL &&
+	return ft_hdr_may(ctx, FT_RECEIVED, "(OpenSMTPD)") &&
+	    (v = ft_header(ctx, FT_RECEIVED)) != NULL &&
 	    strstr(v, "(OpenSMTPD)") != NULL;
 }
 

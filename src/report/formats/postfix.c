@@ -20,11 +20,11 @@ pf_test(struct report_ctx *ctx)
 {
 	const char	*v;
 
-	if ((v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
+	if ((v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    (msg_startcase(v, strlen(v), "Undelivered Mail Returned") ||
 	    msg_startcase(v, strlen(v), "Delayed Mail")))
 		return 1;
-	return (v = msg_header(ctx->msg, NULL, "From")) != NULL &&
+	return (v = ft_header(ctx, FT_FROM)) != NULL &&
 	    msg_memcasemem(v, strlen(v), "(Mail Delivery System)", 22) !=
 	    NULL;
 }

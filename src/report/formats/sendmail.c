@@ -32,12 +32,12 @@ sm_test(struct report_ctx *ctx)
 {
 	const char	*v;
 
-	if ((v = msg_header(ctx->msg, NULL, "Subject")) != NULL &&
+	if ((v = ft_header(ctx, FT_SUBJECT)) != NULL &&
 	    (msg_memcasemem(v, strlen(v), "Returned mail:", 14) != NULL ||
 	    msg_memcasemem(v, strlen(v), "Warning: could not send", 23) !=
 	    NULL))
 		return 1;
-	return (v = msg_header(ctx->msg, NULL, "From")) != NULL &&
+	return (v = ft_header(ctx, FT_FROM)) != NULL &&
 	    msg_memcasemem(v, strlen(v), "Mail Delivery Subsystem", 23) !=
 	    NULL;
 }

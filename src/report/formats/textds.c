@@ -23,7 +23,7 @@ has_ds(const struct msg *m)
 
 /* 1 when the header looks like a bounce: cheap header checks only. */
 static int
-bouncy(struct msg *m)
+bouncy(struct report_ctx *ctx)
 {
 	static const char *const subj[] = {
 		"deliver", "notification", "returned", "failure", "failed",
@@ -32,11 +32,11 @@ bouncy(struct msg *m)
 	const char	*v;
 	int		 i;
 
-	if ((v = msg_header(m, NULL, "From")) != NULL &&
+	if ((v = ft_header(ctx, FT_FROM)) != NULL &&
 	    (msg_memcasemem(v, strlen(v), "mailer-daemon", 13) != NULL ||
 	    msg_memcasemem(v, strlen(v), "postmaster", 10) != NULL))
 		return 1;
-	if ((v = msg_header(m, NULL, "Subject")) == NULL)
+	if ((v = ft_header(ctx, FT_SUBJECT)) == NULL)
 		return 0;
 	for (i = 0; subj[i] != NULL; i++)
 		if (msg_memcasemem(v, strlen(v), subj[i], strlen(subj[i])))
@@ -56,7 +56,7 @@ workmail_test(struct report_ctx *ctx)
 static int
 textds_test(struct report_ctx *ctx)
 {
-	return !has_ds(ctx->msg) && bouncy(ctx->msg);
+	return !has_ds(ctx->msg) && bouncy(ctx);
 }
 
 static int

@@ -25,7 +25,7 @@ zo_test(struct report_ctx *ctx)
 	if ((v = msg_header(ctx->msg, NULL, "X-Mailer")) != NULL &&
 	    msg_startcase(v, strlen(v), "Zoho Mail"))
 		return 1;
-	return (v = msg_header(ctx->msg, NULL, "From")) != NULL &&
+	return (v = ft_header(ctx, FT_FROM)) != NULL &&
 	    msg_memcasemem(v, strlen(v), "mailer-daemon@mail.zoho", 23) !=
 	    NULL;
 }
