@@ -255,6 +255,8 @@ struct ft_hdrs {
 	const struct msg_field	*f[FT_NHDR];
 	const char		*v[FT_NHDR];	/* decoded, once asked for */
 	unsigned char		 looked[FT_NHDR];
+	unsigned char		 coded[FT_NHDR];	/* ft_hdr_may(): 1 none,
+							   2 some, 0 unknown */
 };
 
 static const char *const hdr_names[FT_NHDR] = {
@@ -353,27 +355,41 @@ has_word(const char *s, size_t n, const char *w, size_t wl)
 	return 0;
 }
 
-int
-ft_hdr_may(struct report_ctx *ctx, enum ft_hdr h, const char *word)
+/* 1 when v[0..n) holds an ISO 2022 escape or an encoded word's "=?". */
+static int
+coded(const char *v, size_t n)
 {
-	const struct msg_field	*f;
-	const char		*v, *p, *e;
+	const char	*p, *e = v + n;
 
-	if ((f = ft_field(ctx, h)) == NULL)
-		return 0;
-	v = f->value;
-	e = v + f->valuelen;
-	/*
-	 * Unfolding turns each run of blanks and controls into one byte and
-	 * copies the rest as it is, so without decoding a word of the value
-	 * is a word of the raw field.
-	 */
-	if (memchr(v, 0x1b, f->valuelen) != NULL)
+	if (memchr(v, 0x1b, n) != NULL)
 		return 1;
 	for (p = v; (p = memchr(p, '=', (size_t)(e - p))) != NULL; p++)
 		if (p + 1 < e && p[1] == '?')
 			return 1;
-	return has_word(v, f->valuelen, word, strlen(word));
+	return 0;
+}
+
+int
+ft_hdr_may(struct report_ctx *ctx, enum ft_hdr h, const char *word)
+{
+	const struct msg_field	*f;
+	int			 c;
+
+	if ((f = ft_field(ctx, h)) == NULL)
+		return 0;
+	/*
+	 * Unfolding turns each run of blanks and controls into one byte and
+	 * copies the rest as it is, so without decoding a word of the value
+	 * is a word of the raw field.  Which it is, is found once.
+	 */
+	if (ctx->hdrs != NULL && ctx->hdrs->coded[h] != 0)
+		c = ctx->hdrs->coded[h] == 2;
+	else {
+		c = coded(f->value, f->valuelen);
+		if (ctx->hdrs != NULL)
+			ctx->hdrs->coded[h] = c ? 2 : 1;
+	}
+	return c || has_word(f->value, f->valuelen, word, strlen(word));
 }
 
 /* ---- addresses ---- */
