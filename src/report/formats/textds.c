@@ -63,17 +63,21 @@ static int
 textds_parse(struct report_ctx *ctx)
 {
 	struct msg	*m = ctx->msg;
-	const char	*t;
-	size_t		 len;
+	const char	*t, *b;
+	size_t		 len, bl;
 
 	t = report_text(ctx, &len);
-	if ((t == NULL || !msg_memcasemem(t, len, "final-recipient:", 16)) &&
-	    m->parts[0].child < 0 &&
-	    (t = msg_part_text(m, &m->parts[0], &len)) == NULL)
-		return -1;
-	if (t == NULL || !msg_memcasemem(t, len, "final-recipient:", 16))
+	if (t != NULL && msg_memcasemem(t, len, "final-recipient:", 16))
+		return ft_ds(ctx, t, len);
+	if (m->parts[0].child >= 0)
 		return 0;
-	return ft_ds(ctx, t, len);
+	/* The whole body, unless that is the text just searched. */
+	if ((b = msg_part_text(m, &m->parts[0], &bl)) == NULL)
+		return -1;
+	if ((b == t && bl == len) ||
+	    !msg_memcasemem(b, bl, "final-recipient:", 16))
+		return 0;
+	return ft_ds(ctx, b, bl);
 }
 
 const struct recog recog_amazonworkmail = {
