@@ -72,11 +72,22 @@ struct fb_scan {
  * report's scan), then only read.
  */
 struct fb_sets {
-	struct ft_set		 copy, words, marks, delay;
-	/* fail_marks then weak_marks: one pass finds both kinds. */
+	struct ft_set		 words, marks, delay;
+	/*
+	 * fail_marks, weak_marks then copy_marks: one pass over a line
+	 * finds the three kinds.
+	 */
 	const char		*markv[FT_SETMAX + 1];
 	int			 nstrong;	/* fail_marks in markv */
+	int			 ncopy;		/* where copy_marks start */
 	int			 ready;		/* built */
+};
+
+/* The failure phrases of a line, for line_flags(). */
+struct fb_marks {
+	int		 nmk;		/* as in fb_line */
+	int		 weak;		/* a weak phrase */
+	unsigned short	 mk[FB_MARKS];
 };
 
 /* ---- the cheap header test ---- */
@@ -410,9 +421,16 @@ static const char *const copy_words[] = {
 	"message text", "message body", NULL
 };
 
-/* 1 when the line starts the returned copy of the message. */
+static int	line_marks(const struct fb_scan *, const char *, size_t,
+		    struct fb_marks *);
+
+/*
+ * 1 when the line starts the returned copy of the message; else 0, and
+ * *fm holds the line's failure phrases (line_marks()).
+ */
 static int
-copy_line(const struct fb_scan *sc, const char *s, size_t n)
+copy_line(const struct fb_scan *sc, const char *s, size_t n,
+    struct fb_marks *fm)
 {
 	size_t	 i = 0;
 
@@ -423,7 +441,7 @@ copy_line(const struct fb_scan *sc, const char *s, size_t n)
 		return 1;
 	if (msg_startcase(s + i, n - i, "old message:"))
 		return 1;
-	if (ft_set_any(&sc->set->copy, s, n))
+	if (line_marks(sc, s, n, fm))
 		return 1;
 	if (n - i < 3 || strchr("-=*|_", s[i]) == NULL ||
 	    s[i + 1] != s[i] || s[i + 2] != s[i])
@@ -460,14 +478,16 @@ static const char *const weak_marks[] = {
 	"returned", NULL
 };
 
-/* fail_marks then weak_marks into fs->markv; -1 past FT_SETMAX. */
+/* fail_marks, weak_marks, copy_marks into fs->markv; -1 past FT_SETMAX. */
 static int
 join_marks(struct fb_sets *fs)
 {
-	const char *const	*lists[] = { fail_marks, weak_marks };
+	const char *const	*lists[] = {
+		fail_marks, weak_marks, copy_marks
+	};
 	int			 i, j, n = 0;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		for (j = 0; lists[i][j] != NULL; j++) {
 			if (n == FT_SETMAX)
 				return -1;
@@ -475,6 +495,8 @@ join_marks(struct fb_sets *fs)
 		}
 		if (i == 0)
 			fs->nstrong = n;
+		else if (i == 1)
+			fs->ncopy = n;
 	}
 	fs->markv[n] = NULL;
 	return 0;
@@ -508,40 +530,53 @@ addr_first(const char *s, size_t n)
 }
 
 /*
- * Where the strong failure phrases of the line start, -1 for more than
- * FB_MARKS: the places of each phrase that do not overlap an earlier
- * place of the same phrase, as searching for one phrase after another
- * would find them.  Returns 1 when a weak phrase occurs in the line
- * (found in the same pass), else 0; either when there are too many.
+ * One pass of the phrase set over the line s[0..n): 1 when a phrase of
+ * the returned copy (copy_marks) occurs in it.  Else 0, with in *fm
+ * where the strong failure phrases start in its first FB_LINEMAX bytes
+ * (what line_flags() looks at), nmk -1 for more than FB_MARKS: the
+ * places of each phrase that do not overlap an earlier place of the
+ * same phrase, as searching for one phrase after another would find
+ * them; and weak set when a weak phrase occurs there (before the one
+ * too many, when there are too many).
  */
 static int
-strong_marks(const struct fb_scan *sc, struct fb_line *l)
+line_marks(const struct fb_scan *sc, const char *s, size_t n,
+    struct fb_marks *fm)
 {
-	struct ft_match	 m = { 0, -1 };
-	int		 phrase[FB_MARKS], j, weak = 0;
+	const struct fb_sets	*fs = sc->set;
+	struct ft_match		 m = { 0, -1 };
+	size_t			 lim = n < FB_LINEMAX ? n : FB_LINEMAX;
+	int			 phrase[FB_MARKS], j, full = 0;
 
-	while (ft_set_next(&sc->set->marks, l->s, l->len, &m)) {
-		if (m.k >= sc->set->nstrong) {
-			weak = 1;
+	fm->nmk = 0;
+	fm->weak = 0;
+	while (ft_set_next(&fs->marks, s, n, &m)) {
+		if (m.k >= fs->ncopy)
+			return 1;
+		/* Past the bytes looked at, or too many: copies only. */
+		if (full || m.at + fs->marks.len[m.k] > lim)
+			continue;
+		if (m.k >= fs->nstrong) {
+			fm->weak = 1;
 			continue;
 		}
-		for (j = l->nmk - 1; j >= 0 && phrase[j] != m.k; j--)
+		for (j = fm->nmk - 1; j >= 0 && phrase[j] != m.k; j--)
 			;
-		if (j >= 0 && m.at < (size_t)l->mk[j] +
-		    sc->set->marks.len[m.k])
+		if (j >= 0 && m.at < (size_t)fm->mk[j] + fs->marks.len[m.k])
 			continue;
-		if (l->nmk == FB_MARKS) {
-			l->nmk = -1;
-			return weak;
+		if (fm->nmk == FB_MARKS) {
+			fm->nmk = -1;
+			full = 1;
+			continue;
 		}
-		phrase[l->nmk] = m.k;
-		l->mk[l->nmk++] = (unsigned short)m.at;
+		phrase[fm->nmk] = m.k;
+		fm->mk[fm->nmk++] = (unsigned short)m.at;
 	}
-	return weak;
+	return 0;
 }
 
 static void
-line_flags(const struct fb_scan *sc, struct fb_line *l)
+line_flags(struct fb_line *l, const struct fb_marks *fm)
 {
 	const char	*s = l->s;
 	size_t		 n = l->len, i = 0, vis = 0, k;
@@ -572,7 +607,10 @@ line_flags(const struct fb_scan *sc, struct fb_line *l)
 	    msg_startcase(s + i, n - i, "cc:");
 	if (l->blank || l->skip)
 		return;
-	weak = strong_marks(sc, l);
+	l->nmk = fm->nmk;
+	if (fm->nmk > 0)
+		memcpy(l->mk, fm->mk, (size_t)fm->nmk * sizeof(l->mk[0]));
+	weak = fm->weak;
 	l->fail = l->nmk != 0 || weak;
 	l->code = status_find(s, n, st, sizeof(st)) ||
 	    status_reply_find(s, n, 0, rc);
@@ -587,6 +625,7 @@ line_flags(const struct fb_scan *sc, struct fb_line *l)
 static int
 split_lines(struct fb_scan *sc, const char *t, size_t len)
 {
+	struct fb_marks	 fm;
 	const char	*l;
 	size_t		 pos = 0, ll;
 
@@ -602,12 +641,12 @@ split_lines(struct fb_scan *sc, const char *t, size_t len)
 		sc->ln[sc->nln++].blank = 1;
 	}
 	while (sc->nln < FB_LINES && msg_line_next(t, len, &pos, &l, &ll)) {
-		if (copy_line(sc, l, ll))
+		if (copy_line(sc, l, ll, &fm))
 			return 1;
 		memset(&sc->ln[sc->nln], 0, sizeof(*sc->ln));
 		sc->ln[sc->nln].s = l;
 		sc->ln[sc->nln].len = ll < FB_LINEMAX ? ll : FB_LINEMAX;
-		line_flags(sc, &sc->ln[sc->nln]);
+		line_flags(&sc->ln[sc->nln], &fm);
 		sc->nln++;
 	}
 	return 0;
@@ -1271,8 +1310,7 @@ fb_sets(void)
 	if (fs.ready)
 		return &fs;
 	/* Fixed lists within FT_SETMAX: a failure here is a bug. */
-	if (ft_set_init(&fs.copy, copy_marks) < 0 ||
-	    ft_set_init(&fs.words, copy_words) < 0 ||
+	if (ft_set_init(&fs.words, copy_words) < 0 ||
 	    join_marks(&fs) < 0 || ft_set_init(&fs.marks, fs.markv) < 0 ||
 	    ft_set_init(&fs.delay, delay_marks) < 0)
 		return NULL;
