@@ -250,21 +250,12 @@ ft_unfold(struct arena *a, const char *s, size_t len)
 	return out;
 }
 
-/* What ft_field() and ft_header() keep, in the message's arena. */
-struct ft_hdrs {
-	const struct msg_field	*f[FT_NHDR];
-	const char		*v[FT_NHDR];	/* decoded, once asked for */
-	unsigned char		 looked[FT_NHDR];
-	unsigned char		 coded[FT_NHDR];	/* ft_hdr_may(): 1 none,
-							   2 some, 0 unknown */
-};
-
 static const char *const hdr_names[FT_NHDR] = {
 	"From", "Subject", "Received", "Message-ID"
 };
 
 const struct msg_field *
-ft_field(struct report_ctx *ctx, enum ft_hdr h)
+ft_field_find(struct report_ctx *ctx, enum ft_hdr h)
 {
 	struct ft_hdrs	*c = ctx->hdrs;
 
@@ -283,28 +274,32 @@ ft_field(struct report_ctx *ctx, enum ft_hdr h)
 }
 
 const char *
-ft_header(struct report_ctx *ctx, enum ft_hdr h)
+ft_header_find(struct report_ctx *ctx, enum ft_hdr h)
 {
 	const struct msg_field	*f;
-	const char		*v;
+	const char		*v = NULL;
 
-	if (ctx->hdrs != NULL && ctx->hdrs->v[h] != NULL)
-		return ctx->hdrs->v[h];
-	if ((f = ft_field(ctx, h)) == NULL)
+	/* Not kept when decoding ran out of memory: tried again. */
+	if ((f = ft_field(ctx, h)) != NULL &&
+	    (v = msg_field_value(ctx->msg, f)) == NULL)
 		return NULL;
-	v = msg_field_value(ctx->msg, f);
-	if (ctx->hdrs != NULL)
+	if (ctx->hdrs != NULL) {
 		ctx->hdrs->v[h] = v;
+		ctx->hdrs->decoded[h] = 1;
+	}
 	return v;
 }
 
-/* A field by name, From and Subject through ft_field(). */
+/*
+ * A field by name, From and Subject through ft_field(); the first
+ * byte spares most names a strcmp().
+ */
 static const struct msg_field *
 hdr_get(struct report_ctx *ctx, const char *field)
 {
-	if (strcmp(field, "From") == 0)
+	if (field[0] == 'F' && strcmp(field, "From") == 0)
 		return ft_field(ctx, FT_FROM);
-	if (strcmp(field, "Subject") == 0)
+	if (field[0] == 'S' && strcmp(field, "Subject") == 0)
 		return ft_field(ctx, FT_SUBJECT);
 	return msg_field_get(ctx->msg, NULL, field);
 }

@@ -73,13 +73,43 @@ char	*ft_unfold(struct arena *, const char *s, size_t len);
 enum ft_hdr { FT_FROM, FT_SUBJECT, FT_RECEIVED, FT_MSGID, FT_NHDR };
 
 /*
+ * What ft_field() and ft_header() keep for a message, in its arena
+ * (report_ctx.hdrs); here for their inline first step, as tests call
+ * them dozens of times a message.
+ */
+struct ft_hdrs {
+	const struct msg_field	*f[FT_NHDR];
+	const char		*v[FT_NHDR];
+	unsigned char		 looked[FT_NHDR];	/* f[h] is known */
+	unsigned char		 decoded[FT_NHDR];	/* v[h] is known */
+	unsigned char		 coded[FT_NHDR];	/* ft_hdr_may(): 1 none,
+							   2 some, 0 unknown */
+};
+
+/* ft_field() and ft_header() the first time for h. */
+const struct msg_field	*ft_field_find(struct report_ctx *, enum ft_hdr h);
+const char		*ft_header_find(struct report_ctx *, enum ft_hdr h);
+
+/*
  * msg_field_get() of the top message's field h, looked up once per
  * message (a few dozen tests ask); borrowed from the msg.
  */
-const struct msg_field	*ft_field(struct report_ctx *, enum ft_hdr h);
+static inline const struct msg_field *
+ft_field(struct report_ctx *ctx, enum ft_hdr h)
+{
+	if (ctx->hdrs != NULL && ctx->hdrs->looked[h])
+		return ctx->hdrs->f[h];
+	return ft_field_find(ctx, h);
+}
 
-/* msg_header() of the top message's field h, as ft_field() keeps it. */
-const char	*ft_header(struct report_ctx *, enum ft_hdr h);
+/* msg_header() of the top message's field h, kept as ft_field() is. */
+static inline const char *
+ft_header(struct report_ctx *ctx, enum ft_hdr h)
+{
+	if (ctx->hdrs != NULL && ctx->hdrs->decoded[h])
+		return ctx->hdrs->v[h];
+	return ft_header_find(ctx, h);
+}
 
 /*
  * 0 when ft_header() of h cannot contain word, a string without blanks
