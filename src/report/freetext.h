@@ -146,7 +146,7 @@ struct ft_set {
 	const char *const *v;			/* the phrases */
 	unsigned char	 len[FT_SETMAX];	/* their lengths */
 	unsigned char	 next[FT_SETMAX];	/* next in the same bucket */
-	unsigned char	 head[256];		/* first of each bucket */
+	unsigned char	 head[1024];		/* first of each bucket */
 	unsigned char	 lead[256];		/* 1: a phrase may start
 						   with this byte */
 };
