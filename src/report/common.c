@@ -635,7 +635,8 @@ smtp_diag(const struct dsn_record *r)
 	const char	*t = r->v[DSN_F_DIAGNOSTIC_TYPE];
 
 	/* X-Postfix and others quote SMTP replies too; X-Unix has exits. */
-	return t == NULL || !msg_startcase(t, strlen(t), "x-unix");
+	return t == NULL || !msg_startcase(t, dsn_record_len(r,
+	    DSN_F_DIAGNOSTIC_TYPE), "x-unix");
 }
 
 /* Status, reply code and action completed from what the record has. */
@@ -644,14 +645,14 @@ complete_dsn(struct dsn_record *r)
 {
 	const char	*diag = r->v[DSN_F_DIAGNOSTIC], *st, *act;
 	char		 ds[16], fs[16], rc[4], gen[8];
-	size_t		 dl = diag != NULL ? strlen(diag) : 0;
+	size_t		 dl = dsn_record_len(r, DSN_F_DIAGNOSTIC);
 	int		 hasds, hasfs;
 
 	/* The code a reply code introduces, else the first one. */
 	hasds = status_pair_find(diag, dl, ds, sizeof(ds)) ||
 	    status_find(diag, dl, ds, sizeof(ds));
 	hasfs = r->v[DSN_F_STATUS] != NULL && status_find(r->v[DSN_F_STATUS],
-	    strlen(r->v[DSN_F_STATUS]), fs, sizeof(fs));
+	    dsn_record_len(r, DSN_F_STATUS), fs, sizeof(fs));
 	st = status_choose(hasfs ? fs : NULL, hasds ? ds : NULL);
 	/* A reply code of another class than the status is not the one. */
 	if (r->v[DSN_F_REPLY_CODE] == NULL && smtp_diag(r) &&
@@ -688,21 +689,13 @@ complete_dsn(struct dsn_record *r)
 
 /*
  * Cuts every value of r longer than limits->line_bytes, at a UTF-8
- * character boundary (values are valid UTF-8 after the setters).  The
- * MTA values, which clean_mta() has just shortened in place, are given
- * their new lengths first.
+ * character boundary (values are valid UTF-8 after the setters).
  */
 static void
 cut_long(struct dsn_record *r, size_t max)
 {
 	size_t	 i, n;
 
-	if (r->v[DSN_F_REMOTE_MTA] != NULL)
-		dsn_record_truncate(r, DSN_F_REMOTE_MTA,
-		    strlen(r->v[DSN_F_REMOTE_MTA]));
-	if (r->v[DSN_F_REPORTING_MTA] != NULL)
-		dsn_record_truncate(r, DSN_F_REPORTING_MTA,
-		    strlen(r->v[DSN_F_REPORTING_MTA]));
 	/* Mostly the record's bound says no value is that long. */
 	if (dsn_record_maxlen(r) <= max)
 		return;
@@ -725,15 +718,16 @@ host_word(const char *s, size_t n)
 }
 
 /*
- * An MTA value cut to the host name or address literal alone, in place:
- * "mx.example.com (TCP|192.0.2.1|25) (au mail)" and "mx.example.com."
- * become "mx.example.com"; "mta mx.example.org in /ADMD= /C=WW/" (an
- * X.400 gateway) its first word that looks like a host.  A value with
- * no such word keeps its first word.
+ * The MTA value f of r cut to the host name or address literal alone,
+ * in place: "mx.example.com (TCP|192.0.2.1|25) (au mail)" and
+ * "mx.example.com." become "mx.example.com"; "mta mx.example.org in
+ * /ADMD= /C=WW/" (an X.400 gateway) its first word that looks like a
+ * host.  A value with no such word keeps its first word.
  */
 static void
-clean_mta(char *v)
+clean_mta(struct dsn_record *r, enum dsn_field f)
 {
+	char		*v = r->v[f];
 	const char	*w, *first = NULL;
 	size_t		 n, fn = 0;
 
@@ -764,14 +758,14 @@ clean_mta(char *v)
 	while (fn > 1 && first[fn - 1] == '.')
 		fn--;
 	memmove(v, first, fn);
-	v[fn] = '\0';
+	dsn_record_truncate(r, f, fn);
 }
 
 int
 report_add(struct report_ctx *ctx, struct dsn_record *r)
 {
-	clean_mta(r->v[DSN_F_REMOTE_MTA]);
-	clean_mta(r->v[DSN_F_REPORTING_MTA]);
+	clean_mta(r, DSN_F_REMOTE_MTA);
+	clean_mta(r, DSN_F_REPORTING_MTA);
 	cut_long(r, ctx->limits->line_bytes);
 	if (r->v[DSN_F_RECIPIENT] == NULL || ctx->full) {
 		dsn_record_free(r);
