@@ -645,18 +645,22 @@ complete_dsn(struct dsn_record *r)
 {
 	const char	*diag = r->v[DSN_F_DIAGNOSTIC], *st, *act;
 	char		 ds[16], fs[16], rc[4], gen[8];
+	struct status_seen	 seen;
 	size_t		 dl = dsn_record_len(r, DSN_F_DIAGNOSTIC);
 	int		 hasds, hasfs;
 
-	/* The code a reply code introduces, else the first one. */
-	hasds = status_pair_find(diag, dl, ds, sizeof(ds)) ||
+	/*
+	 * The code a reply code introduces, else the first one.  The
+	 * replies seen on the way answer the reply code's search below.
+	 */
+	hasds = status_pair_seen(diag, dl, ds, sizeof(ds), &seen) ||
 	    status_find(diag, dl, ds, sizeof(ds));
 	hasfs = r->v[DSN_F_STATUS] != NULL && status_find(r->v[DSN_F_STATUS],
 	    dsn_record_len(r, DSN_F_STATUS), fs, sizeof(fs));
 	st = status_choose(hasfs ? fs : NULL, hasds ? ds : NULL);
 	/* A reply code of another class than the status is not the one. */
 	if (r->v[DSN_F_REPLY_CODE] == NULL && smtp_diag(r) &&
-	    status_reply_find(diag, dl, st != NULL ? st[0] : 0, rc) &&
+	    status_reply_seen(diag, dl, st != NULL ? st[0] : 0, &seen, rc) &&
 	    dsn_record_sets(r, DSN_F_REPLY_CODE, rc) < 0)
 		return -1;
 	act = r->v[DSN_F_ACTION];

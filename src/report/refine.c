@@ -238,22 +238,30 @@ verb(const char *s, size_t len)
 	return NULL;
 }
 
-/* Reply code (and the status after it) in s[0..len) into a. */
+/*
+ * Reply code (and the status after it) in s[0..len) into a.  The pair
+ * is looked for first: the replies it sees on its way give the reply
+ * code, and a text without one costs no more than the reply's search.
+ */
 static void
 take_reply(struct about *a, const char *s, size_t len)
 {
-	char	 st[16];
+	struct status_seen	 seen;
+	char			 st[16];
+	int			 pair;
 
-	if (a->skip_reply || a->reply[0] != '\0' ||
-	    !status_reply_find(s, len, 0, a->reply))
+	if (a->skip_reply || a->reply[0] != '\0')
+		return;
+	pair = status_pair_seen(s, len, st, sizeof(st), &seen);
+	if (!status_reply_seen(s, len, 0, &seen, a->reply))
 		return;
 	/* No SMTP server sends x6y..x9y: a local code, not a reply. */
 	if (a->reply[1] > '5') {
 		a->reply[0] = '\0';
 		return;
 	}
-	if ((status_pair_find(s, len, st, sizeof(st)) ||
-	    status_find(s, len, st, sizeof(st))) && st[0] == a->reply[0])
+	if ((pair || status_find(s, len, st, sizeof(st))) &&
+	    st[0] == a->reply[0])
 		memcpy(a->status, st, sizeof(st));
 }
 

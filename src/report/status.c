@@ -256,15 +256,19 @@ next_reply(const char *s, size_t from, size_t end)
 	return end;
 }
 
-int
-status_reply_find(const char *s, size_t len, int cls, char *out)
+/*
+ * status_reply_find() from place `from` on: the caller knows of no
+ * reply of class cls before it.
+ */
+static int
+reply_from(const char *s, size_t len, size_t from, int cls, char *out)
 {
 	size_t	 i, end;
 
 	if (s == NULL || len < 3)
 		return 0;
 	end = len - 2;
-	for (i = next_reply(s, 0, end); i < end;
+	for (i = next_reply(s, from, end); i < end;
 	    i = next_reply(s, i + 1, end))
 		if ((cls == 0 || s[i] == cls) && reply_at(s, len, i)) {
 			memcpy(out, s + i, 3);
@@ -275,10 +279,22 @@ status_reply_find(const char *s, size_t len, int cls, char *out)
 }
 
 int
-status_pair_find(const char *s, size_t len, char *st, size_t stlen)
+status_reply_find(const char *s, size_t len, int cls, char *out)
+{
+	return reply_from(s, len, 0, cls, out);
+}
+
+/* The index in status_seen.at of a reply's class c ('2', '4', '5'). */
+#define SEEN_CLASS(c)	((c) == '2' ? 0 : (c) - '3')
+
+int
+status_pair_seen(const char *s, size_t len, char *st, size_t stlen,
+    struct status_seen *seen)
 {
 	size_t	 i, k, end;
 
+	seen->at[0] = seen->at[1] = seen->at[2] = (size_t)-1;
+	seen->upto = 0;
 	if (s == NULL || len < 3)
 		return 0;
 	end = len - 2;
@@ -286,15 +302,53 @@ status_pair_find(const char *s, size_t len, char *st, size_t stlen)
 	    i = next_reply(s, i + 1, end)) {
 		if (!reply_at(s, len, i))
 			continue;
+		/* reply_at() takes only class digits. */
+		if (seen->at[SEEN_CLASS(s[i])] == (size_t)-1)
+			seen->at[SEEN_CLASS(s[i])] = i;
 		k = i + 3;
 		if (k < len && (s[k] == ' ' || s[k] == '-'))
 			k++;
 		if (k < len && (s[k] == '\'' || s[k] == '"'))
 			k++;
-		if (k < len && s[k] == s[i] && status_at(s, len, k) > 0)
+		if (k < len && s[k] == s[i] && status_at(s, len, k) > 0) {
+			seen->upto = i + 1;
 			return status_find(s + k, len - k, st, stlen);
+		}
 	}
+	seen->upto = end;
 	return 0;
+}
+
+int
+status_pair_find(const char *s, size_t len, char *st, size_t stlen)
+{
+	struct status_seen	 seen;
+
+	return status_pair_seen(s, len, st, stlen, &seen);
+}
+
+int
+status_reply_seen(const char *s, size_t len, int cls,
+    const struct status_seen *seen, char *out)
+{
+	size_t	 i = (size_t)-1;
+	int	 c;
+
+	/* The first seen of the class, or of any (the smallest place). */
+	if (cls == 0) {
+		for (c = 0; c < 3; c++)
+			if (seen->at[c] < i)
+				i = seen->at[c];
+	} else if (IS_CLASS(cls))
+		i = seen->at[SEEN_CLASS(cls)];
+	else
+		return reply_from(s, len, 0, cls, out);
+	if (i != (size_t)-1) {
+		memcpy(out, s + i, 3);
+		out[3] = '\0';
+		return 1;
+	}
+	return reply_from(s, len, seen->upto, cls, out);
 }
 
 /* How specific a valid status is: 0 for X.0.0, 1 for X.Y.0, 2 else. */
