@@ -385,16 +385,30 @@ orig_take(struct report_ctx *ctx, struct dsn_record *b,
 	return 0;
 }
 
-/* Fills the original message's fields from a header block at t[pos..). */
+/*
+ * Fills the original message's fields from a header block at t[pos..).
+ * Mostly all but List-Id are soon set and the copy has none: once the
+ * name is not in the rest of t, no field there can set anything.
+ */
 static int
 orig_from_block(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len, size_t pos)
 {
 	struct msg_field	 f;
+	int			 looked = 0;
 
-	while (msg_field_next(t, len, &pos, &f))
+	while (msg_field_next(t, len, &pos, &f)) {
 		if (orig_take(ctx, b, &f) < 0)
 			return -1;
+		if (!looked && b->v[DSN_F_SENDER] != NULL &&
+		    b->v[DSN_F_SUBJECT] != NULL &&
+		    b->v[DSN_F_MESSAGE_ID] != NULL) {
+			looked = 1;
+			if (b->v[DSN_F_LIST_ID] != NULL || msg_memcasemem(t +
+			    pos, len - pos, "List-Id", 7) == NULL)
+				break;
+		}
+	}
 	return 0;
 }
 
