@@ -11,7 +11,7 @@
 #include <emmintrin.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define HAVE_AVX2_STEP	1
+#define HAVE_AVX2_SCAN	1
 #endif
 #endif
 
@@ -231,6 +231,42 @@ reply_sift(const char *p)
 }
 #endif
 
+#if defined(HAVE_AVX2_SCAN)
+/* in_range() of 32 bytes. */
+__attribute__((target("avx2"))) static inline __m256i
+in_range32(__m256i v, int lo, int n)
+{
+	return _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(n - 128)),
+	    _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - lo))));
+}
+
+/*
+ * next_reply()'s blocks of 32 places where the CPU has AVX2 (each
+ * reads 34 bytes): the first candidate from i on, or where the blocks
+ * stop (below end, the rest left to the caller); sets *found.
+ */
+__attribute__((target("avx2"))) static size_t
+reply_scan_avx2(const char *s, size_t i, size_t end, int *found)
+{
+	__m256i		 c;
+	unsigned	 m;
+
+	for (; i + 32 <= end; i += 32) {
+		c = _mm256_and_si256(in_range32(_mm256_loadu_si256(
+		    (const void *)(s + i)), '2', 4), _mm256_and_si256(
+		    in_range32(_mm256_loadu_si256((const void *)(s + i + 1)),
+		    '0', 10), in_range32(_mm256_loadu_si256(
+		    (const void *)(s + i + 2)), '0', 10)));
+		if ((m = (unsigned)_mm256_movemask_epi8(c)) != 0) {
+			*found = 1;
+			return i + (size_t)__builtin_ctz(m);
+		}
+	}
+	*found = 0;
+	return i;
+}
+#endif
+
 /*
  * The first i from `from` on, below end, where s[i] is a class digit
  * ('2', '4' or '5') and s[i + 1], s[i + 2] are digits: where reply_at()
@@ -244,6 +280,15 @@ next_reply(const char *s, size_t from, size_t end)
 	size_t		 i = from;
 #if defined(__SSE2__)
 	unsigned	 m;
+#if defined(HAVE_AVX2_SCAN)
+	int		 found;
+
+	if (i + 32 <= end && __builtin_cpu_supports("avx2")) {
+		i = reply_scan_avx2(s, i, end, &found);
+		if (found)
+			return i;
+	}
+#endif
 
 	for (; i + 16 <= end; i += 16)
 		if ((m = reply_sift(s + i)) != 0)
@@ -567,7 +612,7 @@ step_sift(const char *p)
 }
 #endif
 
-#if defined(HAVE_AVX2_STEP)
+#if defined(HAVE_AVX2_SCAN)
 /* step_sift() of 32 places at once where the CPU has AVX2; reads p[0..33). */
 __attribute__((target("avx2"))) static inline unsigned
 step_sift32(const char *p)
@@ -631,7 +676,7 @@ status_command(const char *s, size_t len)
 	st.lmin = st.best = NSTEP;
 	st.lcmd = NULL;
 #if defined(__SSE2__)
-#if defined(HAVE_AVX2_STEP)
+#if defined(HAVE_AVX2_SCAN)
 	if (len >= 33 && __builtin_cpu_supports("avx2") &&
 	    step_scan_avx2(s, len, &i, &st))
 		return step_words[0].cmd;
