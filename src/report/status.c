@@ -510,6 +510,19 @@ static const unsigned char anchor_first[256] = {
 	['f'] = 1, ['g'] = 2, ['l'] = 5, ['o'] = 6, ['w'] = 9,
 };
 
+/*
+ * The letter before the pair in each anchor's words, one bit per letter
+ * (a: bit 0), by the pair's letter: a|ft|er; greetin|g, sendin|g,
+ * durin|g; not| l|ike; t|o in all three; sender| w|as and name| w|as.
+ * Most places sifted have another there: one test turns them away.
+ */
+#define LBIT(c)	(1u << ((c) - 'a'))
+static const unsigned anchor_before[256] = {
+	['f'] = LBIT('a'), ['g'] = LBIT('n'), ['l'] = LBIT('t'),
+	['o'] = LBIT('t'), ['w'] = LBIT('r') | LBIT('e'),
+};
+#undef LBIT
+
 /* What status_command() has found so far. */
 struct steps {
 	size_t		 best;		/* first phrase found, or NSTEP */
@@ -554,10 +567,17 @@ static int
 step_try(const char *s, size_t len, size_t p, struct steps *st)
 {
 	unsigned char	 c;
+	unsigned	 b;
 	size_t		 n, at;
 
 	/* The pair's letter: after its space, or first. */
 	c = (unsigned char)(s[p] == ' ' ? s[p + 1] : s[p]) | 0x20;
+	/* Every word has a letter before its pair (off > 0). */
+	if (p == 0)
+		return 0;
+	b = ((unsigned char)s[p - 1] | 0x20) - (unsigned)'a';
+	if (b >= 26 || !(anchor_before[c] >> b & 1))
+		return 0;
 	for (n = anchor_first[c] - 1u; n < NANCHOR && step_anchors[n].c == c;
 	    n++) {
 		if (p < step_anchors[n].off)
