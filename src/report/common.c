@@ -127,13 +127,14 @@ digest(const char *buf, size_t len, char *out)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	struct digest		 d = { 1469598103934665603ULL, 7, 0, 0 };
-	uint64_t		 x, y, h[2];
+	uint64_t		 x, h[2];
 	size_t			 i = 0, n = len;	/* n: the stream's length */
-	unsigned		 m;
 	int			 o;
 #if defined(__SSE2__)
 	const __m128i		 cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
 	__m128i			 v;
+	uint64_t		 y;
+	unsigned		 m;
 
 	/*
 	 * 16 bytes at a time; a block with a line end (about one a line)
