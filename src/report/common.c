@@ -24,7 +24,7 @@
  */
 struct digest {
 	uint64_t	 h1, h2;	/* the lanes; each word goes into both */
-	uint64_t	 acc;		/* the next word, sl bits of it so far */
+	uint64_t	 acc;		/* the next word, sl bits of it */
 	unsigned	 sl;		/* 0, 8, ..., 56 */
 };
 
@@ -128,10 +128,11 @@ digest(const char *buf, size_t len, char *out)
 	static const char	 hex[] = "0123456789abcdef";
 	struct digest		 d = { 1469598103934665603ULL, 7, 0, 0 };
 	uint64_t		 x, h[2];
-	size_t			 i = 0, n = len;	/* n: the stream's length */
+	size_t			 i = 0, n = len;	/* n: the stream's */
 	int			 o;
 #if defined(__SSE2__)
-	const __m128i		 cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	const __m128i		 cr = _mm_set1_epi8('\r');
+	const __m128i		 lf = _mm_set1_epi8('\n');
 	__m128i			 v;
 	uint64_t		 y;
 	unsigned		 m;
