@@ -24,8 +24,8 @@
  */
 struct digest {
 	uint64_t	 h1, h2;	/* the lanes; each word goes into both */
-	uint64_t	 acc;		/* the next word, k bytes of it so far */
-	unsigned	 k;
+	uint64_t	 acc;		/* the next word, sl bits of it */
+	unsigned	 sl;		/* 0, 8, ..., 56 */
 };
 
 static uint64_t
@@ -35,42 +35,28 @@ rotl64(uint64_t x, unsigned r)
 }
 
 /* Each step is a bijection of a lane: words that differ change both. */
-static void
+static inline void
 digest_mix(uint64_t *h1, uint64_t *h2, uint64_t w)
 {
 	*h1 = rotl64((*h1 ^ w) * 0x9e3779b97f4a7c15ULL, 31);
 	*h2 = rotl64((*h2 + w) * 0xc2b2ae3d27d4eb4fULL, 29);
 }
 
-static void
-digest_word(struct digest *d, uint64_t w)
-{
-	digest_mix(&d->h1, &d->h2, w);
-}
-
-/* Appends the low n (1..8) bytes of x to the stream; x's others are 0. */
+/*
+ * Appends the low nb bits (a whole number of bytes, 0..64) of x to the
+ * stream; x's others are 0.  acc never holds more than its sl bits.
+ */
 static inline void
-digest_bytes(struct digest *d, uint64_t x, unsigned n)
+digest_bits(struct digest *d, uint64_t x, unsigned nb)
 {
-	if (d->k == 0) {
-		if (n == 8)
-			digest_word(d, x);
-		else {
-			d->acc = x;
-			d->k = n;
-		}
+	d->acc |= x << d->sl;
+	if (d->sl + nb < 64) {
+		d->sl += nb;
 		return;
 	}
-	/* A line end was left out before: words straddle the input's. */
-	d->acc |= x << (8 * d->k);
-	if (d->k + n < 8) {
-		d->k += n;
-		return;
-	}
-	digest_word(d, d->acc);
-	n -= 8 - d->k;
-	d->acc = n > 0 ? x >> (8 * (8 - d->k)) : 0;
-	d->k = n;
+	digest_mix(&d->h1, &d->h2, d->acc);
+	d->acc = d->sl > 0 ? x >> (64 - d->sl) : 0;
+	d->sl = d->sl + nb - 64;
 }
 
 /* The high bit of each byte of x that is c (exact, no borrows). */
@@ -83,26 +69,35 @@ bytes_equal(uint64_t x, unsigned char c)
 }
 
 /*
- * The bytes but CR and LF of x (8 from the input) into the stream, in
- * one piece: each line end, from the last down, is cut out of x and
- * the bytes above it moved down (those below keep their place).
- * Returns how many were left out.
+ * The bytes of x (8 from the input) but those whose bit is set in m
+ * (bit j: byte j, a CR or a LF) into the stream, in one piece: each
+ * line end, from the last down, is cut out of x and the bytes above it
+ * moved down (those below keep their place).  Returns how many were
+ * left out.
  */
-static unsigned
-digest_line_ends(struct digest *d, uint64_t x)
+static inline unsigned
+digest_cut(struct digest *d, uint64_t x, unsigned m)
 {
-	uint64_t	 m = bytes_equal(x, '\r') | bytes_equal(x, '\n');
 	unsigned	 j, out = 0;
 
 	for (; m != 0; out++) {
-		j = (unsigned)(63 - __builtin_clzll(m)) / 8;
-		m &= ~(0x80ULL << (8 * j));
+		j = (unsigned)(31 - __builtin_clz(m));
+		m &= ~(1u << j);
 		x = (x & ((1ULL << (8 * j)) - 1)) |
 		    (j < 7 ? x >> (8 * (j + 1)) << (8 * j) : 0);
 	}
-	if (out < 8)
-		digest_bytes(d, x, 8 - out);
+	digest_bits(d, x, 64 - 8 * out);
 	return out;
+}
+
+/* One bit per byte of x (bit j: byte j) that is a CR or a LF. */
+static unsigned
+line_end_bits(uint64_t x)
+{
+	uint64_t	 m = (bytes_equal(x, '\r') | bytes_equal(x, '\n')) >> 7;
+
+	/* The bits 8 apart gathered into the top byte. */
+	return (unsigned)((m * 0x0102040810204080ULL) >> 56);
 }
 
 /* 1 when the word x holds a byte below 0x0e: maybe a CR or a LF. */
@@ -110,61 +105,6 @@ static int
 low_byte(uint64_t x)
 {
 	return ((x - ONES * 0x0e) & ~x & HIGHS) != 0;
-}
-
-/*
- * The words of buf from *i on that hold no CR or LF, each whole into
- * the stream (straddling two of its words after a line end was left
- * out); *i is left at the first other word.  Most of a message: the
- * state is kept in locals meanwhile.
- */
-static void
-digest_run(struct digest *d, const char *buf, size_t len, size_t *i)
-{
-	uint64_t	 h1 = d->h1, h2 = d->h2, acc = d->acc, x, y;
-	unsigned	 sl = 8 * d->k;
-	size_t		 j = *i;
-#if defined(__SSE2__)
-	const __m128i	 cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
-	__m128i		 v;
-
-	/* 16 bytes at a time while they hold no CR or LF (tabs pass). */
-	for (; j + 16 <= len; j += 16) {
-		v = _mm_loadu_si128((const void *)(buf + j));
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr),
-		    _mm_cmpeq_epi8(v, lf))) != 0)
-			break;
-		memcpy(&x, buf + j, 8);
-		memcpy(&y, buf + j + 8, 8);
-		x = le64(x);
-		y = le64(y);
-		if (sl == 0) {
-			digest_mix(&h1, &h2, x);
-			digest_mix(&h1, &h2, y);
-		} else {
-			digest_mix(&h1, &h2, acc | x << sl);
-			digest_mix(&h1, &h2, x >> (64 - sl) | y << sl);
-			acc = y >> (64 - sl);
-		}
-	}
-#endif
-	/* Then a word at a time, up to one that may hold a line end. */
-	for (; j + 8 <= len; j += 8) {
-		memcpy(&x, buf + j, 8);
-		x = le64(x);
-		if (low_byte(x))
-			break;
-		if (sl == 0)
-			digest_mix(&h1, &h2, x);
-		else {
-			digest_mix(&h1, &h2, acc | x << sl);
-			acc = x >> (64 - sl);
-		}
-	}
-	d->h1 = h1;
-	d->h2 = h2;
-	d->acc = acc;
-	*i = j;
 }
 
 /* A 64-bit finaliser (MurmurHash3's): each input bit moves all others. */
@@ -188,30 +128,67 @@ digest(const char *buf, size_t len, char *out)
 	static const char	 hex[] = "0123456789abcdef";
 	struct digest		 d = { 1469598103934665603ULL, 7, 0, 0 };
 	uint64_t		 x, h[2];
-	size_t			 i, n = len;	/* n: the stream's length */
+	size_t			 i = 0, n = len;	/* n: the stream's */
 	int			 o;
+#if defined(__SSE2__)
+	const __m128i		 cr = _mm_set1_epi8('\r');
+	const __m128i		 lf = _mm_set1_epi8('\n');
+	__m128i			 v;
+	uint64_t		 y;
+	unsigned		 m;
 
-	for (i = 0; ; i += 8) {
-		digest_run(&d, buf, len, &i);
-		if (i + 8 > len)
-			break;
-		/* A byte below 0x0e: CR and LF are looked for. */
+	/*
+	 * 16 bytes at a time; a block with a line end (about one a line)
+	 * is cut where its CR and LF are, without leaving the loop.
+	 */
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const void *)(buf + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
 		memcpy(&x, buf + i, 8);
-		n -= digest_line_ends(&d, le64(x));
+		memcpy(&y, buf + i + 8, 8);
+		x = le64(x);
+		y = le64(y);
+		if (m != 0) {
+			n -= digest_cut(&d, x, m & 0xff);
+			n -= digest_cut(&d, y, m >> 8);
+		} else if (d.sl == 0) {
+			digest_mix(&d.h1, &d.h2, x);
+			digest_mix(&d.h1, &d.h2, y);
+		} else {
+			digest_mix(&d.h1, &d.h2, d.acc | x << d.sl);
+			digest_mix(&d.h1, &d.h2, x >> (64 - d.sl) | y << d.sl);
+			d.acc = y >> (64 - d.sl);
+		}
+	}
+#endif
+	/* Then a word at a time (all of it without SSE2). */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, buf + i, 8);
+		x = le64(x);
+		if (low_byte(x))
+			n -= digest_cut(&d, x, line_end_bits(x));
+		else
+			digest_bits(&d, x, 64);
 	}
 	for (; i < len; i++)
 		if (buf[i] != '\r' && buf[i] != '\n')
-			digest_bytes(&d, (unsigned char)buf[i], 1);
+			digest_bits(&d, (unsigned char)buf[i], 8);
 		else
 			n--;
-	if (d.k > 0)
-		digest_word(&d, d.acc);
+	if (d.sl > 0)
+		digest_mix(&d.h1, &d.h2, d.acc);
 	/* The length tells "a" from "a\0", which leave the same words. */
 	h[0] = fmix64(d.h1 ^ n);
 	h[1] = fmix64(d.h2 + n * 0x9e3779b97f4a7c15ULL);
 	memcpy(out, "digest-", 7);
-	for (o = 0; o < 32; o++)
-		out[7 + o] = hex[h[o / 16] >> (60 - 4 * (o % 16)) & 15];
+	/* Each lane's digits from the low one up: no shift varies. */
+	for (o = 15; o >= 0; o--) {
+		out[7 + o] = hex[h[0] & 15];
+		out[7 + 16 + o] = hex[h[1] & 15];
+		h[0] >>= 4;
+		h[1] >>= 4;
+	}
 	out[7 + 32] = '\0';
 }
 
@@ -410,16 +387,30 @@ orig_take(struct report_ctx *ctx, struct dsn_record *b,
 	return 0;
 }
 
-/* Fills the original message's fields from a header block at t[pos..). */
+/*
+ * Fills the original message's fields from a header block at t[pos..).
+ * Mostly all but List-Id are soon set and the copy has none: once the
+ * name is not in the rest of t, no field there can set anything.
+ */
 static int
 orig_from_block(struct report_ctx *ctx, struct dsn_record *b, const char *t,
     size_t len, size_t pos)
 {
 	struct msg_field	 f;
+	int			 looked = 0;
 
-	while (msg_field_next(t, len, &pos, &f))
+	while (msg_field_next(t, len, &pos, &f)) {
 		if (orig_take(ctx, b, &f) < 0)
 			return -1;
+		if (!looked && b->v[DSN_F_SENDER] != NULL &&
+		    b->v[DSN_F_SUBJECT] != NULL &&
+		    b->v[DSN_F_MESSAGE_ID] != NULL) {
+			looked = 1;
+			if (b->v[DSN_F_LIST_ID] != NULL || msg_memcasemem(t +
+			    pos, len - pos, "List-Id", 7) == NULL)
+				break;
+		}
+	}
 	return 0;
 }
 
@@ -660,7 +651,8 @@ smtp_diag(const struct dsn_record *r)
 	const char	*t = r->v[DSN_F_DIAGNOSTIC_TYPE];
 
 	/* X-Postfix and others quote SMTP replies too; X-Unix has exits. */
-	return t == NULL || !msg_startcase(t, strlen(t), "x-unix");
+	return t == NULL || !msg_startcase(t, dsn_record_len(r,
+	    DSN_F_DIAGNOSTIC_TYPE), "x-unix");
 }
 
 /* Status, reply code and action completed from what the record has. */
@@ -669,18 +661,22 @@ complete_dsn(struct dsn_record *r)
 {
 	const char	*diag = r->v[DSN_F_DIAGNOSTIC], *st, *act;
 	char		 ds[16], fs[16], rc[4], gen[8];
-	size_t		 dl = diag != NULL ? strlen(diag) : 0;
+	struct status_seen	 seen;
+	size_t		 dl = dsn_record_len(r, DSN_F_DIAGNOSTIC);
 	int		 hasds, hasfs;
 
-	/* The code a reply code introduces, else the first one. */
-	hasds = status_pair_find(diag, dl, ds, sizeof(ds)) ||
+	/*
+	 * The code a reply code introduces, else the first one.  The
+	 * replies seen on the way answer the reply code's search below.
+	 */
+	hasds = status_pair_seen(diag, dl, ds, sizeof(ds), &seen) ||
 	    status_find(diag, dl, ds, sizeof(ds));
 	hasfs = r->v[DSN_F_STATUS] != NULL && status_find(r->v[DSN_F_STATUS],
-	    strlen(r->v[DSN_F_STATUS]), fs, sizeof(fs));
+	    dsn_record_len(r, DSN_F_STATUS), fs, sizeof(fs));
 	st = status_choose(hasfs ? fs : NULL, hasds ? ds : NULL);
 	/* A reply code of another class than the status is not the one. */
 	if (r->v[DSN_F_REPLY_CODE] == NULL && smtp_diag(r) &&
-	    status_reply_find(diag, dl, st != NULL ? st[0] : 0, rc) &&
+	    status_reply_seen(diag, dl, st != NULL ? st[0] : 0, &seen, rc) &&
 	    dsn_record_sets(r, DSN_F_REPLY_CODE, rc) < 0)
 		return -1;
 	act = r->v[DSN_F_ACTION];
@@ -713,21 +709,13 @@ complete_dsn(struct dsn_record *r)
 
 /*
  * Cuts every value of r longer than limits->line_bytes, at a UTF-8
- * character boundary (values are valid UTF-8 after the setters).  The
- * MTA values, which clean_mta() has just shortened in place, are given
- * their new lengths first.
+ * character boundary (values are valid UTF-8 after the setters).
  */
 static void
 cut_long(struct dsn_record *r, size_t max)
 {
 	size_t	 i, n;
 
-	if (r->v[DSN_F_REMOTE_MTA] != NULL)
-		dsn_record_truncate(r, DSN_F_REMOTE_MTA,
-		    strlen(r->v[DSN_F_REMOTE_MTA]));
-	if (r->v[DSN_F_REPORTING_MTA] != NULL)
-		dsn_record_truncate(r, DSN_F_REPORTING_MTA,
-		    strlen(r->v[DSN_F_REPORTING_MTA]));
 	/* Mostly the record's bound says no value is that long. */
 	if (dsn_record_maxlen(r) <= max)
 		return;
@@ -750,15 +738,16 @@ host_word(const char *s, size_t n)
 }
 
 /*
- * An MTA value cut to the host name or address literal alone, in place:
- * "mx.example.com (TCP|192.0.2.1|25) (au mail)" and "mx.example.com."
- * become "mx.example.com"; "mta mx.example.org in /ADMD= /C=WW/" (an
- * X.400 gateway) its first word that looks like a host.  A value with
- * no such word keeps its first word.
+ * The MTA value f of r cut to the host name or address literal alone,
+ * in place: "mx.example.com (TCP|192.0.2.1|25) (au mail)" and
+ * "mx.example.com." become "mx.example.com"; "mta mx.example.org in
+ * /ADMD= /C=WW/" (an X.400 gateway) its first word that looks like a
+ * host.  A value with no such word keeps its first word.
  */
 static void
-clean_mta(char *v)
+clean_mta(struct dsn_record *r, enum dsn_field f)
 {
+	char		*v = r->v[f];
 	const char	*w, *first = NULL;
 	size_t		 n, fn = 0;
 
@@ -789,14 +778,14 @@ clean_mta(char *v)
 	while (fn > 1 && first[fn - 1] == '.')
 		fn--;
 	memmove(v, first, fn);
-	v[fn] = '\0';
+	dsn_record_truncate(r, f, fn);
 }
 
 int
 report_add(struct report_ctx *ctx, struct dsn_record *r)
 {
-	clean_mta(r->v[DSN_F_REMOTE_MTA]);
-	clean_mta(r->v[DSN_F_REPORTING_MTA]);
+	clean_mta(r, DSN_F_REMOTE_MTA);
+	clean_mta(r, DSN_F_REPORTING_MTA);
 	cut_long(r, ctx->limits->line_bytes);
 	if (r->v[DSN_F_RECIPIENT] == NULL || ctx->full) {
 		dsn_record_free(r);

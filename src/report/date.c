@@ -305,10 +305,74 @@ iso_date(const char *s, char *out, size_t outlen)
 	return emit(y, mo, d, h, mi, sec, zone(s), out, outlen);
 }
 
+/* The month (1-12) named by the three bytes at s (either case), or 0. */
+static int
+month_at(const char *s)
+{
+	int	 key = MONTH(lc(s[0]), lc(s[1]), lc(s[2])), i;
+
+	for (i = 0; i < 12; i++)
+		if (months[i] == key)
+			return i + 1;
+	return 0;
+}
+
+/* 1 when c is an ASCII digit. */
+static int
+is_digit(char c)
+{
+	return (unsigned)(c - '0') < 10u;
+}
+
+/* The two digits at s (checked by the caller). */
+#define TWO(s)	(((s)[0] - '0') * 10 + (s)[1] - '0')
+
+/*
+ * The common form "Thu, 29 Apr 2010 23:34:45 +0900" (the day name or
+ * the day's second digit left out too) at fixed places, as the general
+ * reading below would take it; -2 when s is of another form.  Each
+ * byte is looked at only after those before it: none past the NUL.
+ */
+static int
+date_fast(const char *s, char *out, size_t outlen)
+{
+	int	 d, mo, y, h, mi, sec;
+
+	if (is_alpha(s[0]) && is_alpha(s[1]) && is_alpha(s[2]) &&
+	    s[3] == ',' && s[4] == ' ')
+		s += 5;
+	if (!is_digit(s[0]))
+		return -2;
+	if (is_digit(s[1])) {
+		d = TWO(s);
+		s += 2;
+	} else
+		d = *s++ - '0';
+	if (s[0] != ' ' || !is_alpha(s[1]) || !is_alpha(s[2]) ||
+	    !is_alpha(s[3]) || s[4] != ' ' || (mo = month_at(s + 1)) == 0)
+		return -2;
+	s += 5;
+	if (!is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]) ||
+	    !is_digit(s[3]) || s[4] != ' ')
+		return -2;
+	y = TWO(s) * 100 + TWO(s + 2);
+	s += 5;
+	if (!is_digit(s[0]) || !is_digit(s[1]) || s[2] != ':' ||
+	    !is_digit(s[3]) || !is_digit(s[4]) || s[5] != ':' ||
+	    !is_digit(s[6]) || !is_digit(s[7]))
+		return -2;
+	h = TWO(s);
+	mi = TWO(s + 3);
+	sec = TWO(s + 6);
+	s += 8;
+	skipws(&s);
+	return emit(y, mo, d, h, mi, sec, zone(s), out, outlen);
+}
+
 int
 report_date(const char *s, char *out, size_t outlen)
 {
-	int	 d, mo, y, h, mi, sec = 0, i, n, key;
+	int	 d, mo, y, h, mi, sec = 0, n;
 
 	if (s == NULL)
 		return -1;
@@ -316,6 +380,8 @@ report_date(const char *s, char *out, size_t outlen)
 	if (s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[2] >= '0' &&
 	    s[3] >= '0' && s[4] == '-')
 		return iso_date(s, out, outlen);
+	if ((n = date_fast(s, out, outlen)) != -2)
+		return n;
 	/* Day name. */
 	while (is_alpha(*s))
 		s++;
@@ -324,15 +390,7 @@ report_date(const char *s, char *out, size_t outlen)
 		return -1;
 	skipws(&s);
 	/* No byte past the string's end is read: s[2] after s[1]. */
-	if (s[0] == '\0' || s[1] == '\0')
-		return -1;
-	key = MONTH(lc(s[0]), lc(s[1]), lc(s[2]));
-	for (mo = 0, i = 0; i < 12; i++)
-		if (months[i] == key) {
-			mo = i + 1;
-			break;
-		}
-	if (mo == 0)
+	if (s[0] == '\0' || s[1] == '\0' || (mo = month_at(s)) == 0)
 		return -1;
 	while (is_alpha(*s))
 		s++;

@@ -189,6 +189,26 @@ int	status_reply_find(const char *s, size_t len, int cls, char *out);
 int	status_pair_find(const char *s, size_t len, char *st, size_t stlen);
 
 /*
+ * What status_pair_seen() saw of the reply codes on its way, so that a
+ * status_reply_find() of the same text need not look again.
+ */
+struct status_seen {
+	size_t	 at[3];		/* first reply of class 2, 4, 5, or -1 */
+	size_t	 upto;		/* the places below it were looked at */
+};
+
+/* status_pair_find(), filling seen for status_reply_seen(). */
+int	status_pair_seen(const char *s, size_t len, char *st, size_t stlen,
+	    struct status_seen *seen);
+
+/*
+ * status_reply_find() of the s[0..len) that status_pair_seen() filled
+ * seen for: from what it saw, looking on only past it.
+ */
+int	status_reply_seen(const char *s, size_t len, int cls,
+	    const struct status_seen *seen, char *out);
+
+/*
  * The SMTP step a diagnostic says the failure answered ("in reply to
  * RCPT TO command", "after end of data"): "CONN", "HELO", "MAIL",
  * "RCPT", "DATA", or NULL.

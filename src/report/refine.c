@@ -12,6 +12,10 @@
 #include <strings.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_SCAN	1
+#endif
 #endif
 
 #include "report/recog.h"
@@ -238,22 +242,30 @@ verb(const char *s, size_t len)
 	return NULL;
 }
 
-/* Reply code (and the status after it) in s[0..len) into a. */
+/*
+ * Reply code (and the status after it) in s[0..len) into a.  The pair
+ * is looked for first: the replies it sees on its way give the reply
+ * code, and a text without one costs no more than the reply's search.
+ */
 static void
 take_reply(struct about *a, const char *s, size_t len)
 {
-	char	 st[16];
+	struct status_seen	 seen;
+	char			 st[16];
+	int			 pair;
 
-	if (a->skip_reply || a->reply[0] != '\0' ||
-	    !status_reply_find(s, len, 0, a->reply))
+	if (a->skip_reply || a->reply[0] != '\0')
+		return;
+	pair = status_pair_seen(s, len, st, sizeof(st), &seen);
+	if (!status_reply_seen(s, len, 0, &seen, a->reply))
 		return;
 	/* No SMTP server sends x6y..x9y: a local code, not a reply. */
 	if (a->reply[1] > '5') {
 		a->reply[0] = '\0';
 		return;
 	}
-	if ((status_pair_find(s, len, st, sizeof(st)) ||
-	    status_find(s, len, st, sizeof(st))) && st[0] == a->reply[0])
+	if ((pair || status_find(s, len, st, sizeof(st))) &&
+	    st[0] == a->reply[0])
 		memcpy(a->status, st, sizeof(st));
 }
 
@@ -518,12 +530,48 @@ digit_sift(const char *p)
 }
 #endif
 
+#if defined(HAVE_AVX2_SCAN)
+/* in_range() of 32 bytes. */
+__attribute__((target("avx2"))) static inline __m256i
+in_range32(__m256i v, int lo, int n)
+{
+	return _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(n - 128)),
+	    _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - lo))));
+}
+
+/*
+ * digit_line()'s rounds of 32 places where the CPU has AVX2 (each
+ * reads t[i - 1..i + 32)): the line start found, or where the rounds
+ * stop (the rest left to the caller), with *found.
+ */
+__attribute__((target("avx2"))) static size_t
+digit_scan_avx2(const char *t, size_t len, size_t i, int *found)
+{
+	size_t		 q;
+	unsigned	 m;
+
+	for (; i + 32 <= len; i += 32)
+		for (m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(
+		    in_range32(_mm256_loadu_si256((const void *)(t + i - 1)),
+		    '\n', 4), in_range32(_mm256_loadu_si256(
+		    (const void *)(t + i)), '2', 4))); m != 0; m &= m - 1) {
+			q = i + (size_t)__builtin_ctz(m);
+			if (t[q - 1] == '\n' || t[q - 1] == '\r') {
+				*found = 1;
+				return q;
+			}
+		}
+	*found = 0;
+	return i;
+}
+#endif
+
 /*
  * The first line start from `from` on (0 < from) whose first byte is a
  * class digit '2' to '5', or len: a place after a CR or LF (a digit is
  * no LF, so a CR there ends its own line).  With SSE2 32 places at a
- * time are sifted (digit_sift()); the places of text lines are mostly
- * not that.
+ * time are sifted (digit_sift(); in one round with AVX2); the places
+ * of text lines are mostly not that.
  */
 static size_t
 digit_line(const char *t, size_t len, size_t from)
@@ -532,6 +580,15 @@ digit_line(const char *t, size_t len, size_t from)
 #if defined(__SSE2__)
 	size_t		 q;
 	unsigned	 m;
+#if defined(HAVE_AVX2_SCAN)
+	int		 found;
+
+	if (i + 32 <= len && __builtin_cpu_supports("avx2")) {
+		i = digit_scan_avx2(t, len, i, &found);
+		if (found)
+			return i;
+	}
+#endif
 
 	for (; i + 32 <= len; i += 32)
 		for (m = digit_sift(t + i) | digit_sift(t + i + 16) << 16;

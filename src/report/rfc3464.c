@@ -323,18 +323,19 @@ static int
 text_diag(struct report_ctx *ctx, struct dsn_record *r)
 {
 	const char	*t, *rc = r->v[DSN_F_RECIPIENT], *p, *line;
+	const char	*d = r->v[DSN_F_DIAGNOSTIC];
 	char		 st[16], rp[4];
 	size_t		 tl, pos, ll, end, n;
+	size_t		 dl = dsn_record_len(r, DSN_F_DIAGNOSTIC);
+	size_t		 rl = dsn_record_len(r, DSN_F_RECIPIENT);
 
-	if (r->v[DSN_F_DIAGNOSTIC] != NULL && (status_find(
-	    r->v[DSN_F_DIAGNOSTIC], strlen(r->v[DSN_F_DIAGNOSTIC]), st,
-	    sizeof(st)) || status_reply_find(r->v[DSN_F_DIAGNOSTIC],
-	    strlen(r->v[DSN_F_DIAGNOSTIC]), 0, rp)))
+	if (d != NULL && (status_find(d, dl, st, sizeof(st)) ||
+	    status_reply_find(d, dl, 0, rp)))
 		return 0;
 	if ((t = report_text(ctx, &tl)) == NULL ||
-	    (p = msg_memcasemem(t, tl, rc, strlen(rc))) == NULL)
+	    (p = msg_memcasemem(t, tl, rc, rl)) == NULL)
 		return 0;
-	pos = (size_t)(p - t) + strlen(rc);
+	pos = (size_t)(p - t) + rl;
 	if (!msg_line_next(t, tl, &pos, &line, &ll))
 		return 0;
 	end = (size_t)(line + ll - t);
@@ -345,7 +346,7 @@ text_diag(struct report_ctx *ctx, struct dsn_record *r)
 			break;
 		end = (size_t)(line + ll - t);
 	}
-	p = t + (size_t)(p - t) + strlen(rc);
+	p = t + (size_t)(p - t) + rl;
 	n = (size_t)(t + end - p);
 	while (n > 0 && (*p == '>' || *p == ':' || *p == ' ' || *p == '.')) {
 		p++;

@@ -9,6 +9,10 @@
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_SCAN	1
+#endif
 #endif
 
 #include "report/recog.h"
@@ -227,6 +231,42 @@ reply_sift(const char *p)
 }
 #endif
 
+#if defined(HAVE_AVX2_SCAN)
+/* in_range() of 32 bytes. */
+__attribute__((target("avx2"))) static inline __m256i
+in_range32(__m256i v, int lo, int n)
+{
+	return _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(n - 128)),
+	    _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - lo))));
+}
+
+/*
+ * next_reply()'s blocks of 32 places where the CPU has AVX2 (each
+ * reads 34 bytes): the first candidate from i on, or where the blocks
+ * stop (below end, the rest left to the caller); sets *found.
+ */
+__attribute__((target("avx2"))) static size_t
+reply_scan_avx2(const char *s, size_t i, size_t end, int *found)
+{
+	__m256i		 c;
+	unsigned	 m;
+
+	for (; i + 32 <= end; i += 32) {
+		c = _mm256_and_si256(in_range32(_mm256_loadu_si256(
+		    (const void *)(s + i)), '2', 4), _mm256_and_si256(
+		    in_range32(_mm256_loadu_si256((const void *)(s + i + 1)),
+		    '0', 10), in_range32(_mm256_loadu_si256(
+		    (const void *)(s + i + 2)), '0', 10)));
+		if ((m = (unsigned)_mm256_movemask_epi8(c)) != 0) {
+			*found = 1;
+			return i + (size_t)__builtin_ctz(m);
+		}
+	}
+	*found = 0;
+	return i;
+}
+#endif
+
 /*
  * The first i from `from` on, below end, where s[i] is a class digit
  * ('2', '4' or '5') and s[i + 1], s[i + 2] are digits: where reply_at()
@@ -240,6 +280,15 @@ next_reply(const char *s, size_t from, size_t end)
 	size_t		 i = from;
 #if defined(__SSE2__)
 	unsigned	 m;
+#if defined(HAVE_AVX2_SCAN)
+	int		 found;
+
+	if (i + 32 <= end && __builtin_cpu_supports("avx2")) {
+		i = reply_scan_avx2(s, i, end, &found);
+		if (found)
+			return i;
+	}
+#endif
 
 	for (; i + 16 <= end; i += 16)
 		if ((m = reply_sift(s + i)) != 0)
@@ -256,15 +305,19 @@ next_reply(const char *s, size_t from, size_t end)
 	return end;
 }
 
-int
-status_reply_find(const char *s, size_t len, int cls, char *out)
+/*
+ * status_reply_find() from place `from` on: the caller knows of no
+ * reply of class cls before it.
+ */
+static int
+reply_from(const char *s, size_t len, size_t from, int cls, char *out)
 {
 	size_t	 i, end;
 
 	if (s == NULL || len < 3)
 		return 0;
 	end = len - 2;
-	for (i = next_reply(s, 0, end); i < end;
+	for (i = next_reply(s, from, end); i < end;
 	    i = next_reply(s, i + 1, end))
 		if ((cls == 0 || s[i] == cls) && reply_at(s, len, i)) {
 			memcpy(out, s + i, 3);
@@ -275,10 +328,22 @@ status_reply_find(const char *s, size_t len, int cls, char *out)
 }
 
 int
-status_pair_find(const char *s, size_t len, char *st, size_t stlen)
+status_reply_find(const char *s, size_t len, int cls, char *out)
+{
+	return reply_from(s, len, 0, cls, out);
+}
+
+/* The index in status_seen.at of a reply's class c ('2', '4', '5'). */
+#define SEEN_CLASS(c)	((c) == '2' ? 0 : (c) - '3')
+
+int
+status_pair_seen(const char *s, size_t len, char *st, size_t stlen,
+    struct status_seen *seen)
 {
 	size_t	 i, k, end;
 
+	seen->at[0] = seen->at[1] = seen->at[2] = (size_t)-1;
+	seen->upto = 0;
 	if (s == NULL || len < 3)
 		return 0;
 	end = len - 2;
@@ -286,15 +351,53 @@ status_pair_find(const char *s, size_t len, char *st, size_t stlen)
 	    i = next_reply(s, i + 1, end)) {
 		if (!reply_at(s, len, i))
 			continue;
+		/* reply_at() takes only class digits. */
+		if (seen->at[SEEN_CLASS(s[i])] == (size_t)-1)
+			seen->at[SEEN_CLASS(s[i])] = i;
 		k = i + 3;
 		if (k < len && (s[k] == ' ' || s[k] == '-'))
 			k++;
 		if (k < len && (s[k] == '\'' || s[k] == '"'))
 			k++;
-		if (k < len && s[k] == s[i] && status_at(s, len, k) > 0)
+		if (k < len && s[k] == s[i] && status_at(s, len, k) > 0) {
+			seen->upto = i + 1;
 			return status_find(s + k, len - k, st, stlen);
+		}
 	}
+	seen->upto = end;
 	return 0;
+}
+
+int
+status_pair_find(const char *s, size_t len, char *st, size_t stlen)
+{
+	struct status_seen	 seen;
+
+	return status_pair_seen(s, len, st, stlen, &seen);
+}
+
+int
+status_reply_seen(const char *s, size_t len, int cls,
+    const struct status_seen *seen, char *out)
+{
+	size_t	 i = (size_t)-1;
+	int	 c;
+
+	/* The first seen of the class, or of any (the smallest place). */
+	if (cls == 0) {
+		for (c = 0; c < 3; c++)
+			if (seen->at[c] < i)
+				i = seen->at[c];
+	} else if (IS_CLASS(cls))
+		i = seen->at[SEEN_CLASS(cls)];
+	else
+		return reply_from(s, len, 0, cls, out);
+	if (i != (size_t)-1) {
+		memcpy(out, s + i, 3);
+		out[3] = '\0';
+		return 1;
+	}
+	return reply_from(s, len, seen->upto, cls, out);
 }
 
 /* How specific a valid status is: 0 for X.0.0, 1 for X.Y.0, 2 else. */
@@ -407,6 +510,19 @@ static const unsigned char anchor_first[256] = {
 	['f'] = 1, ['g'] = 2, ['l'] = 5, ['o'] = 6, ['w'] = 9,
 };
 
+/*
+ * The letter before the pair in each anchor's words, one bit per letter
+ * (a: bit 0), by the pair's letter: a|ft|er; greetin|g, sendin|g,
+ * durin|g; not| l|ike; t|o in all three; sender| w|as and name| w|as.
+ * Most places sifted have another there: one test turns them away.
+ */
+#define LBIT(c)	(1u << ((c) - 'a'))
+static const unsigned anchor_before[256] = {
+	['f'] = LBIT('a'), ['g'] = LBIT('n'), ['l'] = LBIT('t'),
+	['o'] = LBIT('t'), ['w'] = LBIT('r') | LBIT('e'),
+};
+#undef LBIT
+
 /* What status_command() has found so far. */
 struct steps {
 	size_t		 best;		/* first phrase found, or NSTEP */
@@ -451,10 +567,17 @@ static int
 step_try(const char *s, size_t len, size_t p, struct steps *st)
 {
 	unsigned char	 c;
+	unsigned	 b;
 	size_t		 n, at;
 
 	/* The pair's letter: after its space, or first. */
 	c = (unsigned char)(s[p] == ' ' ? s[p + 1] : s[p]) | 0x20;
+	/* Every word has a letter before its pair (off > 0). */
+	if (p == 0)
+		return 0;
+	b = ((unsigned char)s[p - 1] | 0x20) - (unsigned)'a';
+	if (b >= 26 || !(anchor_before[c] >> b & 1))
+		return 0;
 	for (n = anchor_first[c] - 1u; n < NANCHOR && step_anchors[n].c == c;
 	    n++) {
 		if (p < step_anchors[n].off)
@@ -509,11 +632,54 @@ step_sift(const char *p)
 }
 #endif
 
+#if defined(HAVE_AVX2_SCAN)
+/* step_sift() of 32 places at once where the CPU has AVX2; reads p[0..33). */
+__attribute__((target("avx2"))) static inline unsigned
+step_sift32(const char *p)
+{
+	const __m256i	 low = _mm256_set1_epi8(0x20);
+	__m256i		 x, y, yl, f;
+
+	x = _mm256_loadu_si256((const void *)p);
+	y = _mm256_loadu_si256((const void *)(p + 1));
+	yl = _mm256_or_si256(y, low);
+#define EQ(v, c)	_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))
+	f = _mm256_or_si256(
+	    _mm256_and_si256(EQ(x, ' '), _mm256_or_si256(EQ(yl, 'l'),
+	    EQ(yl, 'w'))),
+	    _mm256_and_si256(EQ(y, ' '),
+	    EQ(_mm256_or_si256(x, _mm256_set1_epi8(0x28)), 'o')));
+	f = _mm256_or_si256(f, _mm256_and_si256(EQ(_mm256_or_si256(x, low),
+	    'f'), EQ(yl, 't')));
+#undef EQ
+	return (unsigned)_mm256_movemask_epi8(f);
+}
+
+/*
+ * The rounds of 32 places of status_command() with step_sift32(): the
+ * same places tried in the same order.  *ip is left at the first place
+ * not sifted; 1 when the first phrase is there.
+ */
+__attribute__((target("avx2"))) static int
+step_scan_avx2(const char *s, size_t len, size_t *ip, struct steps *st)
+{
+	size_t		 i = *ip;
+	unsigned	 m;
+
+	for (; i + 33 <= len; i += 32)
+		for (m = step_sift32(s + i); m != 0; m &= m - 1)
+			if (step_try(s, len, i + (size_t)__builtin_ctz(m), st))
+				return 1;
+	*ip = i;
+	return 0;
+}
+#endif
+
 /*
  * One pass over s: each anchor is tried.  With SSE2, 16 places at a
- * time are sifted (step_sift()), two blocks a round while there are;
- * the last block overlaps the one before it, its places already tried
- * shifted out.
+ * time are sifted (step_sift()), two blocks a round while there are
+ * (one of 32 with AVX2); the last block overlaps the one before it,
+ * its places already tried shifted out.
  */
 const char *
 status_command(const char *s, size_t len)
@@ -530,6 +696,11 @@ status_command(const char *s, size_t len)
 	st.lmin = st.best = NSTEP;
 	st.lcmd = NULL;
 #if defined(__SSE2__)
+#if defined(HAVE_AVX2_SCAN)
+	if (len >= 33 && __builtin_cpu_supports("avx2") &&
+	    step_scan_avx2(s, len, &i, &st))
+		return step_words[0].cmd;
+#endif
 	/* Places 0..len - 2 are tried: a block of 16 reads 17 bytes. */
 	for (; i + 33 <= len; i += 32)
 		for (m = step_sift(s + i) | step_sift(s + i + 16) << 16; m != 0;
