@@ -173,23 +173,15 @@ value_end_avx2(const char *buf, size_t len, size_t v, size_t *next)
 }
 #endif
 
-/* value_end() at its fastest on this CPU. */
-static size_t
-value_end_best(const char *buf, size_t len, size_t v, size_t *next)
-{
-#if defined(HAVE_AVX2_SCAN)
-	if (__builtin_cpu_supports("avx2"))
-		return value_end_avx2(buf, len, v, next);
-#endif
-	return value_end(buf, len, v, next);
-}
-
 /*
  * The name is found first (it cannot hold a line end), then the end of
  * the field from the colon on: each byte of the field is looked at once.
+ * Inline in both msg_field_next() and msg_fields_next(), with the CPU's
+ * choice of value_end() made by the caller.
  */
-int
-msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
+static inline __attribute__((always_inline)) int
+field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f,
+    int avx2)
 {
 	size_t		 start, i, n, v, e;
 
@@ -218,12 +210,54 @@ msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
 	if (n == 0 || i >= len || buf[i] != ':')
 		return 0;
 	v = i + 1;
-	e = value_end_best(buf, len, v, pos);
+#if defined(HAVE_AVX2_SCAN)
+	e = avx2 ? value_end_avx2(buf, len, v, pos) :
+	    value_end(buf, len, v, pos);
+#else
+	e = value_end(buf, len, v, pos);
+#endif
 	f->name = buf + start;
 	f->namelen = n;
 	f->value = buf + v;
 	f->valuelen = e - v;
 	return 1;
+}
+
+/* 1 when value_end_avx2() may run on this CPU. */
+static int
+have_avx2(void)
+{
+#if defined(HAVE_AVX2_SCAN)
+	return __builtin_cpu_supports("avx2");
+#else
+	return 0;
+#endif
+}
+
+int
+msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
+{
+	return field_next(buf, len, pos, f, have_avx2());
+}
+
+/*
+ * One call for a whole header (most hold 5 to 30 fields) rather than
+ * one a field: the loop keeps its state in registers.
+ */
+size_t
+msg_fields_next(const char *buf, size_t len, size_t *pos, struct msg_field *f,
+    size_t max, int *done)
+{
+	size_t	 n;
+	int	 avx2 = have_avx2();
+
+	for (n = 0; n < max; n++)
+		if (!field_next(buf, len, pos, f + n, avx2)) {
+			*done = 1;
+			return n;
+		}
+	*done = 0;
+	return n;
 }
 
 int

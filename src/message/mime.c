@@ -26,26 +26,29 @@
 static int	parse_entity(struct msg *, const char *, size_t, int, int,
 		    int, const char *);
 
-/* Appends f and its key k to the message's fields. */
+/*
+ * Room for at least FIELD_ROOM more fields (and their keys) at the end
+ * of the message's fields: msg_fields_next() writes there.
+ */
+#define FIELD_ROOM	8
+
 static int
-add_field(struct msg *m, const struct msg_field *f, uint32_t k)
+field_room(struct msg *m)
 {
 	struct msg_field	*nf;
 	uint32_t		*nk;
 	size_t			 cap;
 
-	if (m->nfields == m->capfields) {
-		cap = m->capfields ? m->capfields * 2 : 64;
-		if ((nf = realloc(m->fields, cap * sizeof(*nf))) == NULL)
-			return -1;
-		m->fields = nf;
-		if ((nk = realloc(m->fkeys, cap * sizeof(*nk))) == NULL)
-			return -1;
-		m->fkeys = nk;
-		m->capfields = cap;
-	}
-	m->fkeys[m->nfields] = k;
-	m->fields[m->nfields++] = *f;
+	if (m->capfields - m->nfields >= FIELD_ROOM)
+		return 0;
+	cap = m->capfields ? m->capfields * 2 : 64;
+	if ((nf = realloc(m->fields, cap * sizeof(*nf))) == NULL)
+		return -1;
+	m->fields = nf;
+	if ((nk = realloc(m->fkeys, cap * sizeof(*nk))) == NULL)
+		return -1;
+	m->fkeys = nk;
+	m->capfields = cap;
 	return 0;
 }
 
@@ -546,15 +549,15 @@ static int
 parse_entity(struct msg *m, const char *buf, size_t len, int depth,
     int parent, int is_message, const char *deftype)
 {
-	struct msg_field	 f;
+	struct msg_field	*f;
 	struct msg_part		*p;
 	const char		*b;
-	size_t			 pos = 0, hlen, n = 0, bl, nf = 0;
+	size_t			 pos = 0, hlen, n = 0, bl, nf = 0, got, i;
 	size_t			 last = SIZE_MAX, bstart;
 	size_t			 ct = SIZE_MAX, cte = SIZE_MAX;
 	uint32_t		 key;
 	unsigned		 bit;
-	int			 pi, c, k, guess, np = 0, trunc = 0;
+	int			 pi, c, k, guess, np = 0, trunc = 0, done;
 
 	if ((pi = add_part(m)) < 0)
 		return -1;
@@ -566,23 +569,38 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	p->hdr = buf;
 	p->field0 = m->nfields;
 	hlen = len < m->limits->header_bytes ? len : m->limits->header_bytes;
-	while (msg_field_next(buf, hlen, &pos, &f)) {
-		last = (size_t)(f.name - buf);
-		if (n >= m->limits->header_count) {
-			m->truncated |= MSG_CUT_HEADERS;
-			continue;
-		}
-		key = msg_field_key(f.name, f.namelen);
-		if (add_field(m, &f, key) < 0)
+	/*
+	 * The fields are read straight into the free end of the array, a
+	 * batch at a time; those past --max-headers are read (to find the
+	 * body) but not kept, and the next batch overwrites them.
+	 */
+	for (done = 0; !done; ) {
+		if (field_room(m) < 0)
 			return -1;
-		bit = msg_field_bit(key);
-		p->fbloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
-		k = mime_field(&f, key);
-		if (k == 1 && ct == SIZE_MAX)
-			ct = m->nfields - 1;
-		else if (k == 2 && cte == SIZE_MAX)
-			cte = m->nfields - 1;
-		n++;
+		got = msg_fields_next(buf, hlen, &pos, m->fields + m->nfields,
+		    m->capfields - m->nfields, &done);
+		if (got > 0)
+			last = (size_t)(m->fields[m->nfields + got - 1].name -
+			    buf);
+		for (i = 0; i < got; i++) {
+			if (n >= m->limits->header_count) {
+				m->truncated |= MSG_CUT_HEADERS;
+				break;
+			}
+			/* Each kept field is where it was read. */
+			f = &m->fields[m->nfields];
+			key = msg_field_key(f->name, f->namelen);
+			m->fkeys[m->nfields] = key;
+			bit = msg_field_bit(key);
+			p->fbloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
+			k = mime_field(f, key);
+			if (k == 1 && ct == SIZE_MAX)
+				ct = m->nfields;
+			else if (k == 2 && cte == SIZE_MAX)
+				cte = m->nfields;
+			m->nfields++;
+			n++;
+		}
 	}
 	bstart = pos;
 	if (header_cut(buf, hlen, len, pos)) {
