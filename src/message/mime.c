@@ -555,7 +555,9 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	size_t			 pos = 0, hlen, n = 0, bl, nf = 0, got, i;
 	size_t			 last = SIZE_MAX, bstart;
 	size_t			 ct = SIZE_MAX, cte = SIZE_MAX;
-	uint32_t		 key;
+	size_t			 maxf = m->limits->header_count;
+	uint64_t		 bloom[2] = { 0, 0 };
+	uint32_t		 key, *fk;
 	unsigned		 bit;
 	int			 pi, c, k, guess, np = 0, trunc = 0, done;
 
@@ -572,7 +574,9 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	/*
 	 * The fields are read straight into the free end of the array, a
 	 * batch at a time; those past --max-headers are read (to find the
-	 * body) but not kept, and the next batch overwrites them.
+	 * body) but not kept, and the next batch overwrites them.  The
+	 * sieve bits are gathered apart: a store to them could be one to
+	 * m->nfields, as far as the compiler knows.
 	 */
 	for (done = 0; !done; ) {
 		if (field_room(m) < 0)
@@ -582,26 +586,28 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 		if (got > 0)
 			last = (size_t)(m->fields[m->nfields + got - 1].name -
 			    buf);
-		for (i = 0; i < got; i++) {
-			if (n >= m->limits->header_count) {
-				m->truncated |= MSG_CUT_HEADERS;
-				break;
-			}
-			/* Each kept field is where it was read. */
-			f = &m->fields[m->nfields];
-			key = msg_field_key(f->name, f->namelen);
-			m->fkeys[m->nfields] = key;
-			bit = msg_field_bit(key);
-			p->fbloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
-			k = mime_field(f, key);
-			if (k == 1 && ct == SIZE_MAX)
-				ct = m->nfields;
-			else if (k == 2 && cte == SIZE_MAX)
-				cte = m->nfields;
-			m->nfields++;
-			n++;
+		if (got > maxf - n) {
+			m->truncated |= MSG_CUT_HEADERS;
+			got = maxf - n;
 		}
+		f = m->fields + m->nfields;
+		fk = m->fkeys + m->nfields;
+		for (i = 0; i < got; i++) {
+			key = msg_field_key(f[i].name, f[i].namelen);
+			fk[i] = key;
+			bit = msg_field_bit(key);
+			bloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
+			k = mime_field(&f[i], key);
+			if (k == 1 && ct == SIZE_MAX)
+				ct = m->nfields + i;
+			else if (k == 2 && cte == SIZE_MAX)
+				cte = m->nfields + i;
+		}
+		m->nfields += got;
+		n += got;
 	}
+	p->fbloom[0] = bloom[0];
+	p->fbloom[1] = bloom[1];
 	bstart = pos;
 	if (header_cut(buf, hlen, len, pos)) {
 		/*
