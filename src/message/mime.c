@@ -813,14 +813,15 @@ msg_field_find(const struct msg *m, const struct msg_part *p,
 	return NULL;
 }
 
-const char *
-msg_field_value(struct msg *m, const struct msg_field *f)
+/*
+ * msg_field_value() of field f (index i) not decoded yet: apart, so
+ * that a field decoded before costs no saved registers.
+ */
+static __attribute__((noinline)) const char *
+field_decode(struct msg *m, const struct msg_field *f, size_t i)
 {
 	const char	*v;
-	size_t		 i;
 
-	/* Each field is decoded once; tests ask for the same ones. */
-	i = (size_t)(f - m->fields);
 	if (m->fdec == NULL && m->nfields > 0) {
 		if ((m->fdec = arena_alloc(m->arena,
 		    m->nfields * sizeof(*m->fdec))) == NULL)
@@ -828,12 +829,21 @@ msg_field_value(struct msg *m, const struct msg_field *f)
 		memset(m->fdec, 0, m->nfields * sizeof(*m->fdec));
 		m->nfdec = m->nfields;
 	}
-	if (i < m->nfdec && m->fdec[i] != NULL)
-		return m->fdec[i];
 	v = msg_decode_header(m->arena, f->value, f->valuelen);
 	if (v != NULL && i < m->nfdec)
 		m->fdec[i] = v;
 	return v;
+}
+
+const char *
+msg_field_value(struct msg *m, const struct msg_field *f)
+{
+	size_t	 i = (size_t)(f - m->fields);
+
+	/* Each field is decoded once; tests ask for the same ones. */
+	if (i < m->nfdec && m->fdec[i] != NULL)
+		return m->fdec[i];
+	return field_decode(m, f, i);
 }
 
 int
