@@ -451,7 +451,9 @@ copy_simple(char *out, const char *v, size_t len)
 		if ((unsigned char)v[i] < ' ' || v[i] == 0x7f ||
 		    (v[i] == ' ' && i + 1 < len && v[i + 1] == ' '))
 			break;
-	memcpy(out, v, i);
+	/* A value of no bytes may come with no pointer. */
+	if (i > 0)
+		memcpy(out, v, i);
 	return i;
 #endif
 }
