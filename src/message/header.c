@@ -33,8 +33,10 @@ static const unsigned char name_byte[256] = {
  * colon, a blank or control, DEL or a non-ASCII byte), or n.  Line ends
  * are such bytes, so the name never runs past its line.  16 bytes at a
  * time with SSE2: a signed compare below '!' also catches 0x80 and up.
+ * Inline in the field loop: for a name of one block, a call would cost
+ * as much as the scan.
  */
-static size_t
+static inline __attribute__((always_inline)) size_t
 name_end(const char *s, size_t n)
 {
 	size_t		 i = 0;
@@ -173,23 +175,15 @@ value_end_avx2(const char *buf, size_t len, size_t v, size_t *next)
 }
 #endif
 
-/* value_end() at its fastest on this CPU. */
-static size_t
-value_end_best(const char *buf, size_t len, size_t v, size_t *next)
-{
-#if defined(HAVE_AVX2_SCAN)
-	if (__builtin_cpu_supports("avx2"))
-		return value_end_avx2(buf, len, v, next);
-#endif
-	return value_end(buf, len, v, next);
-}
-
 /*
  * The name is found first (it cannot hold a line end), then the end of
  * the field from the colon on: each byte of the field is looked at once.
+ * Inline in both msg_field_next() and msg_fields_next(), with the CPU's
+ * choice of value_end() made by the caller.
  */
-int
-msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
+static inline __attribute__((always_inline)) int
+field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f,
+    int avx2)
 {
 	size_t		 start, i, n, v, e;
 
@@ -218,12 +212,54 @@ msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
 	if (n == 0 || i >= len || buf[i] != ':')
 		return 0;
 	v = i + 1;
-	e = value_end_best(buf, len, v, pos);
+#if defined(HAVE_AVX2_SCAN)
+	e = avx2 ? value_end_avx2(buf, len, v, pos) :
+	    value_end(buf, len, v, pos);
+#else
+	e = value_end(buf, len, v, pos);
+#endif
 	f->name = buf + start;
 	f->namelen = n;
 	f->value = buf + v;
 	f->valuelen = e - v;
 	return 1;
+}
+
+/* 1 when value_end_avx2() may run on this CPU. */
+static int
+have_avx2(void)
+{
+#if defined(HAVE_AVX2_SCAN)
+	return __builtin_cpu_supports("avx2");
+#else
+	return 0;
+#endif
+}
+
+int
+msg_field_next(const char *buf, size_t len, size_t *pos, struct msg_field *f)
+{
+	return field_next(buf, len, pos, f, have_avx2());
+}
+
+/*
+ * One call for a whole header (most hold 5 to 30 fields) rather than
+ * one a field: the loop keeps its state in registers.
+ */
+size_t
+msg_fields_next(const char *buf, size_t len, size_t *pos, struct msg_field *f,
+    size_t max, int *done)
+{
+	size_t	 n;
+	int	 avx2 = have_avx2();
+
+	for (n = 0; n < max; n++)
+		if (!field_next(buf, len, pos, f + n, avx2)) {
+			*done = 1;
+			return n;
+		}
+	*done = 0;
+	return n;
 }
 
 int
@@ -363,14 +399,15 @@ unsimple16(const char *p)
 #endif
 
 /*
- * Copies v[0..len) to out (len bytes) and returns 1 when it holds no
+ * Copies v[0..len) to out (len bytes) and returns len when it holds no
  * control byte, no DEL and no two spaces in a row: one line of words
  * and single spaces, which msg_unfold() only trims (most values).  The
  * copy and the check share their loads, 16 bytes at a time with SSE2; a
- * short value is looked at in a copy padded with letters.  On 0, out
- * holds a prefix of v at most.
+ * short value is looked at in a copy padded with letters.  Else returns
+ * the offset of the first such byte (the first of the two spaces), out
+ * then holding v up to it at least.
  */
-static int
+static size_t
 copy_simple(char *out, const char *v, size_t len)
 {
 	size_t		 i = 0;
@@ -378,58 +415,83 @@ copy_simple(char *out, const char *v, size_t len)
 	const __m128i	 sp = _mm_set1_epi8(' '), c1f = _mm_set1_epi8(0x1f);
 	const __m128i	 del = _mm_set1_epi8(0x7f);
 	__m128i		 x, y;
+	unsigned	 m;
 	char		 pad[32];
 
 	if (len < 17) {
 		memset(pad, 'a', sizeof(pad));
 		copy_small(pad, v, len);
 		copy_small(out, pad, len);
-		return unsimple16(pad) == 0;
+		m = unsimple16(pad);
+		return m != 0 ? (size_t)__builtin_ctz(m) : len;
 	}
 	for (; i + 17 <= len; i += 16) {
 		x = _mm_loadu_si128((const void *)(v + i));
 		y = _mm_loadu_si128((const void *)(v + i + 1));
 		_mm_storeu_si128((void *)(out + i), x);
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
 		    _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x),
 		    _mm_cmpeq_epi8(x, del)), _mm_and_si128(
-		    _mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(y, sp)))) != 0)
-			return 0;
+		    _mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(y, sp))));
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
 	}
-	if (i == len)
-		return 1;
-	/* The last bytes, in a block that ends at len (the 17th too). */
+	/*
+	 * The last bytes, in a block that ends at len (the 17th too): the
+	 * bytes it shares with the blocks before are simple.
+	 */
 	_mm_storeu_si128((void *)(out + len - 16),
 	    _mm_loadu_si128((const void *)(v + len - 16)));
-	return unsimple16(v + len - 17) == 0 &&
-	    (unsigned char)v[len - 1] >= ' ' && v[len - 1] != 0x7f;
+	if ((m = unsimple16(v + len - 17)) != 0)
+		return len - 17 + (size_t)__builtin_ctz(m);
+	return (unsigned char)v[len - 1] >= ' ' && v[len - 1] != 0x7f ?
+	    len : len - 1;
 #else
 	for (; i < len; i++)
 		if ((unsigned char)v[i] < ' ' || v[i] == 0x7f ||
 		    (v[i] == ' ' && i + 1 < len && v[i + 1] == ' '))
-			return 0;
-	memcpy(out, v, len);
-	return 1;
+			break;
+	/* A value of no bytes may come with no pointer. */
+	if (i > 0)
+		memcpy(out, v, i);
+	return i;
 #endif
 }
 
 /*
  * msg_unfold_len() of a value that is not simple, into out (len + 1
- * bytes of the arena).  Apart from the common case, so that the
- * simple one saves no registers for this loop.
+ * bytes of the arena), which holds v up to s, the first byte that is
+ * not simple.  Apart from the common case, so that the simple one
+ * saves no registers for this loop.
  */
 static __attribute__((noinline)) char *
 unfold_slow(struct arena *a, char *out, const char *v, size_t len,
-    size_t *outlen)
+    size_t s, size_t *outlen)
 {
 	const char	*cs;
-	size_t		 i, o, e;
+	size_t		 i, o, e, j, r;
 	int		 space, ctl, esc = 0;
 
+	/*
+	 * Up to s the value is words and single spaces, copied already:
+	 * the walk resumes at the blank or control after its last word
+	 * (a folded value's first line is not read twice).  The space it
+	 * may start with is left out, as the walk would.
+	 */
+	j = v[0] == ' ';
+	r = s > 0 && v[s - 1] == ' ' ? s - 1 : s;
+	if (r > j) {
+		out += j;
+		o = r - j;
+		i = r;
+		space = ctl = 0;
+		goto resume;
+	}
 again:
 	o = 0;
 	space = ctl = 0;
 	i = 0;
+resume:
 	while (i < len) {
 		/*
 		 * Blanks and controls: one space between words, or one
@@ -489,12 +551,12 @@ char *
 msg_unfold_len(struct arena *a, const char *v, size_t len, size_t *outlen)
 {
 	char	*out;
-	size_t	 i, e;
+	size_t	 i, e, s;
 
 	if ((out = arena_alloc(a, len + 1)) == NULL)
 		return NULL;
-	if (!copy_simple(out, v, len))
-		return unfold_slow(a, out, v, len, outlen);
+	if ((s = copy_simple(out, v, len)) < len)
+		return unfold_slow(a, out, v, len, s, outlen);
 	i = len > 0 && v[0] == ' ';
 	e = len > i && v[len - 1] == ' ' ? len - 1 : len;
 	out[e] = '\0';

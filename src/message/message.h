@@ -89,6 +89,15 @@ struct msg_field {
 int	msg_field_next(const char *buf, size_t len, size_t *pos,
 	    struct msg_field *f);
 
+/*
+ * msg_field_next() called up to max times, into f[0..max): returns how
+ * many fields were read and sets *done to 1 when the block ended (*pos
+ * is then as msg_field_next() leaves it on returning 0), or to 0 when
+ * f is full and more fields may follow.
+ */
+size_t	msg_fields_next(const char *buf, size_t len, size_t *pos,
+	    struct msg_field *f, size_t max, int *done);
+
 /* 1 when field f is named name (case-insensitive). */
 int	msg_field_is(const struct msg_field *f, const char *name);
 

@@ -26,26 +26,29 @@
 static int	parse_entity(struct msg *, const char *, size_t, int, int,
 		    int, const char *);
 
-/* Appends f and its key k to the message's fields. */
+/*
+ * Room for at least FIELD_ROOM more fields (and their keys) at the end
+ * of the message's fields: msg_fields_next() writes there.
+ */
+#define FIELD_ROOM	8
+
 static int
-add_field(struct msg *m, const struct msg_field *f, uint32_t k)
+field_room(struct msg *m)
 {
 	struct msg_field	*nf;
 	uint32_t		*nk;
 	size_t			 cap;
 
-	if (m->nfields == m->capfields) {
-		cap = m->capfields ? m->capfields * 2 : 64;
-		if ((nf = realloc(m->fields, cap * sizeof(*nf))) == NULL)
-			return -1;
-		m->fields = nf;
-		if ((nk = realloc(m->fkeys, cap * sizeof(*nk))) == NULL)
-			return -1;
-		m->fkeys = nk;
-		m->capfields = cap;
-	}
-	m->fkeys[m->nfields] = k;
-	m->fields[m->nfields++] = *f;
+	if (m->capfields - m->nfields >= FIELD_ROOM)
+		return 0;
+	cap = m->capfields ? m->capfields * 2 : 64;
+	if ((nf = realloc(m->fields, cap * sizeof(*nf))) == NULL)
+		return -1;
+	m->fields = nf;
+	if ((nk = realloc(m->fkeys, cap * sizeof(*nk))) == NULL)
+		return -1;
+	m->fkeys = nk;
+	m->capfields = cap;
 	return 0;
 }
 
@@ -546,15 +549,17 @@ static int
 parse_entity(struct msg *m, const char *buf, size_t len, int depth,
     int parent, int is_message, const char *deftype)
 {
-	struct msg_field	 f;
+	struct msg_field	*f;
 	struct msg_part		*p;
 	const char		*b;
-	size_t			 pos = 0, hlen, n = 0, bl, nf = 0;
+	size_t			 pos = 0, hlen, n = 0, bl, nf = 0, got, i;
 	size_t			 last = SIZE_MAX, bstart;
 	size_t			 ct = SIZE_MAX, cte = SIZE_MAX;
-	uint32_t		 key;
+	size_t			 maxf = m->limits->header_count;
+	uint64_t		 bloom[2] = { 0, 0 };
+	uint32_t		 key, *fk;
 	unsigned		 bit;
-	int			 pi, c, k, guess, np = 0, trunc = 0;
+	int			 pi, c, k, guess, np = 0, trunc = 0, done;
 
 	if ((pi = add_part(m)) < 0)
 		return -1;
@@ -566,24 +571,43 @@ parse_entity(struct msg *m, const char *buf, size_t len, int depth,
 	p->hdr = buf;
 	p->field0 = m->nfields;
 	hlen = len < m->limits->header_bytes ? len : m->limits->header_bytes;
-	while (msg_field_next(buf, hlen, &pos, &f)) {
-		last = (size_t)(f.name - buf);
-		if (n >= m->limits->header_count) {
-			m->truncated |= MSG_CUT_HEADERS;
-			continue;
-		}
-		key = msg_field_key(f.name, f.namelen);
-		if (add_field(m, &f, key) < 0)
+	/*
+	 * The fields are read straight into the free end of the array, a
+	 * batch at a time; those past --max-headers are read (to find the
+	 * body) but not kept, and the next batch overwrites them.  The
+	 * sieve bits are gathered apart: a store to them could be one to
+	 * m->nfields, as far as the compiler knows.
+	 */
+	for (done = 0; !done; ) {
+		if (field_room(m) < 0)
 			return -1;
-		bit = msg_field_bit(key);
-		p->fbloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
-		k = mime_field(&f, key);
-		if (k == 1 && ct == SIZE_MAX)
-			ct = m->nfields - 1;
-		else if (k == 2 && cte == SIZE_MAX)
-			cte = m->nfields - 1;
-		n++;
+		got = msg_fields_next(buf, hlen, &pos, m->fields + m->nfields,
+		    m->capfields - m->nfields, &done);
+		if (got > 0)
+			last = (size_t)(m->fields[m->nfields + got - 1].name -
+			    buf);
+		if (got > maxf - n) {
+			m->truncated |= MSG_CUT_HEADERS;
+			got = maxf - n;
+		}
+		f = m->fields + m->nfields;
+		fk = m->fkeys + m->nfields;
+		for (i = 0; i < got; i++) {
+			key = msg_field_key(f[i].name, f[i].namelen);
+			fk[i] = key;
+			bit = msg_field_bit(key);
+			bloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
+			k = mime_field(&f[i], key);
+			if (k == 1 && ct == SIZE_MAX)
+				ct = m->nfields + i;
+			else if (k == 2 && cte == SIZE_MAX)
+				cte = m->nfields + i;
+		}
+		m->nfields += got;
+		n += got;
 	}
+	p->fbloom[0] = bloom[0];
+	p->fbloom[1] = bloom[1];
 	bstart = pos;
 	if (header_cut(buf, hlen, len, pos)) {
 		/*
@@ -789,14 +813,15 @@ msg_field_find(const struct msg *m, const struct msg_part *p,
 	return NULL;
 }
 
-const char *
-msg_field_value(struct msg *m, const struct msg_field *f)
+/*
+ * msg_field_value() of field f (index i) not decoded yet: apart, so
+ * that a field decoded before costs no saved registers.
+ */
+static __attribute__((noinline)) const char *
+field_decode(struct msg *m, const struct msg_field *f, size_t i)
 {
 	const char	*v;
-	size_t		 i;
 
-	/* Each field is decoded once; tests ask for the same ones. */
-	i = (size_t)(f - m->fields);
 	if (m->fdec == NULL && m->nfields > 0) {
 		if ((m->fdec = arena_alloc(m->arena,
 		    m->nfields * sizeof(*m->fdec))) == NULL)
@@ -804,12 +829,21 @@ msg_field_value(struct msg *m, const struct msg_field *f)
 		memset(m->fdec, 0, m->nfields * sizeof(*m->fdec));
 		m->nfdec = m->nfields;
 	}
-	if (i < m->nfdec && m->fdec[i] != NULL)
-		return m->fdec[i];
 	v = msg_decode_header(m->arena, f->value, f->valuelen);
 	if (v != NULL && i < m->nfdec)
 		m->fdec[i] = v;
 	return v;
+}
+
+const char *
+msg_field_value(struct msg *m, const struct msg_field *f)
+{
+	size_t	 i = (size_t)(f - m->fields);
+
+	/* Each field is decoded once; tests ask for the same ones. */
+	if (i < m->nfdec && m->fdec[i] != NULL)
+		return m->fdec[i];
+	return field_decode(m, f, i);
 }
 
 int
