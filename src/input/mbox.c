@@ -65,6 +65,24 @@ is_name(const char *s, const char *names)
 }
 
 /*
+ * 1 when s, after its weekday, is laid out as ctime writes a date:
+ * "Www Mmm dd hh:mm:ss yyyy" (day " d" under 10), the year a word of
+ * its own.  Nearly every envelope line is; is_date() would find the
+ * same four words in it, one by one.
+ */
+static int
+is_ctime(const char *s, size_t n)
+{
+	return n >= 24 && (n == 24 || s[24] == ' ' || s[24] == ',') &&
+	    s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ' &&
+	    is_name(s + 4, MONTHS) && (s[8] == ' ' || isdig(s[8])) &&
+	    isdig(s[9]) && isdig(s[11]) && isdig(s[12]) && s[13] == ':' &&
+	    isdig(s[14]) && isdig(s[15]) && s[16] == ':' && isdig(s[17]) &&
+	    isdig(s[18]) && (s[20] == '1' || s[20] == '2') &&
+	    (s[21] == '9' || s[21] == '0') && isdig(s[22]) && isdig(s[23]);
+}
+
+/*
  * A full date at s: a weekday first, then, in any order, a month name,
  * a day, a time (hh:mm or hh:mm:ss) and a year (19xx or 20xx), each a
  * word of its own; other words (a time zone, "remote from host") may
@@ -80,6 +98,8 @@ is_date(const char *s, size_t n)
 	if (n < 3 || !is_name(s, "MonTueWedThuFriSatSun") ||
 	    (n > 3 && s[3] != ' ' && s[3] != ','))
 		return 0;
+	if (is_ctime(s, n))
+		return 1;
 	for (i = 3; i < n; i = w) {
 		while (i < n && (s[i] == ' ' || s[i] == ','))
 			i++;

@@ -5,10 +5,11 @@
  * (read error, truncated gzip) still yields every message before the cut.
  *
  * Memory: one buffer that holds the message being cut plus one read
- * chunk; it grows only for a larger message, never past the message
- * limit plus a chunk, and 256 KB of raw bytes read ahead.  Messages
- * handed out point into it (borrowed until the next call).  The reader
- * owns its copy of the path and the file descriptor.
+ * chunk (at first, the bytes sniffed too); it grows only for a larger
+ * message, never past the message limit plus a chunk, and for gzip 256
+ * KB of raw bytes read ahead.  Messages handed out point into it
+ * (borrowed until the next call).  The reader owns its copy of the path
+ * and the file descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +41,7 @@ struct reader {
 	int			 between;	/* gzip: at a member's end */
 	int			 raw_eof;	/* no more bytes from fd */
 	int			 zeros;		/* gzip: padding after a member */
-	unsigned char		*in;		/* raw bytes read ahead */
+	unsigned char		*in;		/* gzip: raw bytes read ahead */
 	size_t			 in_pos, in_len;
 	long long		 raw_off;	/* file offset of in[0] */
 	int			 cr_only;	/* lines end in CR only */
@@ -126,20 +127,16 @@ refill_in(struct reader *r)
 	return 0;
 }
 
-/* Up to want bytes of an uncompressed file; 0 at its end or a cut. */
+/*
+ * Up to want bytes of an uncompressed file, read straight into dst (the
+ * first ones are in buf already: see first_bytes()); 0 at its end or a
+ * cut.
+ */
 static size_t
 read_plain(struct reader *r, char *dst, size_t want)
 {
-	size_t n = r->in_len - r->in_pos;
 	ssize_t k;
 
-	if (n > 0) {
-		if (n > want)
-			n = want;
-		memcpy(dst, r->in + r->in_pos, n);
-		r->in_pos += n;
-		return n;
-	}
 	if (r->raw_eof)
 		return 0;
 	do
@@ -400,6 +397,45 @@ sniff(struct reader *r, void **cookie)
 		ask_magic(r, cookie, i);
 }
 
+/*
+ * Reads the first bytes (up to INBUF, at least two unless the file is
+ * shorter) and decides gzip or not from them, as gzip(1) does.  Plain
+ * bytes are read straight into buf, where fill() goes on, so they are
+ * never copied; gzip bytes are moved to in, for the inflater.  A read
+ * error cuts the data (then eof); -1 with errno when memory runs out.
+ */
+static int
+first_bytes(struct reader *r)
+{
+	ssize_t n;
+
+	while (r->len < 2 && !r->raw_eof) {
+		do
+			n = read(r->fd, r->buf + r->len, INBUF - r->len);
+		while (n == -1 && errno == EINTR);
+		if (n == -1) {
+			cut(r, 1, strerror(errno));
+			r->eof = 1;
+			break;
+		}
+		if (n == 0)
+			r->raw_eof = 1;
+		r->len += (size_t)n;
+	}
+	if (r->len < 2 || (unsigned char)r->buf[0] != 0x1f ||
+	    (unsigned char)r->buf[1] != 0x8b) {
+		r->total = (long long)r->len;
+		return 0;
+	}
+	if ((r->in = malloc(INBUF)) == NULL)
+		return -1;
+	memcpy(r->in, r->buf, r->len);
+	r->in_len = r->len;
+	r->len = 0;
+	r->compressed = 1;
+	return 0;
+}
+
 struct reader *
 reader_open(const char *path, const struct dsn_limits *lim,
     void **cookie, char *err, size_t errlen)
@@ -425,33 +461,35 @@ reader_open_at(const char *path, long long from, long before,
 		close(fd);
 		return NULL;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->path = strdup(path)) == NULL ||
-	    (r->in = malloc(INBUF)) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
-		reader_close(r);
 		return NULL;
 	}
 	r->fd = fd;
+	r->cap = INBUF + CHUNK;
+	if ((r->path = strdup(path)) == NULL ||
+	    (r->buf = malloc(r->cap + 1)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		reader_close(r);
+		return NULL;
+	}
 	r->lim = lim;
 	r->start = r->base = r->last = r->raw_off = from > 0 ? from : 0;
 	r->before = from > 0 && before > 0 ? before : 0;
-	/* gzip or not, from the first two bytes (as gzip(1) decides). */
-	while (r->in_len < 2 && !r->raw_eof)
-		if (refill_in(r) == -1) {
-			cut(r, 1, strerror(errno));
-			r->eof = 1;
-			break;
-		}
-	if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {
+	if (first_bytes(r) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		reader_close(r);
+		return NULL;
+	}
+	if (r->compressed) {
 		if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
 			snprintf(err, errlen, "%s: %s", path, r->z.msg != NULL ?
 			    r->z.msg : "zlib cannot start");
 			reader_close(r);
 			return NULL;
 		}
-		r->zinit = r->compressed = 1;
+		r->zinit = 1;
 	}
 	sniff(r, cookie);
 	return r;
@@ -488,8 +526,7 @@ reader_close(struct reader *r)
 		return;
 	if (r->zinit)
 		inflateEnd(&r->z);
-	if (r->in != NULL)		/* set with fd */
-		close(r->fd);
+	close(r->fd);		/* set with r */
 	free(r->in);
 	free(r->buf);
 	free(r->path);
