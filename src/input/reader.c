@@ -66,6 +66,7 @@ struct reader {
 	long long		 last;		/* offset of the last message */
 	int			 blank_end;	/* data ends in a blank line */
 	int			 escaped;	/* message has ">From " lines */
+	int			 cr;		/* message may hold a CR */
 };
 
 static void
@@ -571,7 +572,7 @@ next_single(struct reader *r, struct dsn_input_msg *m, char *err,
 		return cut_message(r, r->pos, err, errlen);
 	if (n > max)
 		n = max;
-	n = mbox_clean(r->buf + r->pos, n, 0);
+	n = mbox_clean(r->buf + r->pos, n, 0, 1);
 	set_msg(r, m, r->pos, r->pos, n, r->len - r->pos > max);
 	r->done = 1;
 	return 1;
@@ -613,9 +614,10 @@ find_end(struct reader *r, size_t *end, size_t *next, int *cut,
 	*cut = 0;
 	r->scan = r->body;
 	r->escaped = r->body < r->len && r->buf[r->body] == '>';
+	r->cr = 0;
 	for (;;) {
 		f = mbox_find_next(r->buf, r->body, r->scan, r->len,
-		    r->eof, &found, &r->escaped);
+		    r->eof, &found, &r->escaped, &r->cr);
 		if (found || r->eof) {
 			*end = *next = f;
 			if (f - r->body > max) {
@@ -632,6 +634,7 @@ find_end(struct reader *r, size_t *end, size_t *next, int *cut,
 				*end = f - 8;
 			*next = *end;	/* skip_rest() finds it */
 			*cut = r->skipping = 1;
+			r->cr = 1;	/* the end may pass the bytes looked at */
 			return 0;
 		}
 		if (fill(r, err, errlen) == -1)
@@ -662,7 +665,7 @@ next_mbox(struct reader *r, struct dsn_input_msg *m, char *err,
 		return -1;
 	if (!cut && r->cut && next == r->len)
 		return cut_message(r, r->pos, err, errlen);
-	n = mbox_clean(r->buf + r->body, end - r->body, r->escaped);
+	n = mbox_clean(r->buf + r->body, end - r->body, r->escaped, r->cr);
 	/* The blank line that separates messages is not part of one. */
 	if (!cut && n >= 2 && r->buf[r->body + n - 1] == '\n' &&
 	    r->buf[r->body + n - 2] == '\n')

@@ -30,7 +30,7 @@ clean(char *copy, const char *buf, size_t start, size_t end)
 	size_t	 n = end - start;
 
 	memcpy(copy, buf + start, n);
-	if (mbox_clean(copy, n, 1) > n)
+	if (mbox_clean(copy, n, 1, 1) > n)
 		abort();
 }
 
