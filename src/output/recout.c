@@ -157,17 +157,19 @@ dsn_recout_flush(struct dsn_recout *w)
 	return push(w);
 }
 
-/* 1 when s (n bytes) is a JSON integer of fewer than 20 characters. */
+/*
+ * 1 when s (n bytes) is a JSON integer of fewer than 20 characters.  A
+ * digit is a byte less '0' below 10 (unsigned: one test).
+ */
 static int
 is_json_int(const char *s, size_t n)
 {
 	size_t i = s[0] == '-';
 
-	if (n >= 20 || i >= n || s[i] < '0' || s[i] > '9' ||
-	    (s[i] == '0' && n > i + 1))
+	if (n >= 20 || i >= n || (s[i] == '0' && n > i + 1))
 		return 0;
 	for (; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
+		if ((unsigned char)(s[i] - '0') > 9)
 			return 0;
 	return 1;
 }
