@@ -65,6 +65,24 @@ is_name(const char *s, const char *names)
 }
 
 /*
+ * 1 when s, after its weekday, is laid out as ctime writes a date:
+ * "Www Mmm dd hh:mm:ss yyyy" (day " d" under 10), the year a word of
+ * its own.  Nearly every envelope line is; is_date() would find the
+ * same four words in it, one by one.
+ */
+static int
+is_ctime(const char *s, size_t n)
+{
+	return n >= 24 && (n == 24 || s[24] == ' ' || s[24] == ',') &&
+	    s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ' &&
+	    is_name(s + 4, MONTHS) && (s[8] == ' ' || isdig(s[8])) &&
+	    isdig(s[9]) && isdig(s[11]) && isdig(s[12]) && s[13] == ':' &&
+	    isdig(s[14]) && isdig(s[15]) && s[16] == ':' && isdig(s[17]) &&
+	    isdig(s[18]) && (s[20] == '1' || s[20] == '2') &&
+	    (s[21] == '9' || s[21] == '0') && isdig(s[22]) && isdig(s[23]);
+}
+
+/*
  * A full date at s: a weekday first, then, in any order, a month name,
  * a day, a time (hh:mm or hh:mm:ss) and a year (19xx or 20xx), each a
  * word of its own; other words (a time zone, "remote from host") may
@@ -80,6 +98,8 @@ is_date(const char *s, size_t n)
 	if (n < 3 || !is_name(s, "MonTueWedThuFriSatSun") ||
 	    (n > 3 && s[3] != ' ' && s[3] != ','))
 		return 0;
+	if (is_ctime(s, n))
+		return 1;
 	for (i = 3; i < n; i = w) {
 		while (i < n && (s[i] == ' ' || s[i] == ','))
 			i++;
@@ -235,70 +255,125 @@ next_start(const char *buf, size_t nl, size_t end)
 #endif
 
 #if defined(HAVE_AVX2_SCAN)
-/* As starts16(), 32 places at once (AVX2). */
-__attribute__((target("avx2"))) static __m256i
-starts32(const char *p)
+/*
+ * As starts16(), 32 places at once (AVX2); the CRs among them are or'ed
+ * into *crs on the way, for mbox_clean().
+ */
+__attribute__((target("avx2"))) static inline __m256i
+starts32(const char *p, __m256i *crs)
 {
-	const __m256i lf = _mm256_set1_epi8('\n');
+	const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
 	const __m256i cf = _mm256_set1_epi8('F'), gt = _mm256_set1_epi8('>');
 	__m256i x, y;
 
 	x = _mm256_loadu_si256((const void *)p);
 	y = _mm256_loadu_si256((const void *)(p + 1));
+	*crs = _mm256_or_si256(*crs, _mm256_cmpeq_epi8(x, cr));
 	return _mm256_and_si256(_mm256_cmpeq_epi8(x, lf),
 	    _mm256_or_si256(_mm256_cmpeq_epi8(y, cf),
 	    _mm256_cmpeq_epi8(y, gt)));
 }
 
+/* The bits of two starts32() results, a's first, as one mask. */
+__attribute__((target("avx2"))) static inline unsigned long long
+mask64(__m256i a, __m256i b)
+{
+	return (unsigned)_mm256_movemask_epi8(a) |
+	    (unsigned long long)(unsigned)_mm256_movemask_epi8(b) << 32;
+}
+
+/* The starts32() bits of the 64 places at p, as one mask. */
+__attribute__((target("avx2"))) static inline unsigned long long
+starts64(const char *p, __m256i *crs)
+{
+	__m256i a;
+
+	a = starts32(p, crs);
+	return mask64(a, starts32(p + 32, crs));
+}
+
 /*
- * As next_start(), 64 places a time where the CPU has AVX2: most of a
- * mailbox is body text that only this loop ever looks at, so it is
- * worth the second copy.  The last places are left to next_start().
+ * As next_start(), 128 places a turn where the CPU has AVX2: most of
+ * a mailbox is body text that only this loop ever looks at, so it is
+ * worth the second copy.  The last places are read 64 at a time, the
+ * last of them as the 64 ending at end, the bits of those before nl
+ * shifted out.  Every byte from nl to
+ * the one returned is also looked at for a CR (*cr set when one is
+ * seen, or one may be among bytes just before nl or after the return):
+ * the message is then spared mbox_clean()'s own pass for one.
  */
 __attribute__((target("avx2"))) static size_t
-next_start_avx2(const char *buf, size_t nl, size_t end)
+next_start_avx2(const char *buf, size_t nl, size_t end, int *cr)
 {
-	__m256i a, b, ab;
+	__m256i crs = _mm256_setzero_si256(), a, b, c, d, abcd;
 	unsigned long long m;
-	size_t at;
+	size_t at = end;
 
-	for (; nl + 64 <= end; nl += 64) {
-		a = starts32(buf + nl);
-		b = starts32(buf + nl + 32);
-		ab = _mm256_or_si256(a, b);
-		if (_mm256_testz_si256(ab, ab))
-			continue;
-		m = (unsigned)_mm256_movemask_epi8(a) |
-		    (unsigned long long)(unsigned)_mm256_movemask_epi8(b) <<
-		    32;
-		if ((at = first_start(buf, nl, m, end)) < end)
-			return at;
+	if (end - nl < 64) {
+		if (memchr(buf + nl, '\r', end - nl) != NULL)
+			*cr = 1;
+		return next_start(buf, nl, end);
 	}
-	return next_start(buf, nl, end);
+	/* One test for the four blocks of 32. */
+	for (; nl + 128 <= end; nl += 128) {
+		a = starts32(buf + nl, &crs);
+		b = starts32(buf + nl + 32, &crs);
+		c = starts32(buf + nl + 64, &crs);
+		d = starts32(buf + nl + 96, &crs);
+		abcd = _mm256_or_si256(_mm256_or_si256(a, b),
+		    _mm256_or_si256(c, d));
+		if (_mm256_testz_si256(abcd, abcd))
+			continue;
+		if ((m = mask64(a, b)) != 0 &&
+		    (at = first_start(buf, nl, m, end)) < end)
+			break;
+		if ((m = mask64(c, d)) != 0 &&
+		    (at = first_start(buf, nl + 64, m, end)) < end)
+			break;
+	}
+	if (nl + 64 <= end && at == end) {
+		if ((m = starts64(buf + nl, &crs)) != 0)
+			at = first_start(buf, nl, m, end);
+		nl += 64;
+	}
+	if (nl < end && at == end) {
+		m = starts64(buf + end - 64, &crs) >> (nl - (end - 64));
+		at = first_start(buf, nl, m, end);
+	}
+	if (!_mm256_testz_si256(crs, crs))
+		*cr = 1;
+	return at;
 }
 #endif
 
 #if defined(__SSE2__)
-/* next_start() at its fastest on this CPU. */
+/*
+ * next_start() at its fastest on this CPU; *cr as next_start_avx2()
+ * leaves it, else set (a CR is then looked for in mbox_clean()).
+ */
 static size_t
-next_start_best(const char *buf, size_t nl, size_t end)
+next_start_best(const char *buf, size_t nl, size_t end, int *cr)
 {
 #if defined(HAVE_AVX2_SCAN)
 	if (__builtin_cpu_supports("avx2"))
-		return next_start_avx2(buf, nl, end);
+		return next_start_avx2(buf, nl, end, cr);
 #endif
+	*cr = 1;
 	return next_start(buf, nl, end);
 }
 #endif
 
 size_t
 mbox_find_next(const char *buf, size_t start, size_t from, size_t len,
-    int eof, int *found, int *escaped)
+    int eof, int *found, int *escaped, int *cr)
 {
 	const char *p;
 	size_t nl, f, ret;
+	int crs = 0;
 
 	*found = 0;
+	if (cr == NULL)
+		cr = &crs;
 	if (from < start)
 		from = start;
 	/*
@@ -310,12 +385,15 @@ mbox_find_next(const char *buf, size_t start, size_t from, size_t len,
 	nl = from > start ? from - 1 : from;
 #if defined(__SSE2__)
 	while (len >= 6 && nl < len - 6 &&
-	    (nl = next_start_best(buf, nl, len - 6)) < len - 6) {
+	    (nl = next_start_best(buf, nl, len - 6, cr)) < len - 6) {
 		if (line_start(buf, nl + 1, len, eof, found, escaped, &ret))
 			return ret;
 		nl++;
 	}
 #endif
+	/* The bytes the wide scan did not look at, for *cr. */
+	if (nl < len && memchr(buf + nl, '\r', len - nl) != NULL)
+		*cr = 1;
 	while (nl < len && (p = memchr(buf + nl, '\n', len - nl)) != NULL) {
 		nl = (size_t)(p - buf);
 		f = nl + 1;
@@ -337,7 +415,7 @@ size_t
 mbox_find_boundary(const char *buf, size_t start, size_t from, size_t len,
     int eof, int *found)
 {
-	return mbox_find_next(buf, start, from, len, eof, found, NULL);
+	return mbox_find_next(buf, start, from, len, eof, found, NULL, NULL);
 }
 
 /*
@@ -392,9 +470,10 @@ unescape(char *buf, size_t len)
 }
 
 size_t
-mbox_clean(char *buf, size_t len, int unescape_from)
+mbox_clean(char *buf, size_t len, int unescape_from, int cr)
 {
-	len = crlf_to_lf(buf, len);
+	if (cr)
+		len = crlf_to_lf(buf, len);
 	if (unescape_from)
 		len = unescape(buf, len);
 	return len;

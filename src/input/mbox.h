@@ -34,16 +34,19 @@ size_t	mbox_find_boundary(const char *buf, size_t start, size_t from,
  * The same, also setting *escaped (when not NULL) once a line that may
  * be an escaped envelope line (">+From ") was passed over, so that the
  * caller unescapes only messages that need it.  The first line at
- * buf[start] is not looked at.
+ * buf[start] is not looked at.  *cr (when not NULL) is set when a CR
+ * may lie in the bytes from from - 1 to the offset returned: left
+ * alone only when surely none does.
  */
 size_t	mbox_find_next(const char *buf, size_t start, size_t from,
-	    size_t len, int eof, int *found, int *escaped);
+	    size_t len, int eof, int *found, int *escaped, int *cr);
 
 /*
- * Rewrites the message at buf in place: CRLF becomes LF and one '>' is
+ * Rewrites the message at buf in place: CRLF becomes LF (looked for only
+ * when cr is non-zero: 0 says the message holds no CR) and one '>' is
  * removed from lines matching ">+From " (mboxrd; mboxo's ">From " too).
  * Returns the new length.
  */
-size_t	mbox_clean(char *buf, size_t len, int unescape);
+size_t	mbox_clean(char *buf, size_t len, int unescape, int cr);
 
 #endif

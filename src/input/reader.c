@@ -5,10 +5,11 @@
  * (read error, truncated gzip) still yields every message before the cut.
  *
  * Memory: one buffer that holds the message being cut plus one read
- * chunk; it grows only for a larger message, never past the message
- * limit plus a chunk, and 256 KB of raw bytes read ahead.  Messages
- * handed out point into it (borrowed until the next call).  The reader
- * owns its copy of the path and the file descriptor.
+ * chunk (at first, the bytes sniffed too); it grows only for a larger
+ * message, never past the message limit plus a chunk, and for gzip 256
+ * KB of raw bytes read ahead.  Messages handed out point into it
+ * (borrowed until the next call).  The reader owns its copy of the path
+ * and the file descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +41,7 @@ struct reader {
 	int			 between;	/* gzip: at a member's end */
 	int			 raw_eof;	/* no more bytes from fd */
 	int			 zeros;		/* gzip: padding after a member */
-	unsigned char		*in;		/* raw bytes read ahead */
+	unsigned char		*in;		/* gzip: raw bytes read ahead */
 	size_t			 in_pos, in_len;
 	long long		 raw_off;	/* file offset of in[0] */
 	int			 cr_only;	/* lines end in CR only */
@@ -65,6 +66,7 @@ struct reader {
 	long long		 last;		/* offset of the last message */
 	int			 blank_end;	/* data ends in a blank line */
 	int			 escaped;	/* message has ">From " lines */
+	int			 cr;		/* message may hold a CR */
 };
 
 static void
@@ -126,20 +128,16 @@ refill_in(struct reader *r)
 	return 0;
 }
 
-/* Up to want bytes of an uncompressed file; 0 at its end or a cut. */
+/*
+ * Up to want bytes of an uncompressed file, read straight into dst (the
+ * first ones are in buf already: see first_bytes()); 0 at its end or a
+ * cut.
+ */
 static size_t
 read_plain(struct reader *r, char *dst, size_t want)
 {
-	size_t n = r->in_len - r->in_pos;
 	ssize_t k;
 
-	if (n > 0) {
-		if (n > want)
-			n = want;
-		memcpy(dst, r->in + r->in_pos, n);
-		r->in_pos += n;
-		return n;
-	}
 	if (r->raw_eof)
 		return 0;
 	do
@@ -400,6 +398,45 @@ sniff(struct reader *r, void **cookie)
 		ask_magic(r, cookie, i);
 }
 
+/*
+ * Reads the first bytes (up to INBUF, at least two unless the file is
+ * shorter) and decides gzip or not from them, as gzip(1) does.  Plain
+ * bytes are read straight into buf, where fill() goes on, so they are
+ * never copied; gzip bytes are moved to in, for the inflater.  A read
+ * error cuts the data (then eof); -1 with errno when memory runs out.
+ */
+static int
+first_bytes(struct reader *r)
+{
+	ssize_t n;
+
+	while (r->len < 2 && !r->raw_eof) {
+		do
+			n = read(r->fd, r->buf + r->len, INBUF - r->len);
+		while (n == -1 && errno == EINTR);
+		if (n == -1) {
+			cut(r, 1, strerror(errno));
+			r->eof = 1;
+			break;
+		}
+		if (n == 0)
+			r->raw_eof = 1;
+		r->len += (size_t)n;
+	}
+	if (r->len < 2 || (unsigned char)r->buf[0] != 0x1f ||
+	    (unsigned char)r->buf[1] != 0x8b) {
+		r->total = (long long)r->len;
+		return 0;
+	}
+	if ((r->in = malloc(INBUF)) == NULL)
+		return -1;
+	memcpy(r->in, r->buf, r->len);
+	r->in_len = r->len;
+	r->len = 0;
+	r->compressed = 1;
+	return 0;
+}
+
 struct reader *
 reader_open(const char *path, const struct dsn_limits *lim,
     void **cookie, char *err, size_t errlen)
@@ -425,33 +462,35 @@ reader_open_at(const char *path, long long from, long before,
 		close(fd);
 		return NULL;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->path = strdup(path)) == NULL ||
-	    (r->in = malloc(INBUF)) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
-		reader_close(r);
 		return NULL;
 	}
 	r->fd = fd;
+	r->cap = INBUF + CHUNK;
+	if ((r->path = strdup(path)) == NULL ||
+	    (r->buf = malloc(r->cap + 1)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		reader_close(r);
+		return NULL;
+	}
 	r->lim = lim;
 	r->start = r->base = r->last = r->raw_off = from > 0 ? from : 0;
 	r->before = from > 0 && before > 0 ? before : 0;
-	/* gzip or not, from the first two bytes (as gzip(1) decides). */
-	while (r->in_len < 2 && !r->raw_eof)
-		if (refill_in(r) == -1) {
-			cut(r, 1, strerror(errno));
-			r->eof = 1;
-			break;
-		}
-	if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {
+	if (first_bytes(r) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		reader_close(r);
+		return NULL;
+	}
+	if (r->compressed) {
 		if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
 			snprintf(err, errlen, "%s: %s", path, r->z.msg != NULL ?
 			    r->z.msg : "zlib cannot start");
 			reader_close(r);
 			return NULL;
 		}
-		r->zinit = r->compressed = 1;
+		r->zinit = 1;
 	}
 	sniff(r, cookie);
 	return r;
@@ -488,8 +527,7 @@ reader_close(struct reader *r)
 		return;
 	if (r->zinit)
 		inflateEnd(&r->z);
-	if (r->in != NULL)		/* set with fd */
-		close(r->fd);
+	close(r->fd);		/* set with r */
 	free(r->in);
 	free(r->buf);
 	free(r->path);
@@ -534,7 +572,7 @@ next_single(struct reader *r, struct dsn_input_msg *m, char *err,
 		return cut_message(r, r->pos, err, errlen);
 	if (n > max)
 		n = max;
-	n = mbox_clean(r->buf + r->pos, n, 0);
+	n = mbox_clean(r->buf + r->pos, n, 0, 1);
 	set_msg(r, m, r->pos, r->pos, n, r->len - r->pos > max);
 	r->done = 1;
 	return 1;
@@ -576,9 +614,10 @@ find_end(struct reader *r, size_t *end, size_t *next, int *cut,
 	*cut = 0;
 	r->scan = r->body;
 	r->escaped = r->body < r->len && r->buf[r->body] == '>';
+	r->cr = 0;
 	for (;;) {
 		f = mbox_find_next(r->buf, r->body, r->scan, r->len,
-		    r->eof, &found, &r->escaped);
+		    r->eof, &found, &r->escaped, &r->cr);
 		if (found || r->eof) {
 			*end = *next = f;
 			if (f - r->body > max) {
@@ -595,6 +634,7 @@ find_end(struct reader *r, size_t *end, size_t *next, int *cut,
 				*end = f - 8;
 			*next = *end;	/* skip_rest() finds it */
 			*cut = r->skipping = 1;
+			r->cr = 1;	/* the end may pass the bytes looked at */
 			return 0;
 		}
 		if (fill(r, err, errlen) == -1)
@@ -625,7 +665,7 @@ next_mbox(struct reader *r, struct dsn_input_msg *m, char *err,
 		return -1;
 	if (!cut && r->cut && next == r->len)
 		return cut_message(r, r->pos, err, errlen);
-	n = mbox_clean(r->buf + r->body, end - r->body, r->escaped);
+	n = mbox_clean(r->buf + r->body, end - r->body, r->escaped, r->cr);
 	/* The blank line that separates messages is not part of one. */
 	if (!cut && n >= 2 && r->buf[r->body + n - 1] == '\n' &&
 	    r->buf[r->body + n - 2] == '\n')

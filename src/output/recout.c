@@ -6,9 +6,9 @@
  * replaced by U+FFFD on the way, so every line parses.  CSV follows
  * RFC 4180 (CRLF rows, quoted cells where needed) and neutralises cells
  * a spreadsheet would run as a formula.  Each row is built in a buffer
- * the writer owns (it grows to the largest row) and handed to stdio
- * with one fwrite.  The writer copies its column names; the FILE stays
- * the caller's.
+ * the writer owns (it grows to the largest row, or 64 KiB of held rows)
+ * and handed to stdio with one fwrite.  The writer copies its column
+ * names; the FILE stays the caller's.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -68,6 +68,13 @@ static const unsigned char json_plain[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
 
+/*
+ * Rows held back under DSN_RECOUT_HOLD, in bytes: handed to the FILE
+ * in one piece once past this (an unbuffered FILE then writes them
+ * with one call, never copying them).
+ */
+#define HOLD	((size_t)64 << 10)
+
 /* Room for n more bytes in the row buffer; -1 when out of memory. */
 static int
 reserve(struct dsn_recout *w, size_t n)
@@ -81,7 +88,9 @@ reserve(struct dsn_recout *w, size_t n)
 		w->failed = 1;
 		return -1;
 	}
-	cap = w->ocap ? w->ocap : 4096;
+	/* Held rows: room for them at once, not grown (and copied) to it. */
+	cap = w->ocap ? w->ocap : (w->flags & DSN_RECOUT_HOLD) ? 2 * HOLD :
+	    4096;
 	while (cap - w->olen < n)
 		cap *= 2;
 	if ((nb = realloc(w->ob, cap)) == NULL) {
@@ -118,7 +127,7 @@ putch(struct dsn_recout *w, int c)
 
 /* Hands the row buffer to stdio; -1 on a write error (errno set). */
 static int
-flush_row(struct dsn_recout *w)
+push(struct dsn_recout *w)
 {
 	size_t n = w->olen;
 
@@ -135,17 +144,34 @@ flush_row(struct dsn_recout *w)
 	return 0;
 }
 
-/* 1 when s (n bytes) is a JSON integer of fewer than 20 characters. */
+/* The row written: handed on, unless held back (DSN_RECOUT_HOLD). */
+static int
+flush_row(struct dsn_recout *w)
+{
+	if ((w->flags & DSN_RECOUT_HOLD) && w->olen < HOLD && !w->failed)
+		return 0;
+	return push(w);
+}
+
+int
+dsn_recout_flush(struct dsn_recout *w)
+{
+	return push(w);
+}
+
+/*
+ * 1 when s (n bytes) is a JSON integer of fewer than 20 characters.  A
+ * digit is a byte less '0' below 10 (unsigned: one test).
+ */
 static int
 is_json_int(const char *s, size_t n)
 {
 	size_t i = s[0] == '-';
 
-	if (n >= 20 || i >= n || s[i] < '0' || s[i] > '9' ||
-	    (s[i] == '0' && n > i + 1))
+	if (n >= 20 || i >= n || (s[i] == '0' && n > i + 1))
 		return 0;
 	for (; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
+		if ((unsigned char)(s[i] - '0') > 9)
 			return 0;
 	return 1;
 }
@@ -757,7 +783,7 @@ dsn_recout_close(struct dsn_recout *w)
 		start(w);
 		if (w->fmt == DSN_OUT_JSON)
 			puts_(w, w->count > 0 ? "\n]\n" : "]\n");
-		if (flush_row(w) == -1 || fflush(w->fp) != 0 ||
+		if (push(w) == -1 || fflush(w->fp) != 0 ||
 		    ferror(w->fp) || w->failed) {
 			if (errno == 0)
 				errno = EIO;

@@ -149,9 +149,40 @@ test_find_next(void)
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s",
 			    env);
 			esc = 0;
-			f = mbox_find_next(buf, 0, 0, n, 1, &found, &esc);
+			f = mbox_find_next(buf, 0, 0, n, 1, &found, &esc, NULL);
 			CHECK(found && f == at);
 			CHECK(esc == quoted);
+		}
+}
+
+/*
+ * mbox_find_next() with a CR at each place of a body of 64-byte blocks
+ * and a tail: *cr is set whichever block, or the tail, it falls in (no
+ * CR may leave it clear, where the wide scan can tell).
+ */
+static void
+test_find_cr(void)
+{
+	static const char env[] = "From b@example.com Mon Apr 27 17:34:05 2009\n"
+	    "x\n";
+	char	 buf[512];
+	size_t	 body, k, i, f;
+	int	 found, esc, cr;
+
+	for (body = 60; body < 330; body += 67)
+		for (k = 0; k <= body; k++) {
+			for (i = 0; i < body; i++)
+				buf[i] = i % 40 == 39 ? '\n' : 'x';
+			buf[body - 1] = '\n';
+			if (k < body - 1)	/* the last newline stays */
+				buf[k] = '\r';
+			memcpy(buf + body, env, sizeof(env) - 1);
+			esc = cr = 0;
+			f = mbox_find_next(buf, 0, 0, body + sizeof(env) - 1,
+			    1, &found, &esc, &cr);
+			CHECK(found && f == body);
+			if (k < body - 1)
+				CHECK(cr);
 		}
 }
 
@@ -303,6 +334,7 @@ main(void)
 	dsn_limits_default(&lim);
 	test_envelope();
 	test_find_next();
+	test_find_cr();
 	test_mbox();
 	test_line_endings();
 	test_big();
