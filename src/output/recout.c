@@ -68,13 +68,6 @@ static const unsigned char json_plain[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
 
-/*
- * Rows held back under DSN_RECOUT_HOLD, in bytes: handed to the FILE
- * in one piece once past this (an unbuffered FILE then writes them
- * with one call, never copying them).
- */
-#define HOLD	((size_t)64 << 10)
-
 /* Room for n more bytes in the row buffer; -1 when out of memory. */
 static int
 reserve(struct dsn_recout *w, size_t n)
@@ -88,9 +81,7 @@ reserve(struct dsn_recout *w, size_t n)
 		w->failed = 1;
 		return -1;
 	}
-	/* Held rows: room for them at once, not grown (and copied) to it. */
-	cap = w->ocap ? w->ocap : (w->flags & DSN_RECOUT_HOLD) ? 2 * HOLD :
-	    4096;
+	cap = w->ocap ? w->ocap : 4096;
 	while (cap - w->olen < n)
 		cap *= 2;
 	if ((nb = realloc(w->ob, cap)) == NULL) {
@@ -124,6 +115,13 @@ putch(struct dsn_recout *w, int c)
 		return;
 	w->ob[w->olen++] = (char)c;
 }
+
+/*
+ * Rows held back under DSN_RECOUT_HOLD, in bytes: handed to the FILE
+ * in one piece once past this (an unbuffered FILE then writes them
+ * with one call, never copying them).
+ */
+#define HOLD	((size_t)64 << 10)
 
 /* Hands the row buffer to stdio; -1 on a write error (errno set). */
 static int
