@@ -479,7 +479,7 @@ flush_seen(struct run *r)
 
 	if (r->seen.n == 0)
 		return;
-	if (dsn_recout_flush(r->out) == -1 || fflush(stdout) == EOF)
+	if (fflush(stdout) == EOF)
 		err(2, "stdout");
 	for (i = 0; i < r->seen.n; i++) {
 		int rc;
@@ -609,6 +609,7 @@ parse_path(struct run *r, const char *path)
 int
 main(int argc, char **argv)
 {
+	static char obuf[1 << 16];
 	struct opts o;
 	struct run r;
 	char why[512];
@@ -616,15 +617,11 @@ main(int argc, char **argv)
 
 	first = parse_opts(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error */
-	/*
-	 * The writer holds rows back and hands them on 64 KiB at a time:
-	 * stdout unbuffered then writes them where they are, not copied.
-	 */
-	setvbuf(stdout, NULL, _IONBF, 0);
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
 	r.out = dsn_recout_new(stdout, o.fmt, o.cols, o.ncols,
-	    DSN_RECOUT_HOLD | (o.csv_raw ? DSN_RECOUT_CSV_RAW : 0));
+	    o.csv_raw ? DSN_RECOUT_CSV_RAW : 0);
 	if (r.out == NULL)
 		err(2, "stdout");
 	if (o.state != NULL && (r.state = dsn_mbox_state_load(o.state, why,

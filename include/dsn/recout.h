@@ -24,12 +24,6 @@ enum dsn_outfmt {
 };
 
 #define DSN_RECOUT_CSV_RAW	0x01	/* do not neutralise formulas */
-/*
- * Rows may wait in the writer (64 KiB of them at most) until
- * dsn_recout_flush() or dsn_recout_close(): the FILE then gets them in
- * one piece.  Without it each row reaches the FILE as it is written.
- */
-#define DSN_RECOUT_HOLD		0x02
 
 struct dsn_recout;
 
@@ -46,12 +40,6 @@ int		 dsn_recout_record(struct dsn_recout *,
 
 /* Writes one object: its members named in cols, in that order. */
 int		 dsn_recout_object(struct dsn_recout *, json_t *obj);
-
-/*
- * Hands the rows held back (DSN_RECOUT_HOLD) to the FILE, which is not
- * flushed; -1 on a write error (errno set).
- */
-int		 dsn_recout_flush(struct dsn_recout *);
 
 /*
  * Finishes the output (the closing bracket of a JSON array), flushes,

@@ -6,9 +6,9 @@
  * replaced by U+FFFD on the way, so every line parses.  CSV follows
  * RFC 4180 (CRLF rows, quoted cells where needed) and neutralises cells
  * a spreadsheet would run as a formula.  Each row is built in a buffer
- * the writer owns (it grows to the largest row, or 64 KiB of held rows)
- * and handed to stdio with one fwrite.  The writer copies its column
- * names; the FILE stays the caller's.
+ * the writer owns (it grows to the largest row) and handed to stdio
+ * with one fwrite.  The writer copies its column names; the FILE stays
+ * the caller's.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -116,16 +116,9 @@ putch(struct dsn_recout *w, int c)
 	w->ob[w->olen++] = (char)c;
 }
 
-/*
- * Rows held back under DSN_RECOUT_HOLD, in bytes: handed to the FILE
- * in one piece once past this (an unbuffered FILE then writes them
- * with one call, never copying them).
- */
-#define HOLD	((size_t)64 << 10)
-
 /* Hands the row buffer to stdio; -1 on a write error (errno set). */
 static int
-push(struct dsn_recout *w)
+flush_row(struct dsn_recout *w)
 {
 	size_t n = w->olen;
 
@@ -140,21 +133,6 @@ push(struct dsn_recout *w)
 		return -1;
 	}
 	return 0;
-}
-
-/* The row written: handed on, unless held back (DSN_RECOUT_HOLD). */
-static int
-flush_row(struct dsn_recout *w)
-{
-	if ((w->flags & DSN_RECOUT_HOLD) && w->olen < HOLD && !w->failed)
-		return 0;
-	return push(w);
-}
-
-int
-dsn_recout_flush(struct dsn_recout *w)
-{
-	return push(w);
 }
 
 /*
@@ -781,7 +759,7 @@ dsn_recout_close(struct dsn_recout *w)
 		start(w);
 		if (w->fmt == DSN_OUT_JSON)
 			puts_(w, w->count > 0 ? "\n]\n" : "]\n");
-		if (push(w) == -1 || fflush(w->fp) != 0 ||
+		if (flush_row(w) == -1 || fflush(w->fp) != 0 ||
 		    ferror(w->fp) || w->failed) {
 			if (errno == 0)
 				errno = EIO;

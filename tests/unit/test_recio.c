@@ -469,42 +469,6 @@ test_repeated_columns(void)
 	dsn_record_free(r);
 }
 
-/*
- * DSN_RECOUT_HOLD: rows reach the FILE only at dsn_recout_flush() (or
- * past 64 KiB of them, or at close), whole and in order.
- */
-static void
-test_hold(void)
-{
-	struct dsn_record *r = dsn_record_new();
-	struct dsn_recout *w;
-	char	*buf = NULL;
-	size_t	 len = 0, one, i;
-	FILE	*fp = open_memstream(&buf, &len);
-
-	dsn_record_sets(r, DSN_F_RECIPIENT, "a@example.com");
-	w = dsn_recout_new(fp, DSN_OUT_JSONL, cols, DSN_F_COUNT,
-	    DSN_RECOUT_HOLD);
-	CHECK(dsn_recout_record(w, r) == 0);
-	fflush(fp);
-	CHECK(len == 0);
-	CHECK(dsn_recout_flush(w) == 0);
-	fflush(fp);
-	one = len;
-	CHECK(one > 0 && buf[one - 1] == '\n');
-	/* Past 64 KiB held, they are handed on without a flush. */
-	for (i = 0; i * one < ((size_t)64 << 10); i++)
-		CHECK(dsn_recout_record(w, r) == 0);
-	fflush(fp);
-	CHECK(len == one * (i + 1));
-	CHECK(dsn_recout_record(w, r) == 0);
-	CHECK(dsn_recout_close(w) == 0);
-	CHECK(len == one * (i + 2) && memcmp(buf, buf + len - one, one) == 0);
-	fclose(fp);
-	free(buf);
-	dsn_record_free(r);
-}
-
 /* UTF-8 sequences at the edges of what is valid. */
 static void
 test_utf8_seq(void)
@@ -545,7 +509,6 @@ main(void)
 	test_cleaning();
 	test_plain_json();
 	test_repeated_columns();
-	test_hold();
 	test_utf8_seq();
 	return failures > 0;
 }
