@@ -755,6 +755,8 @@ clean_mta(struct dsn_record *r, enum dsn_field f)
 		return;
 	for (w = v; *w != '\0'; w += n) {
 		w += strspn(w, " \t");
+		if (*w == '\0')	/* trailing blanks: no step past the NUL */
+			break;
 		n = strcspn(w, " \t(;,");
 		if (n == 0) {
 			if (*w == '(')
