@@ -592,3 +592,23 @@ print(max(d.count(b"From MAILER-DAEMON ") - 1, 0))' "$T/pre")
 	assert_output --partial "$T/g.gz: bytes after the gzip data (at byte $n of the file) are not gzip"
 	"$P" "$T/g.gz" 2>/dev/null | jq -c 'del(.source)' | diff "$T/want" -
 }
+
+@test "MTA name followed by blanks or a C1 control -> the name alone, nothing read past the value" {
+	# A C1 control becomes a space after the name: the value then ends
+	# in a blank (the sanitizer build catches any read past its end).
+	for c in '\xc2\x85' '\xc2\x9f' ' \t'; do
+		python3 - "$c" >"$T/mta" <<'PY'
+import sys
+c = sys.argv[1].encode().decode("unicode_escape").encode("latin-1")
+s = open("testdata/std/rfc3464-single.eml", "rb").read()
+s = s.replace(b"Reporting-MTA: dns; mx.example.net",
+              b"Reporting-MTA: dns; mx.example.net " + c)
+s = s.replace(b"Remote-MTA: dns; mx.example.org",
+              b"Remote-MTA: dns; relay " + c)
+sys.stdout.buffer.write(s)
+PY
+		run "$P" --fields reporting_mta,remote_mta "$T/mta"
+		assert_success
+		assert_output '{"reporting_mta":"mx.example.net","remote_mta":"relay"}'
+	done
+}
