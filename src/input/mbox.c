@@ -6,15 +6,9 @@
  */
 #define _GNU_SOURCE	/* memmem */
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_SCAN	1
-#endif
 
 #include "mbox.h"
+#include "message/vec.h"
 
 #define MONTHS	"JanFebMarAprMayJunJulAugSepOctNovDec"
 

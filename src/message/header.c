@@ -8,15 +8,9 @@
  */
 #include <stdint.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_SCAN	1
-#endif
 
 #include "message/message.h"
+#include "message/vec.h"
 
 /* Bytes of a field name: printable ASCII but the colon. */
 static const unsigned char name_byte[256] = {

@@ -6,15 +6,9 @@
  * buffer; no memory is allocated here.
  */
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_SCAN	1
-#endif
 
 #include "message/message.h"
+#include "message/vec.h"
 
 static int
 lc(int c)

@@ -12,15 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_SCAN	1
-#endif
 
 #include "message/message.h"
+#include "message/vec.h"
 #include "message/word.h"
 
 static int	parse_entity(struct msg *, const char *, size_t, int, int,

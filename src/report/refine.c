@@ -10,15 +10,9 @@
  */
 #include <string.h>
 #include <strings.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_SCAN	1
-#endif
-#endif
 
 #include "report/recog.h"
+#include "message/vec.h"
 
 /* Bounds on the text work for one report (hostile input). */
 #define REF_TEXT_MAX	(256 * 1024)	/* bytes of text searched */
@@ -506,17 +500,6 @@ find_about(struct about *a, const char *t, size_t len, const char *rcpt,
 
 #if defined(__SSE2__)
 /*
- * 0xff for each byte of v among the n values from lo on: moved so that
- * lo is -128 (adding 0x80 - lo), those are the bytes below -128 + n.
- */
-static inline __m128i
-in_range(__m128i v, int lo, int n)
-{
-	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 -
-	    lo))), _mm_set1_epi8((char)(n - 128)));
-}
-
-/*
  * One bit per place of p[0..16) holding '2' to '5' after a byte from
  * LF to CR (0x0a to 0x0d: the two line ends and two more); reads
  * p[-1..16).
@@ -531,14 +514,6 @@ digit_sift(const char *p)
 #endif
 
 #if defined(HAVE_AVX2_SCAN)
-/* in_range() of 32 bytes. */
-__attribute__((target("avx2"))) static inline __m256i
-in_range32(__m256i v, int lo, int n)
-{
-	return _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(n - 128)),
-	    _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - lo))));
-}
-
 /*
  * digit_line()'s rounds of 32 places where the CPU has AVX2 (each
  * reads t[i - 1..i + 32)): the line start found, or where the rounds

@@ -7,15 +7,9 @@
  */
 #include <stdio.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_SCAN	1
-#endif
-#endif
 
 #include "report/recog.h"
+#include "message/vec.h"
 
 /* A reply or status class digit: a cheap test before reply_at(). */
 #define IS_CLASS(c)	((c) == '2' || (c) == '4' || (c) == '5')
@@ -57,17 +51,6 @@ status_at(const char *s, size_t len, size_t i)
 }
 
 #if defined(__SSE2__)
-/*
- * 0xff for each byte of v among the n values from lo on: moved so that
- * lo is -128 (adding 0x80 - lo), those are the bytes below -128 + n.
- */
-static inline __m128i
-in_range(__m128i v, int lo, int n)
-{
-	return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
-	    _mm_set1_epi8((char)(n - 128)));
-}
-
 /*
  * One bit per place of p[0..16) holding a digit '2' to '5' (a '3' is
  * left for status_at() to refuse), a dot, any byte and a dot; reads
@@ -232,14 +215,6 @@ reply_sift(const char *p)
 #endif
 
 #if defined(HAVE_AVX2_SCAN)
-/* in_range() of 32 bytes. */
-__attribute__((target("avx2"))) static inline __m256i
-in_range32(__m256i v, int lo, int n)
-{
-	return _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(n - 128)),
-	    _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - lo))));
-}
-
 /*
  * next_reply()'s blocks of 32 places where the CPU has AVX2 (each
  * reads 34 bytes): the first candidate from i on, or where the blocks
