@@ -64,6 +64,17 @@ sj_ws(struct sj *j)
 		j->p++;
 }
 
+/* k appended to v's elements or members. */
+static void
+jv_add(struct jv *v, struct jv *k)
+{
+	if (v->last != NULL)
+		v->last->next = k;
+	else
+		v->kid = k;
+	v->last = k;
+}
+
 static struct jv *
 sj_new(struct sj *j, int type)
 {
@@ -223,11 +234,7 @@ sj_list(struct sj *j, struct jv *v, char close)
 		if ((k = sj_value(j)) == NULL)
 			return 0;
 		k->key = key;
-		if (v->last != NULL)
-			v->last->next = k;
-		else
-			v->kid = k;
-		v->last = k;
+		jv_add(v, k);
 		sj_ws(j);
 		if (j->p == j->e)
 			return j->err = 1, 0;
@@ -301,21 +308,13 @@ from_jansson(struct sj *j, json_t *v, const char *key)
 		json_object_foreach(v, xk, x) {
 			if ((k = from_jansson(j, x, xk)) == NULL)
 				return NULL;
-			if (n->last != NULL)
-				n->last->next = k;
-			else
-				n->kid = k;
-			n->last = k;
+			jv_add(n, k);
 		}
 	} else if (n->type == JV_ARRAY) {
 		json_array_foreach(v, i, x) {
 			if ((k = from_jansson(j, x, NULL)) == NULL)
 				return NULL;
-			if (n->last != NULL)
-				n->last->next = k;
-			else
-				n->kid = k;
-			n->last = k;
+			jv_add(n, k);
 		}
 	}
 	return n;
