@@ -118,6 +118,17 @@ assert all(len(r) == int(sys.argv[2]) for r in rows)' "$T/out.csv" "$NF"
 	assert_success
 }
 
+@test "--format csv with one column of empty cells -> a row of \"\" per record, not a blank line" {
+	"$P" --format csv --fields feedback_type "$S" > "$T/one.csv"
+	run python3 -c 'import csv,sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert rows == [["feedback_type"], [""], [""], [""], ["abuse"], [""]], rows
+' "$T/one.csv"
+	assert_success
+	run grep -c '^""' "$T/one.csv"
+	assert_output 4
+}
+
 @test "--format json -> one JSON array of all records" {
 	run sh -c "$P --format json $S | jq -e 'length == 5'"
 	assert_success

@@ -40,6 +40,7 @@ struct dsn_recout {
 	int		  failed;
 	char		 *ob;		/* the row being built */
 	size_t		  olen, ocap;
+	size_t		  row0;		/* where in ob the row starts */
 };
 
 /*
@@ -472,6 +473,7 @@ static void
 begin_row(struct dsn_recout *w)
 {
 	start(w);
+	w->row0 = w->olen;
 	if (w->fmt == DSN_OUT_JSON)
 		puts_(w, w->count > 0 ? ",\n" : "\n");
 	if (w->fmt != DSN_OUT_CSV)
@@ -481,9 +483,12 @@ begin_row(struct dsn_recout *w)
 static int
 end_row(struct dsn_recout *w)
 {
-	if (w->fmt == DSN_OUT_CSV)
+	if (w->fmt == DSN_OUT_CSV) {
+		/* One empty cell: a blank line would be read as no row. */
+		if (w->olen == w->row0)
+			put(w, "\"\"", 2);
 		put(w, "\r\n", 2);
-	else
+	} else
 		puts_(w, w->fmt == DSN_OUT_JSONL ? "}\n" : "}");
 	w->count++;
 	return flush_row(w);
