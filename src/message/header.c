@@ -393,6 +393,40 @@ unsimple16(const char *p)
 #endif
 
 /*
+ * 1 when v[0..len) holds no control byte, no DEL and no two spaces in a
+ * row: one line of words and single spaces, which msg_unfold() only
+ * trims (most values).  16 bytes at a time with SSE2; a short value is
+ * looked at in a copy padded with letters.  The check of copy_simple()
+ * without its copy.
+ */
+static int
+simple_value(const char *v, size_t len)
+{
+	size_t		 i = 0;
+#if defined(__SSE2__)
+	char		 pad[32];
+
+	if (len < 17) {
+		memset(pad, 'a', sizeof(pad));
+		copy_small(pad, v, len);
+		return unsimple16(pad) == 0;
+	}
+	for (; i + 17 <= len; i += 16)
+		if (unsimple16(v + i) != 0)
+			return 0;
+	/* The last bytes, in a block that ends at len (the 17th too). */
+	return i == len || (unsimple16(v + len - 17) == 0 &&
+	    (unsigned char)v[len - 1] >= ' ' && v[len - 1] != 0x7f);
+#else
+	for (; i < len; i++)
+		if ((unsigned char)v[i] < ' ' || v[i] == 0x7f ||
+		    (v[i] == ' ' && i + 1 < len && v[i + 1] == ' '))
+			return 0;
+	return 1;
+#endif
+}
+
+/*
  * Copies v[0..len) to out (len bytes) and returns len when it holds no
  * control byte, no DEL and no two spaces in a row: one line of words
  * and single spaces, which msg_unfold() only trims (most values).  The
@@ -556,6 +590,20 @@ msg_unfold_len(struct arena *a, const char *v, size_t len, size_t *outlen)
 	out[e] = '\0';
 	*outlen = e - i;
 	return out + i;
+}
+
+const char *
+msg_unfold_view(struct arena *a, const char *v, size_t len, size_t *outlen)
+{
+	size_t	 i;
+
+	if (len == 0 || !simple_value(v, len))
+		return msg_unfold_len(a, v, len, outlen);
+	i = v[0] == ' ';
+	if (len > i && v[len - 1] == ' ')
+		len--;
+	*outlen = len - i;
+	return v + i;
 }
 
 char *

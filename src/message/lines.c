@@ -73,9 +73,8 @@ byte_caseeq(unsigned char a, unsigned char b)
 	    (unsigned)((a | 0x20) - 'a') <= 'z' - 'a');
 }
 
-/* 1 when s[0..n) equals t[0..n) but for the case of ASCII letters. */
-static int
-caseeq(const char *s, const char *t, size_t n)
+int
+msg_caseeq(const char *s, const char *t, size_t n)
 {
 	size_t	 i;
 
@@ -127,7 +126,7 @@ memcasemem16(const char *hay, size_t places, const char *needle,
 		    cand16(hay + i + 16, nlen, fm, fv, lm, lv) << 16;
 		for (; m != 0; m &= m - 1) {
 			k = (size_t)__builtin_ctz(m);
-			if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
+			if (msg_caseeq(hay + i + k + 1, needle + 1, nlen - 1))
 				return hay + i + k;
 		}
 	}
@@ -135,7 +134,7 @@ memcasemem16(const char *hay, size_t places, const char *needle,
 		for (m = cand16(hay + i, nlen, fm, fv, lm, lv); m != 0;
 		    m &= m - 1) {
 			k = (size_t)__builtin_ctz(m);
-			if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
+			if (msg_caseeq(hay + i + k + 1, needle + 1, nlen - 1))
 				return hay + i + k;
 		}
 	if (i == places)
@@ -144,7 +143,7 @@ memcasemem16(const char *hay, size_t places, const char *needle,
 	i = places - 16;
 	for (m = cand16(hay + i, nlen, fm, fv, lm, lv); m != 0; m &= m - 1) {
 		k = (size_t)__builtin_ctz(m);
-		if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
+		if (msg_caseeq(hay + i + k + 1, needle + 1, nlen - 1))
 			return hay + i + k;
 	}
 	return NULL;
@@ -197,7 +196,7 @@ memcasemem64(const char *hay, size_t places, const char *needle,
 		    32;
 		for (; m != 0; m &= m - 1) {
 			k = (size_t)__builtin_ctzll(m);
-			if (caseeq(hay + i + k + 1, needle + 1, nlen - 1))
+			if (msg_caseeq(hay + i + k + 1, needle + 1, nlen - 1))
 				return hay + i + k;
 		}
 	}
@@ -292,7 +291,7 @@ msg_memcasemem(const char *hay, size_t haylen, const char *needle,
 	b = up != lo ? memchr(hay, up, (size_t)(end - hay)) : NULL;
 	while (a != NULL || b != NULL) {
 		p = a == NULL ? b : (b == NULL || a < b ? a : b);
-		if (caseeq(p + 1, needle + 1, nlen - 1))
+		if (msg_caseeq(p + 1, needle + 1, nlen - 1))
 			return p;
 		if (p == a)
 			a = p + 1 < end ? memchr(p + 1, lo,

@@ -68,6 +68,9 @@ const char	*msg_memmem(const char *hay, size_t haylen,
 		    const char *needle, size_t nlen);
 
 /* Case-insensitive prefix test: 1 when s[0..len) starts with prefix. */
+/* 1 when s[0..n) equals t[0..n) but for the case of ASCII letters. */
+int	msg_caseeq(const char *s, const char *t, size_t n);
+
 int	msg_startcase(const char *s, size_t len, const char *prefix);
 
 /* ---- header.c: header fields ---- */
@@ -111,6 +114,15 @@ char	*msg_unfold(struct arena *, const char *v, size_t len);
 /* msg_unfold() that also sets *outlen to the length of its result. */
 char	*msg_unfold_len(struct arena *, const char *v, size_t len,
 	    size_t *outlen);
+
+/*
+ * msg_unfold_len() without a copy where none is needed: a value of one
+ * line of words and single spaces (most) is returned in place, trimmed
+ * of a space at each end and not NUL-terminated; others are unfolded
+ * into the arena.  NULL when memory runs out.
+ */
+const char	*msg_unfold_view(struct arena *, const char *v, size_t len,
+		    size_t *outlen);
 
 /* ---- mime.c: the message and its MIME tree ---- */
 

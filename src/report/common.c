@@ -10,10 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "message/vec.h"
 #include "message/word.h"
 #include "report/recog.h"
 
@@ -207,18 +205,41 @@ set_msgid(struct dsn_record *r, enum dsn_field f, const char *s)
 }
 
 const char *
-report_strip_type(const char *v)
+report_strip_type_len(const char *v, size_t *len)
 {
 	const char	*semi;
+	size_t		 n = *len, i;
 
 	if (v == NULL)
 		return NULL;
-	if ((semi = strchr(v, ';')) != NULL &&
-	    strcspn(v, " <@\"") >= (size_t)(semi - v))
-		v = semi + 1;
-	while (*v == ' ')
+	/* A type is a word: no blank, '<', '@' or '"' before the ';'. */
+	if ((semi = memchr(v, ';', n)) != NULL) {
+		for (i = 0; v + i < semi; i++)
+			if (v[i] == ' ' || v[i] == '<' || v[i] == '@' ||
+			    v[i] == '"')
+				break;
+		if (v + i == semi) {
+			n -= i + 1;
+			v = semi + 1;
+		}
+	}
+	while (n > 0 && *v == ' ') {
 		v++;
+		n--;
+	}
+	*len = n;
 	return v;
+}
+
+const char *
+report_strip_type(const char *v)
+{
+	size_t	 n;
+
+	if (v == NULL)
+		return NULL;
+	n = strlen(v);
+	return report_strip_type_len(v, &n);
 }
 
 int

@@ -139,8 +139,13 @@ struct msg_part	*report_returned(struct report_ctx *);
 /* 1 when part i of m lies inside a returned (message/...) part. */
 int	report_in_returned(const struct msg *m, int i);
 
-/* Value of an RFC 3464-style "type; value" field without the type. */
+/*
+ * Value of an RFC 3464-style "type; value" field without the type, and
+ * the blanks after it.  The _len form takes v[0..*len) (no NUL inside)
+ * and sets *len to what is left.
+ */
 const char	*report_strip_type(const char *v);
+const char	*report_strip_type_len(const char *v, size_t *len);
 
 /* ---- refine.c ---- */
 

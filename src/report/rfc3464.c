@@ -9,9 +9,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "report/freetext.h"
 
@@ -111,8 +108,8 @@ field_index(const struct msg_field *f)
 }
 
 /*
- * Field values are views of ds_value(): in the body when a value is one
- * plain line, else unfolded into the arena; none holds a NUL.
+ * Field values are views of msg_unfold_view(): in the body when a value
+ * is one plain line, else unfolded into the arena; none holds a NUL.
  */
 struct ds_state {
 	struct report_ctx	*ctx;
@@ -202,23 +199,6 @@ ds_test(struct report_ctx *ctx)
 	    has_ds_word(top->body, top->bodylen);
 }
 
-/* 1 when a[0..n) is w[0..n) but for the case of ASCII letters. */
-static int
-head_caseeq(const char *a, const char *w, size_t n)
-{
-	size_t		 i;
-	unsigned char	 x, y;
-
-	for (i = 0; i < n; i++) {
-		x = (unsigned char)a[i];
-		y = (unsigned char)w[i];
-		if (x != y && ((x ^ y) != 0x20 ||
-		    (unsigned)((x | 0x20) - 'a') > 'z' - 'a'))
-			return 0;
-	}
-	return 1;
-}
-
 /* Action a[0..n) normalised to the RFC 3464 words, or NULL. */
 static const char *
 action_word(const char *a, size_t n)
@@ -237,7 +217,7 @@ action_word(const char *a, size_t n)
 	/* The word a starts with, or one starting with a (4 bytes up). */
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if ((n >= words[i].len || (n >= 4 && n <= words[i].len)) &&
-		    head_caseeq(a, words[i].s, n < words[i].len ? n :
+		    msg_caseeq(a, words[i].s, n < words[i].len ? n :
 		    words[i].len))
 			return words[i].s;
 	if (msg_startcase(a, n, "fail"))
@@ -358,47 +338,12 @@ text_diag(struct report_ctx *ctx, struct dsn_record *r)
 	return dsn_record_set(r, DSN_F_DIAGNOSTIC, p, n);
 }
 
-/* 1 when s[0..n) may be a type: no ' ', '<', '@' or '"' in it. */
-static int
-type_word(const char *s, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] == ' ' || s[i] == '<' || s[i] == '@' ||
-		    s[i] == '"')
-			return 0;
-	return 1;
-}
-
-/* report_strip_type() of the value v[0..*len), which holds no NUL. */
-static const char *
-strip_type(const char *v, size_t *len)
-{
-	const char	*semi;
-	size_t		 n = *len;
-
-	if (v == NULL)
-		return NULL;
-	if ((semi = memchr(v, ';', n)) != NULL &&
-	    type_word(v, (size_t)(semi - v))) {
-		n -= (size_t)(semi + 1 - v);
-		v = semi + 1;
-	}
-	while (n > 0 && *v == ' ') {
-		v++;
-		n--;
-	}
-	*len = n;
-	return v;
-}
-
 /* dsn_record_set() of field f from a stripped value v[0..len). */
 static int
 set_stripped(struct dsn_record *r, enum dsn_field f, const char *v,
     size_t len)
 {
-	v = strip_type(v, &len);
+	v = report_strip_type_len(v, &len);
 	return dsn_record_set(r, f, v, len);
 }
 
@@ -494,82 +439,6 @@ fail:
 	return -1;
 }
 
-#if defined(__SSE2__)
-/*
- * One bit per byte of the 16 at p that is a control byte or DEL, or a
- * space before a space among them.
- */
-static unsigned
-unplain16(const char *p)
-{
-	const __m128i	 c1f = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(32);
-	const __m128i	 del = _mm_set1_epi8(0x7f);
-	__m128i		 x;
-	unsigned	 ctl, spaces;
-
-	x = _mm_loadu_si128((const void *)p);
-	ctl = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(
-	    _mm_min_epu8(x, c1f), x), _mm_cmpeq_epi8(x, del)));
-	spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sp));
-	return ctl | (spaces & spaces >> 1);
-}
-#endif
-
-/*
- * 1 when v[0..len) holds no control byte, no DEL and no two spaces in
- * a row: msg_unfold() would only trim it of a space at each end.  16
- * bytes at a time with SSE2, the last block overlapping the one before
- * (a short value in a copy padded with letters); the two spaces that
- * may straddle two blocks are looked at apart.
- */
-static int
-plain_line(const char *v, size_t len)
-{
-	size_t		 i = 0;
-#if defined(__SSE2__)
-	char		 pad[16];
-
-	if (len < 16) {
-		memset(pad, 'a', sizeof(pad));
-		memcpy(pad, v, len);
-		return unplain16(pad) == 0;
-	}
-	for (; i + 16 <= len; i += 16)
-		if (unplain16(v + i) != 0 ||
-		    (i > 0 && v[i - 1] == ' ' && v[i] == ' '))
-			return 0;
-	/* len > 16 here: v[len - 17] can be read. */
-	return i == len || (unplain16(v + len - 16) == 0 &&
-	    !(v[len - 17] == ' ' && v[len - 16] == ' '));
-#else
-	for (; i < len; i++)
-		if ((unsigned char)v[i] < ' ' || v[i] == 0x7f ||
-		    (v[i] == ' ' && i + 1 < len && v[i + 1] == ' '))
-			return 0;
-	return 1;
-#endif
-}
-
-/*
- * The value of field f as msg_unfold() makes it, into *v and *len: a
- * plain line (most values) is left in place, trimmed; NULL on
- * allocation failure.
- */
-static const char *
-ds_value(struct ds_state *s, const struct msg_field *f, size_t *len)
-{
-	const char	*v = f->value;
-	size_t		 n = f->valuelen, i;
-
-	if (n == 0 || v == NULL || !plain_line(v, n))
-		return msg_unfold_len(s->ctx->msg->arena, v, n, len);
-	i = v[0] == ' ';
-	if (n > i && v[n - 1] == ' ')
-		n--;
-	*len = n - i;
-	return v + i;
-}
-
 /* Takes one field into the state. */
 static int
 ds_field(struct ds_state *s, const struct msg_field *f)
@@ -580,12 +449,14 @@ ds_field(struct ds_state *s, const struct msg_field *f)
 
 	if ((i = field_index(f)) == R_REPORTING) {
 		if (s->reporting == NULL)
-			s->reporting = ds_value(s, f, &s->replen);
+			s->reporting = msg_unfold_view(s->ctx->msg->arena,
+			    f->value, f->valuelen, &s->replen);
 		return 0;
 	}
 	if (i < 0)
 		return 0;
-	if ((v = ds_value(s, f, &n)) == NULL)
+	if ((v = msg_unfold_view(s->ctx->msg->arena, f->value, f->valuelen,
+	    &n)) == NULL)
 		return -1;
 	/*
 	 * A line written twice in a row, or a value after an empty one,
