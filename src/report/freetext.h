@@ -130,7 +130,6 @@ int	ft_hdr_has(struct report_ctx *, const char *field, const char *s);
 int	ft_hdr_has_any(struct report_ctx *, const char *field,
 	    const char *const *phrases);
 
-
 /* ---- phrase sets (ftset.c) ---- */
 
 #define FT_SETMAX	128	/* phrases in one set at most */

@@ -76,27 +76,6 @@ cut_says(int cut, char *err, size_t errlen)
 	}
 }
 
-/*
- * One past the last RECOG_REFINE entry of the table (0: none), found
- * once: after a hit only those entries run, so the walk stops there.
- * The table is constant; a race between two first calls writes the
- * same value.
- */
-static int
-refine_end(void)
-{
-	static int	 end = -1;
-	int		 i, e = 0;
-
-	if (end < 0) {
-		for (i = 0; report_table[i] != NULL; i++)
-			if (report_table[i]->flags & RECOG_REFINE)
-				e = i + 1;
-		end = e;
-	}
-	return end;
-}
-
 int
 dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
     struct dsn_reclist *out, char *err, size_t errlen)
@@ -104,7 +83,7 @@ dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
 	struct dsn_limits	 def;
 	struct report_ctx	 ctx;
 	const struct recog	*r;
-	int			 i, n, got = 0, rend;
+	int			 i, n, got = 0;
 
 	if (lim == NULL) {
 		dsn_limits_default(&def);
@@ -125,10 +104,7 @@ dsn_report_scan(const char *buf, size_t len, const struct dsn_limits *lim,
 	ctx.textlen = 0;
 	ctx.full = 0;
 	ctx.hdrs = NULL;
-	rend = refine_end();
 	for (i = 0; (r = report_table[i]) != NULL; i++) {
-		if (got > 0 && i >= rend)
-			break;
 		if (got > 0 && !(r->flags & RECOG_REFINE))
 			continue;
 		ctx.cur = r;
